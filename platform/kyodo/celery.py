@@ -1,0 +1,35 @@
+"""The Celery application. Tasks take ``schema_name`` (and ids) explicitly and switch schema themselves.
+
+Configured straight from kyodo.config (not lazily from Django settings) so that the broker URL is
+known before Django is set up, in the web process and the worker alike.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+from .config import CONFIG
+from .embedded import EMBEDDED_REDIS_URL
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyodo.settings")
+
+app = Celery("kyodo")
+app.conf.update(
+    # Without REDIS_URL: the embedded redis-server started by `kyodo demo`, `kyodo worker` or the tests.
+    broker_url=CONFIG.redis_url or EMBEDDED_REDIS_URL,
+    # set explicitly: celery 5.7 can resolve the write URL to None when the first use is a publish
+    broker_write_url=CONFIG.redis_url or EMBEDDED_REDIS_URL,
+    broker_read_url=CONFIG.redis_url or EMBEDDED_REDIS_URL,
+    broker_connection_retry_on_startup=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_always_eager=CONFIG.celery_eager,
+    task_serializer="json",
+    accept_content=["json"],
+    timezone="Asia/Tokyo",
+    task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2},
+)
+app.autodiscover_tasks(["kyodo.tenancy"])

@@ -1,0 +1,271 @@
+"""The ``kyodo`` command: operate the consortium (towns, migrations, demo, worker, audit)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _setup_django() -> None:
+    for path in (str(ROOT / "platform"), str(ROOT)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyodo.settings")
+    import django
+
+    django.setup()
+
+
+def _print_errors(exc) -> int:
+    for field, messages in exc.message_dict.items():
+        for message in messages:
+            print(f"エラー [{field}]: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_town_create(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from kyodo.tenancy.services import municipality_provision
+
+    started = time.perf_counter()
+    try:
+        town = municipality_provision(
+            actor=None, code=args.code, name=args.name, name_kana=args.kana, prefecture=args.prefecture,
+            hosts=args.host or [], applications=[a for a in (args.apps or "").split(",") if a],
+        )
+    except ValidationError as exc:
+        return _print_errors(exc)
+    elapsed = time.perf_counter() - started
+    hosts = ", ".join(town.domains.values_list("domain", flat=True))
+    print(f"構築しました: {town.name} ({town.code}) schema={town.schema_name} hosts={hosts} [{elapsed:.3f}s]")
+    return 0
+
+
+def cmd_town_list(args) -> int:
+    from kyodo.tenancy.selectors import municipalities_list
+
+    for town in municipalities_list():
+        hosts = ",".join(d.domain for d in town.domains.all())
+        print(f"{town.code}\t{town.name}\t{town.prefecture}\t{town.status}\t"
+              f"{','.join(town.enabled_applications) or '-'}\t{hosts}")
+    return 0
+
+
+def _town_status(args, service_name: str) -> int:
+    from django.core.exceptions import ValidationError
+
+    from kyodo.tenancy import services
+    from kyodo.tenancy.selectors import municipality_get_by_code
+
+    town = municipality_get_by_code(args.code)
+    if town is None:
+        print(f"エラー [code]: 団体コード {args.code} の団体は登録されていません。", file=sys.stderr)
+        return 2
+    try:
+        town = getattr(services, service_name)(actor=None, town=town, reason=args.reason or "")
+    except ValidationError as exc:
+        return _print_errors(exc)
+    print(f"{town.name} ({town.code}): {town.get_status_display()}")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from kyodo.tenancy.migrate import migrate_all
+
+    started = time.perf_counter()
+
+    def report(result):
+        state = "ok" if result.ok else "FAILED"
+        line = f"{result.schema_name}\t{state}\tapplied={result.applied}\t{result.seconds:.2f}s"
+        if result.error:
+            line += f"\t{result.error}"
+        print(line, flush=True)
+
+    results = migrate_all(processes=args.processes, on_result=report)
+    failed = [r for r in results if not r.ok]
+    print(f"{len(results)} towns migrated in {time.perf_counter() - started:.2f}s; {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_audit_verify(args) -> int:
+    from kyodo.audit.services import platform_audit_verify
+
+    report = platform_audit_verify()
+    if report.ok:
+        print(f"platform audit chain ok: {report.entries_checked} entries")
+        return 0
+    print(f"platform audit chain BROKEN at entry {report.first_broken_seq}: {report.reason}", file=sys.stderr)
+    return 1
+
+
+def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(argv, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _worker_argv() -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "kyodo", "worker", "--loglevel=INFO", "--concurrency=2",
+            "--without-gossip", "--without-mingle", "-n", f"kyodo-{os.getpid()}@%h"]
+
+
+def cmd_worker(args) -> int:
+    from kyodo.config import CONFIG
+    from kyodo.embedded import env_with_services
+
+    env = env_with_services(CONFIG.state_dir)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
+    return subprocess.call(_worker_argv(), env=env)
+
+
+def cmd_demo(args) -> int:
+    import urllib.request
+
+    from django.conf import settings
+
+    from kyodo.config import CONFIG
+    from kyodo.demo import demo_password, demo_setup
+    from kyodo.embedded import env_with_services
+    from kyodo.tenancy.migrate import migrate_all
+
+    env = env_with_services(CONFIG.state_dir)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
+    print("データベースを更新しています…", flush=True)
+    for result in migrate_all(processes=2):
+        if not result.ok:
+            print(f"  {result.schema_name}: migration failed: {result.error}", file=sys.stderr)
+    password = demo_password(CONFIG.state_dir)
+    towns = demo_setup(password=password, host_suffix=settings.KYODO_TOWN_HOST_SUFFIX)
+    logs = CONFIG.state_dir / "logs"
+    worker = _spawn(_worker_argv(), env, logs / "worker.log")
+    web = _spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{args.port}"],
+                 env, logs / "web.log")
+    processes = [worker, web]
+
+    def stop(*_):
+        for proc in processes:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in processes:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    base = f"http://localhost:{args.port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    # Refresh every town's statistics through the real worker so the console shows them.
+    from kyodo.tenancy.tasks import municipality_statistics_refresh
+
+    pending = [municipality_statistics_refresh.delay(schema_name=t.schema_name) for t in towns]
+    print("\nKyodo 共同利用デモが起動しました。")
+    print(f"  共同利用コンソール: {base}/console/   (pref-admin)")
+    for town in towns:
+        host = town.domains.filter(is_primary=True).first().domain
+        print(f"  {town.name:<5} http://{host}:{args.port}/   ({host.split('.')[0]}-clerk / -approver / -chief)")
+    print(f"  パスワード（全デモアカウント共通）: {password}")
+    print(f"  ログ: {logs}/  worker.log web.log   停止: Ctrl-C\n", flush=True)
+    if args.check:
+        ok = _demo_check(base, towns, len(pending))
+        stop()
+        return 0 if ok else 1
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+        print("a demo process stopped; see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+
+
+def _demo_check(base: str, towns, expected: int) -> bool:
+    """Smoke check used by `kyodo demo --check`: pages answer and the worker did its work."""
+    import urllib.request
+
+    from kyodo.tenancy.models import MunicipalityStatistics
+
+    ok = True
+    for town in towns:
+        host = town.domains.filter(is_primary=True).first().domain
+        port = base.rsplit(":", 1)[1]
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/accounts/login/", headers={"Host": f"{host}:{port}"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = response.read().decode()
+            good = response.status == 200 and town.name in body
+            print(f"check {town.name} login page: {'ok' if good else 'FAILED'}")
+            ok &= good
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        done = MunicipalityStatistics.objects.filter(municipality__in=towns).count()
+        if done >= expected:
+            break
+        time.sleep(0.5)
+    done = MunicipalityStatistics.objects.filter(municipality__in=towns).count()
+    print(f"check worker refreshed statistics: {done}/{expected}")
+    return ok and done >= expected
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kyodo", description="Kyodo 共同利用システムの運用コマンド")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    town = sub.add_parser("town", help="団体の管理").add_subparsers(dest="town_command", required=True)
+    create = town.add_parser("create", help="団体を新規構築する")
+    create.add_argument("--code", required=True, help="全国地方公共団体コード（6桁）")
+    create.add_argument("--name", required=True)
+    create.add_argument("--kana", required=True)
+    create.add_argument("--prefecture")
+    create.add_argument("--host", action="append", help="ホスト名（複数指定可）")
+    create.add_argument("--apps", default="residents", help="利用業務（カンマ区切り: residents,tax,nhi,...）")
+    create.set_defaults(func=cmd_town_create)
+    town.add_parser("list", help="団体一覧").set_defaults(func=cmd_town_list)
+    for name, service in (("suspend", "municipality_suspend"), ("resume", "municipality_resume")):
+        p = town.add_parser(name)
+        p.add_argument("--code", required=True)
+        p.add_argument("--reason")
+        p.set_defaults(func=lambda a, s=service: _town_status(a, s))
+
+    migrate = sub.add_parser("migrate", help="全団体にマイグレーションを適用する（並列）")
+    migrate.add_argument("--processes", type=int, default=None)
+    migrate.set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="佐賀県6団体のデモを起動する")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--check", action="store_true", help="起動を確認して終了する")
+    demo.set_defaults(func=cmd_demo)
+
+    sub.add_parser("worker", help="Celery ワーカーを起動する").set_defaults(func=cmd_worker)
+
+    audit = sub.add_parser("audit", help="監査ログ").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="監査ログのハッシュ連鎖を検証する").set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_django()
+    if getattr(args, "processes", 0) is None:
+        from django.conf import settings
+
+        args.processes = settings.KYODO_MIGRATE_PROCESSES
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.municipality_list, name="municipality_list"),
+    path("towns/new/", views.municipality_create, name="municipality_create"),
+    path("towns/<str:code>/suspend/", views.municipality_suspend, name="municipality_suspend"),
+    path("towns/<str:code>/resume/", views.municipality_resume, name="municipality_resume"),
+]

@@ -1,0 +1,73 @@
+"""The demo consortium: Saga Prefecture's six towns (seed 003), their staff and a prefecture admin."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from kyodo.identity.models import StaffMembership, StaffRole
+from kyodo.tenancy import services
+from kyodo.tenancy.models import Municipality
+
+
+@dataclass(frozen=True)
+class DemoTown:
+    code: str
+    name: str
+    kana: str
+    slug: str
+    applications: tuple[str, ...]
+
+
+SAGA_TOWNS = (
+    DemoTown("412066", "武雄市", "タケオシ", "takeo", ("residents", "tax", "nhi", "cases")),
+    DemoTown("412074", "鹿島市", "カシマシ", "kashima", ("residents", "tax", "nhi")),
+    DemoTown("412091", "嬉野市", "ウレシノシ", "ureshino", ("residents", "tax", "nhi")),
+    DemoTown("414247", "大町町", "オオマチチョウ", "omachi", ("residents", "tax")),
+    DemoTown("414255", "江北町", "コウホクマチ", "kouhoku", ("residents", "tax", "nhi")),
+    DemoTown("414417", "白石町", "シロイシチョウ", "shiroishi", ("residents", "tax", "nhi", "assignments")),
+)
+
+
+def demo_password(state_dir) -> str:
+    """One random password for all demo accounts, kept in the state dir (never in the repository)."""
+    path = state_dir / "secrets" / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _user(username: str, full_name: str, password: str):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save()
+    return user
+
+
+def demo_setup(*, password: str, host_suffix: str = ".localhost") -> list[Municipality]:
+    """Idempotent: onboard the six towns (if absent) and create their staff accounts."""
+    admin = _user("pref-admin", "佐賀県 共同利用担当", password)
+    StaffMembership.objects.get_or_create(user=admin, municipality=None, role=StaffRole.PREFECTURE_ADMIN)
+    towns = []
+    for spec in SAGA_TOWNS:
+        town = Municipality.objects.filter(code=spec.code).first()
+        if town is None:
+            town = services.municipality_provision(
+                actor=admin, code=spec.code, name=spec.name, name_kana=spec.kana, prefecture="佐賀県",
+                hosts=[f"{spec.slug}{host_suffix}"], applications=spec.applications,
+            )
+        with transaction.atomic():
+            for role, suffix, label in ((StaffRole.COUNTER_CLERK, "clerk", "窓口"),
+                                        (StaffRole.APPROVER, "approver", "審査"),
+                                        (StaffRole.SECTION_CHIEF, "chief", "課長")):
+                user = _user(f"{spec.slug}-{suffix}", f"{spec.name} {label}担当", password)
+                StaffMembership.objects.get_or_create(user=user, municipality=town, role=role)
+        towns.append(town)
+    return towns

@@ -1,0 +1,36 @@
+"""Refuse, uniformly and with an audit record, any request to a town by someone who is not its staff."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+
+from kyodo.audit.services import platform_audit_record
+
+from .permissions import can_enter_town, town_roles
+
+OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/static/", "/healthz")
+
+
+class TownAccessMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        town = getattr(request, "tenant", None)
+        if town is None or town.schema_name == "public" or request.path.startswith(OPEN_PATHS):
+            return self.get_response(request)
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+        if can_enter_town(user, town):
+            request.town_roles = town_roles(user, town)
+            return self.get_response(request)
+        reason = "suspended" if town_roles(user, town) and not town.is_active else "not_member"
+        platform_audit_record(
+            actor=user, action="town.access_refused", municipality_code=town.code, target_type="host",
+            target_id=request.get_host()[:64], outcome="refused", detail={"path": request.path[:200], "reason": reason},
+        )
+        # The same page and status whether the town is suspended or the user is not its staff:
+        # nothing about the town's data or state is revealed to outsiders.
+        return render(request, "core/refused.html", status=403)

@@ -1,0 +1,36 @@
+"""Who may do what, declared once and used by views, GraphQL and tasks alike."""
+
+from __future__ import annotations
+
+from .models import StaffMembership, StaffRole
+
+TOWN_ROLES = {
+    StaffRole.COUNTER_CLERK, StaffRole.APPROVER, StaffRole.SECTION_CHIEF, StaffRole.AUDITOR,
+}
+
+
+def is_prefecture_admin(user) -> bool:
+    """県管理者: reaches the consortium console (never residents' data)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return StaffMembership.objects.filter(
+        user=user, role=StaffRole.PREFECTURE_ADMIN, municipality__isnull=True, active=True
+    ).exists()
+
+
+def town_roles(user, town) -> set[str]:
+    """The user's active staff roles in ``town`` (empty when the user is not its staff)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or town is None:
+        return set()
+    return set(
+        StaffMembership.objects.filter(user=user, municipality_id=town.pk, active=True, role__in=TOWN_ROLES)
+        .values_list("role", flat=True)
+    )
+
+
+def can_enter_town(user, town) -> bool:
+    return bool(town_roles(user, town)) and town.is_active
+
+
+def can_use_application(user, town, application: str) -> bool:
+    return can_enter_town(user, town) and town.has_application(application)

@@ -1,0 +1,142 @@
+"""Django settings for Kyodo. Every value comes from kyodo.config (read once from the environment)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from .config import CONFIG, REPO_ROOT
+
+DEBUG = CONFIG.debug
+SECRET_KEY = CONFIG.secret_key
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+BASE_DIR = REPO_ROOT
+
+
+def _database_settings(url: str) -> dict:
+    parsed = urlparse(url)
+    query = parse_qs(parsed.query)
+    host = parsed.hostname or query.get("host", [""])[0]
+    return {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": parsed.path.lstrip("/") or "postgres",
+        "USER": parsed.username or "postgres",
+        "PASSWORD": parsed.password or "",
+        "HOST": host,
+        "PORT": str(parsed.port or ""),
+        "CONN_MAX_AGE": 0,
+        "TEST": {"NAME": f"test_kyodo_{(parsed.path.lstrip('/') or 'postgres')}"},
+    }
+
+
+if CONFIG.database_url:
+    DATABASE_URL = CONFIG.database_url
+else:
+    from .embedded import postgres_url
+
+    DATABASE_URL = postgres_url(CONFIG.state_dir)
+
+DATABASES = {"default": _database_settings(DATABASE_URL)}
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- tenancy (django-tenants): one PostgreSQL schema per town -----------------------------------
+SHARED_APPS = [
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "kyodo.core",
+    "kyodo.tenancy",
+    "kyodo.identity",
+    "kyodo.audit",
+    "kyodo.console",
+]
+TENANT_APPS = [
+    "tenants.reference",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+TENANT_MODEL = "tenancy.Municipality"
+TENANT_DOMAIN_MODEL = "tenancy.TownHost"
+PUBLIC_SCHEMA_URLCONF = "kyodo.urls_public"
+ROOT_URLCONF = "kyodo.urls_town"
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+KYODO_TEMPLATE_SCHEMA = "kyodo_template"
+KYODO_PROVISION_FROM_TEMPLATE = CONFIG.provision_from_template
+KYODO_MIGRATE_PROCESSES = CONFIG.migrate_processes
+KYODO_PUBLIC_HOST = CONFIG.public_host
+KYODO_TOWN_HOST_SUFFIX = CONFIG.town_host_suffix
+
+MIDDLEWARE = [
+    "kyodo.tenancy.middleware.TownMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kyodo.identity.middleware.TownAccessMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kyodo.core.context_processors.kyodo",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "kyodo.wsgi.application"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LANGUAGE_CODE = "ja"
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = str(CONFIG.state_dir / "static")
+
+# --- cache: keys always carry the town (django-tenants' key function prefixes the schema) ----------
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+# Celery is configured in kyodo/celery.py straight from kyodo.config.
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": CONFIG.log_level},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

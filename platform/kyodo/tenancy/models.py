@@ -1,0 +1,86 @@
+"""Tenancy (public schema): municipalities (towns) and the hosts they are served on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+from .codes import validate_municipality_code
+
+
+class Application(models.TextChoices):
+    """業務アプリケーション: what a town can enable; a town sees only what it enabled."""
+
+    RESIDENTS = "residents", "住民記録"
+    TAX = "tax", "税務"
+    NHI = "nhi", "国民健康保険"
+    CASES = "cases", "案件管理"
+    ASSIGNMENTS = "assignments", "業務配分"
+
+
+class MunicipalityStatus(models.TextChoices):
+    ACTIVE = "active", "稼働中"
+    SUSPENDED = "suspended", "一時停止"
+    MERGED = "merged", "合併済"
+    CLOSED = "closed", "廃止"
+
+
+class Municipality(TenantMixin):
+    """地方公共団体 (a town or city of the consortium); one PostgreSQL schema each."""
+
+    code = models.CharField("団体コード", max_length=6, unique=True, validators=[validate_municipality_code])
+    name = models.CharField("名称", max_length=50)
+    name_kana = models.CharField("名称カナ", max_length=100)
+    prefecture = models.CharField("都道府県", max_length=10)
+    status = models.CharField(
+        "状態", max_length=10, choices=MunicipalityStatus.choices, default=MunicipalityStatus.ACTIVE
+    )
+    enabled_applications = ArrayField(
+        models.CharField(max_length=20, choices=Application.choices), default=list, blank=True
+    )
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    # Schemas are created by kyodo.tenancy.services.municipality_provision (from the template), never on save.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "団体"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MunicipalityStatus.ACTIVE
+
+    def has_application(self, application: str) -> bool:
+        return application in self.enabled_applications
+
+
+class TownHost(DomainMixin):
+    """A host name a town's portal is served on (e.g. takeo.localhost)."""
+
+    class Meta:
+        verbose_name = "ホスト名"
+
+
+class MunicipalityStatistics(models.Model):
+    """Per-town figures refreshed by a Celery task (consortium dashboards)."""
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="statistics")
+    table_count = models.PositiveIntegerField(default=0)
+    reference_code_count = models.PositiveIntegerField(default=0)
+    schema_bytes = models.BigIntegerField(default=0)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {self.table_count} tables"

@@ -1,0 +1,185 @@
+"""The template schema (雛形スキーマ) new towns are built from.
+
+``kyodo_template`` is an ordinary tenant schema brought up to date by migrations (so it holds every
+tenant table, the seed/reference rows of data migrations and the django_migrations records). A new
+town is made by replaying the template's DDL and data, captured once per migration state, under the
+new schema name -- much faster than running every migration again. tests/tenancy/test_template.py
+proves that a replayed schema equals one produced by migrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import subprocess
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.utils import schema_context, schema_exists
+
+from kyodo.embedded import pg_bin
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[str, str] = {}
+
+
+def template_schema_name() -> str:
+    return settings.KYODO_TEMPLATE_SCHEMA
+
+
+def tenant_app_labels() -> set[str]:
+    from django.apps import apps
+
+    return {apps.get_app_config(name.rsplit(".", 1)[-1]).label for name in settings.TENANT_APPS
+            if apps.is_installed(name)}
+
+
+def expected_migrations() -> set[tuple[str, str]]:
+    """(app, name) of every migration a tenant schema should have applied."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    labels = tenant_app_labels()
+    return {key for key in loader.disk_migrations if key[0] in labels}
+
+
+def applied_migrations(schema: str) -> set[tuple[str, str]]:
+    if not schema_exists(schema):
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass(%s)", [f'"{schema}".django_migrations']
+        )
+        if cursor.fetchone()[0] is None:
+            return set()
+        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')
+        return {(app, name) for app, name in cursor.fetchall()}
+
+
+def template_is_current() -> bool:
+    labels = tenant_app_labels()
+    applied = {m for m in applied_migrations(template_schema_name()) if m[0] in labels}
+    return applied == expected_migrations()
+
+
+def template_migrate(verbosity: int = 0) -> None:
+    """Create/upgrade the template schema with migrations (the slow, authoritative path)."""
+    name = template_schema_name()
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
+    call_command("migrate_schemas", schema_name=name, tenant=True, interactive=False, verbosity=verbosity)
+    connection.set_schema_to_public()
+    _cache.clear()
+
+
+def ensure_template() -> None:
+    if not template_is_current():
+        logger.info("template schema %s is behind the code; migrating it", template_schema_name())
+        template_migrate()
+
+
+@dataclass(frozen=True)
+class TemplateScript:
+    fingerprint: str
+    sql: str
+
+
+def _fingerprint() -> str:
+    applied = sorted(applied_migrations(template_schema_name()))
+    return hashlib.sha256(repr(applied).encode()).hexdigest()
+
+
+def _conninfo() -> list[str]:
+    db = settings.DATABASES["default"]
+    args = ["--dbname", db["NAME"], "--username", db["USER"] or "postgres"]
+    if db.get("HOST"):
+        args += ["--host", db["HOST"]]
+    if db.get("PORT"):
+        args += ["--port", str(db["PORT"])]
+    return args
+
+
+def _pg_dump_binary() -> str:
+    """pg_dump must not be older than the server; pick the matching Debian one or the embedded one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        major = int(cursor.fetchone()[0]) // 10000
+    debian = f"/usr/lib/postgresql/{major}/bin/pg_dump"
+    import os
+
+    if os.path.exists(debian):
+        return debian
+    return pg_bin("pg_dump")
+
+
+_PLACEHOLDER = "__kyodo_new_schema__"
+
+
+def _capture_script() -> str:
+    name = template_schema_name()
+    env = None
+    if settings.DATABASES["default"].get("PASSWORD"):
+        import os
+
+        env = dict(os.environ, PGPASSWORD=settings.DATABASES["default"]["PASSWORD"])
+    dump = subprocess.run(
+        [_pg_dump_binary(), *_conninfo(), "--schema", name, "--no-owner", "--no-privileges",
+         "--no-comments", "--inserts", "--quote-all-identifiers"],
+        check=True, capture_output=True, text=True, env=env,
+    ).stdout
+    statements = []
+    for line in dump.splitlines():
+        # Drop psql meta-commands and session settings; the replay runs in the caller's transaction.
+        if (line.startswith(("\\", "SET ", "SELECT pg_catalog.set_config", "--")) or not line.strip()):
+            continue
+        statements.append(line)
+    script = "\n".join(statements)
+    quoted = f'"{name}"'
+    if script.count(name) != script.count(quoted):
+        raise RuntimeError(
+            f"template dump mentions {name!r} outside a quoted identifier; refusing to rewrite it"
+        )
+    return script.replace(quoted, f'"{_PLACEHOLDER}"')
+
+
+def template_script() -> str:
+    """The template's DDL+data with a placeholder schema name, cached per migration fingerprint."""
+    with _lock:
+        fingerprint = _fingerprint()
+        if fingerprint not in _cache:
+            _cache.clear()
+            _cache[fingerprint] = _capture_script()
+        return _cache[fingerprint]
+
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def schema_create_from_template(schema_name: str) -> None:
+    """Build ``schema_name`` by replaying the template script, inside the caller's transaction."""
+    if not _SCHEMA_NAME.match(schema_name):
+        raise ValueError(f"invalid schema name {schema_name!r}")
+    script = template_script().replace(f'"{_PLACEHOLDER}"', f'"{schema_name}"')
+    with connection.cursor() as cursor:
+        cursor.execute(script)
+    connection.set_schema_to_public()
+
+
+def schema_create_by_migrations(schema_name: str, verbosity: int = 0) -> None:
+    """The slow path (and the reference the template method is tested against)."""
+    if not _SCHEMA_NAME.match(schema_name):
+        raise ValueError(f"invalid schema name {schema_name!r}")
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA "{schema_name}"')
+    call_command("migrate_schemas", schema_name=schema_name, tenant=True, interactive=False, verbosity=verbosity)
+    connection.set_schema_to_public()
+
+
+__all__ = [
+    "ensure_template", "schema_context", "schema_create_by_migrations", "schema_create_from_template",
+    "template_migrate", "template_script",
+]

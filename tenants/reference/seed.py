@@ -1,0 +1,41 @@
+"""Standard code rows loaded into every town by a data migration (and so into the template schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+RELATIONSHIPS = [
+    ("01", "世帯主", "セタイヌシ"), ("02", "妻", "ツマ"), ("03", "夫", "オット"), ("04", "子", "コ"),
+    ("05", "父", "チチ"), ("06", "母", "ハハ"), ("07", "孫", "マゴ"), ("08", "祖父", "ソフ"),
+    ("09", "祖母", "ソボ"), ("10", "兄", "アニ"), ("11", "姉", "アネ"), ("12", "弟", "オトウト"),
+    ("13", "妹", "イモウト"), ("14", "子の妻", "コノツマ"), ("15", "子の夫", "コノオット"),
+    ("16", "妻の父", "ツマノチチ"), ("17", "妻の母", "ツマノハハ"), ("18", "夫の父", "オットノチチ"),
+    ("19", "夫の母", "オットノハハ"), ("20", "縁故者", "エンコシャ"), ("21", "同居人", "ドウキョニン"),
+    ("22", "妻（未届）", "ツマミトドケ"), ("23", "夫（未届）", "オットミトドケ"),
+]
+
+CHANGE_REASONS = [
+    ("A01", "転入", "テンニュウ"), ("A02", "出生", "シュッセイ"), ("A03", "職権記載", "ショッケンキサイ"),
+    ("A04", "国籍取得", "コクセキシュトク"), ("B01", "転出", "テンシュツ"), ("B02", "死亡", "シボウ"),
+    ("B03", "職権消除", "ショッケンショウジョ"), ("B04", "国籍喪失", "コクセキソウシツ"),
+    ("C01", "転居", "テンキョ"), ("C02", "世帯分離", "セタイブンリ"), ("C03", "世帯合併", "セタイガッペイ"),
+    ("C04", "世帯主変更", "セタイヌシヘンコウ"), ("C05", "世帯変更", "セタイヘンコウ"),
+    ("C06", "職権修正", "ショッケンシュウセイ"), ("C07", "転出取消", "テンシュツトリケシ"),
+]
+
+SEXES = [("1", "男", "オトコ"), ("2", "女", "オンナ")]
+
+ERAS = [
+    ("1", "明治", "メイジ", dt.date(1868, 1, 25)), ("2", "大正", "タイショウ", dt.date(1912, 7, 30)),
+    ("3", "昭和", "ショウワ", dt.date(1926, 12, 25)), ("4", "平成", "ヘイセイ", dt.date(1989, 1, 8)),
+    ("5", "令和", "レイワ", dt.date(2019, 5, 1)),
+]
+
+
+def rows():
+    for type_, table in (("relationship", RELATIONSHIPS), ("change_reason", CHANGE_REASONS), ("sex", SEXES)):
+        for order, (code, label, kana) in enumerate(table, start=1):
+            yield {"code_type": type_, "code": code, "label": label, "label_kana": kana, "sort_order": order}
+    for order, (code, label, kana, since) in enumerate(ERAS, start=1):
+        yield {"code_type": "era", "code": code, "label": label, "label_kana": kana, "sort_order": order,
+               "valid_from": since}

@@ -1,0 +1,213 @@
+"""Shared fixtures: real PostgreSQL (DATABASE_URL or embedded pgserver), real Redis (REDIS_URL or an
+embedded redis-server), and the two-town isolation fixture every tenant-scoped feature reuses.
+
+Two towns are onboarded once per session through the real provisioning service and committed:
+town A = 武雄市 (412066, host takeo.test) and town B = 鹿島市 (412074, host kashima.test), each with a
+counter clerk and an approver, plus a prefecture administrator. Ordinary tests run inside a
+transaction that is rolled back (DDL included), so they may onboard more towns freely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "kyodo-test-password-1"
+
+TOWN_A = {"code": "412066", "name": "武雄市", "name_kana": "タケオシ", "hosts": ["takeo.test"],
+          "applications": ["residents", "tax", "nhi"]}
+TOWN_B = {"code": "412074", "name": "鹿島市", "name_kana": "カシマシ", "hosts": ["kashima.test"],
+          "applications": ["residents", "tax"]}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis():
+    """Make sure the broker the settings point at is up (embedded redis-server when REDIS_URL is unset)."""
+    if not os.environ.get("REDIS_URL"):
+        from kyodo.config import CONFIG
+        from kyodo.embedded import redis_url
+
+        redis_url(CONFIG.state_dir)
+    yield
+
+
+def _make_user(username: str, *, town=None, role: str):
+    from django.contrib.auth import get_user_model
+
+    from kyodo.identity.models import StaffMembership
+
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    StaffMembership.objects.create(user=user, municipality=town, role=role)
+    return user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from kyodo.tenancy import services, template
+
+    with django_db_blocker.unblock():
+        template.template_migrate()
+        town_a = services.municipality_provision(actor=None, **TOWN_A)
+        town_b = services.municipality_provision(actor=None, **TOWN_B)
+        _make_user("pref-admin", role="prefecture_admin")
+        for town, slug in ((town_a, "a"), (town_b, "b")):
+            _make_user(f"clerk-{slug}", town=town, role="counter_clerk")
+            _make_user(f"approver-{slug}", town=town, role="approver")
+    yield
+
+
+@pytest.fixture
+def town_a(db):
+    from kyodo.tenancy.models import Municipality
+
+    return Municipality.objects.get(code=TOWN_A["code"])
+
+
+@pytest.fixture
+def town_b(db):
+    from kyodo.tenancy.models import Municipality
+
+    return Municipality.objects.get(code=TOWN_B["code"])
+
+
+def _user(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
+@pytest.fixture
+def clerk_a(db):
+    return _user("clerk-a")
+
+
+@pytest.fixture
+def clerk_b(db):
+    return _user("clerk-b")
+
+
+@pytest.fixture
+def approver_a(db):
+    return _user("approver-a")
+
+
+@pytest.fixture
+def pref_admin(db):
+    return _user("pref-admin")
+
+
+def logged_in_client(user, host: str) -> Client:
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_a(clerk_a):
+    """Town A's counter clerk on town A's host."""
+    return logged_in_client(clerk_a, TOWN_A["hosts"][0])
+
+
+@pytest.fixture
+def console_client(pref_admin):
+    return logged_in_client(pref_admin, "localhost")
+
+
+@pytest.fixture
+def in_town():
+    """``with in_town(town): ...`` runs ORM code in that town's schema (django-tenants context)."""
+    from django_tenants.utils import tenant_context
+
+    return tenant_context
+
+
+# --- committed state (for code that runs in other processes: workers, parallel migrate) ------------
+
+@pytest.fixture
+def committed(django_db_setup, django_db_blocker):
+    """Database access outside the per-test transaction. The test must clean up what it commits;
+    ``committed.towns`` made through ``committed.provision`` are removed afterwards."""
+    from django.db import connection
+
+    from kyodo.tenancy import services
+    from kyodo.tenancy.models import Municipality
+
+    class Committed:
+        towns: list[str] = []
+
+        def provision(self, **kwargs):
+            town = services.municipality_provision(actor=None, **kwargs)
+            self.towns.append(town.code)
+            return town
+
+    helper = Committed()
+    helper.towns = []
+    with django_db_blocker.unblock():
+        yield helper
+        connection.set_schema_to_public()
+        for code in helper.towns:
+            town = Municipality.objects.filter(code=code).first()
+            if town is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute(f'DROP SCHEMA IF EXISTS "{town.schema_name}" CASCADE')
+                town.domains.all().delete()
+                Municipality.objects.filter(pk=town.pk).delete()
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    host = s["HOST"]
+    if host.startswith("/"):
+        return f"postgresql://{s['USER']}:{s['PASSWORD']}@/{s['NAME']}?host={host}"
+    port = f":{s['PORT']}" if s["PORT"] else ""
+    return f"postgresql://{s['USER']}:{s['PASSWORD']}@{host}{port}/{s['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, tmp_path_factory):
+    """A real Celery worker (separate process) on the test database and the real broker."""
+    from kyodo.celery import app
+
+    queue = f"kyodo-test-{os.getpid()}"
+    env = dict(os.environ, DATABASE_URL=_test_database_url(),
+               PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with contextlib.suppress(Exception):
+        app.control.purge()  # drop messages left by earlier runs on this broker database
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kyodo", "worker", "--concurrency=1",
+         "--pool=solo", "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"{queue}@%h"],
+        env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with contextlib.suppress(Exception):
+            if app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+                break
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited: {log.read_text()[-2000:]}")
+    else:
+        proc.terminate()
+        raise RuntimeError(f"celery worker did not start: {log.read_text()[-2000:]}")
+
+    class Worker:
+        queue_name = queue
+        log_path = log
+        process = proc
+
+    yield Worker()
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
