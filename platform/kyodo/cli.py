@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import subprocess
@@ -11,6 +12,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+for _path in (str(ROOT / "platform"), str(ROOT)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+# Modules that add subcommands: each has ``register(subparsers)``; handlers run after django.setup().
+PLUGIN_MODULES = (
+    "kyodo.backups.cli",
+    "kyodo.identity.cli",
+    "tenants.residents.cli",
+)
 
 
 def _setup_django() -> None:
@@ -254,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="監査ログ").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="監査ログのハッシュ連鎖を検証する").set_defaults(func=cmd_audit_verify)
+    for module_name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(sub)
     return parser
 
 
