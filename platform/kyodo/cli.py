@@ -269,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != module_name:
+            if not (exc.name and (module_name == exc.name or module_name.startswith(exc.name + "."))):
                 raise
             continue
         module.register(sub)
