@@ -39,6 +39,12 @@ def _redis():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _test_hosts(settings):
+    """Test towns live on *.test hosts."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ".test", "testserver"]
+
+
 def _make_user(username: str, *, town=None, role: str):
     from django.contrib.auth import get_user_model
 

@@ -67,6 +67,7 @@ KYODO_TEMPLATE_SCHEMA = "kyodo_template"
 KYODO_PROVISION_FROM_TEMPLATE = CONFIG.provision_from_template
 KYODO_MIGRATE_PROCESSES = CONFIG.migrate_processes
 KYODO_PUBLIC_HOST = CONFIG.public_host
+KYODO_PUBLIC_HOSTS = {CONFIG.public_host, "127.0.0.1"}
 KYODO_TOWN_HOST_SUFFIX = CONFIG.town_host_suffix
 
 MIDDLEWARE = [

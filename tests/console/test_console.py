@@ -1,0 +1,64 @@
+"""The consortium console (共同利用コンソール): list, onboard with validation, suspend/resume."""
+
+import pytest
+from django.test import Client
+from django_tenants.utils import schema_exists
+
+from kyodo.tenancy.models import Municipality
+
+pytestmark = pytest.mark.django_db
+
+
+def test_console_requires_login(db):
+    response = Client(HTTP_HOST="localhost").get("/console/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_console_lists_towns_with_status_and_applications(console_client):
+    body = console_client.get("/console/").content.decode()
+    assert "武雄市" in body and "鹿島市" in body
+    assert 'data-code="412066"' in body and "residents, tax, nhi" in body
+    assert "稼働中" in body
+
+
+def test_onboard_from_console(console_client):
+    response = console_client.post("/console/towns/new/", {
+        "code": "412091", "name": "嬉野市", "name_kana": "ウレシノシ", "prefecture": "佐賀県",
+        "hosts": "ureshino.test", "applications": ["residents", "tax"],
+    })
+    assert response.status_code == 302
+    town = Municipality.objects.get(code="412091")
+    assert town.enabled_applications == ["residents", "tax"]
+    assert schema_exists("town_412091")
+    assert "嬉野市（412091）を構築しました" in console_client.get("/console/").content.decode()
+
+
+def test_onboard_form_shows_field_errors_in_japanese(console_client):
+    response = console_client.post("/console/towns/new/", {
+        "code": "412092", "name": "嬉野市", "name_kana": "ureshino", "hosts": "takeo.test",
+    })
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "検査数字が正しくありません" in body
+    assert "カタカナで入力してください" in body
+    assert not Municipality.objects.filter(code="412092").exists()
+
+
+def test_suspend_and_resume_from_console(console_client, clerk_a):
+    from ..conftest import logged_in_client
+
+    assert console_client.post("/console/towns/412066/suspend/", {"reason": "移行作業"}).status_code == 302
+    assert Municipality.objects.get(code="412066").status == "suspended"
+    assert logged_in_client(clerk_a, "takeo.test").get("/").status_code == 403
+    console_client.post("/console/towns/412066/resume/")
+    assert Municipality.objects.get(code="412066").status == "active"
+    assert logged_in_client(clerk_a, "takeo.test").get("/").status_code == 200
+
+
+def test_console_actions_need_post_and_prefecture_admin(console_client, clerk_a):
+    from ..conftest import logged_in_client
+
+    assert console_client.get("/console/towns/412066/suspend/").status_code == 405
+    staff = logged_in_client(clerk_a, "localhost")
+    assert staff.post("/console/towns/412066/suspend/").status_code == 403
+    assert Municipality.objects.get(code="412066").status == "active"
