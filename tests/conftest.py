@@ -56,10 +56,15 @@ def _make_user(username: str, *, town=None, role: str):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_test_environment, django_db_blocker):
+    """Create the test database (always, also for tests that only use ``committed``), migrate it,
+    and onboard the two towns of the isolation fixture through the real provisioning service."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from kyodo.tenancy import services, template
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
         template.template_migrate()
         town_a = services.municipality_provision(actor=None, **TOWN_A)
         town_b = services.municipality_provision(actor=None, **TOWN_B)
@@ -68,6 +73,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
             _make_user(f"clerk-{slug}", town=town, role="counter_clerk")
             _make_user(f"approver-{slug}", town=town, role="approver")
     yield
+    with django_db_blocker.unblock():
+        from django.db import connections
+
+        connections.close_all()
+        teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture
