@@ -9,6 +9,7 @@ proves that a replayed schema equals one produced by migrations.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -40,11 +41,12 @@ def tenant_app_labels() -> set[str]:
             if apps.is_installed(name)}
 
 
-def expected_migrations() -> set[tuple[str, str]]:
-    """(app, name) of every migration a tenant schema should have applied."""
+@functools.lru_cache(maxsize=1)
+def expected_migrations() -> frozenset[tuple[str, str]]:
+    """(app, name) of every migration a tenant schema should have applied (the code's, so cached)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     labels = tenant_app_labels()
-    return {key for key in loader.disk_migrations if key[0] in labels}
+    return frozenset(key for key in loader.disk_migrations if key[0] in labels)
 
 
 def applied_migrations(schema: str) -> set[tuple[str, str]]:
