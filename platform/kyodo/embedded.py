@@ -13,14 +13,14 @@ from pathlib import Path
 
 def postgres_url(state_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL cluster under ``state_dir/pgdata`` and return its URL."""
-    import pgserver  # imported lazily: only needed when DATABASE_URL is unset
-
     data_dir = state_dir / "pgdata"
     data_dir.mkdir(parents=True, exist_ok=True)
     # pgserver asks platformdirs for a runtime dir; give it one of ours rather than a warning.
     run_dir = state_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
+    import pgserver  # imported lazily: only needed when DATABASE_URL is unset
+
     # cleanup_mode=None keeps the server running for the other processes (worker, web) that share it.
     server = pgserver.get_server(str(data_dir), cleanup_mode=None)
     uri = server.get_uri()
