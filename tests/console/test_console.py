@@ -17,7 +17,7 @@ def test_console_requires_login(db):
 def test_console_lists_towns_with_status_and_applications(console_client):
     body = console_client.get("/console/").content.decode()
     assert "武雄市" in body and "鹿島市" in body
-    assert 'data-code="412066"' in body and "residents, tax, nhi" in body
+    assert 'data-code="412066"' in body and "住民記録、税務、国民健康保険" in body
     assert "稼働中" in body
 
 

@@ -62,6 +62,11 @@ class Municipality(TenantMixin):
     def is_active(self) -> bool:
         return self.status == MunicipalityStatus.ACTIVE
 
+    @property
+    def enabled_application_labels(self) -> list[str]:
+        labels = dict(Application.choices)
+        return [labels.get(code, code) for code in self.enabled_applications]
+
     def has_application(self, application: str) -> bool:
         return application in self.enabled_applications
 
