@@ -17,9 +17,8 @@ def main(argv: list[str]) -> int:
 
     with scratch_database():
         django_ready()
-        from django.db import connection
-
         from kyodo.tenancy import services, template
+        from kyodo.tenancy.db import use_public_schema
 
         codes = town_codes(args.existing + args.samples + args.baseline_samples)
         for code in [next(codes) for _ in range(args.existing)]:
@@ -39,7 +38,7 @@ def main(argv: list[str]) -> int:
             template.schema_create_by_migrations(f"town_{next(baseline_codes)}")
 
         baseline_median, _ = median_time(by_migrations, args.baseline_samples)
-        connection.set_schema_to_public()
+        use_public_schema()
 
     emit("onboarding", "provision_median_s", provision_median, "s", baseline_median,
          baseline_median / provision_median, existing_towns=args.existing, samples=args.samples,

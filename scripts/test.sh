@@ -12,6 +12,8 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy $(cat scripts/mypy-paths.txt)
 echo "== makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 echo "== pytest"

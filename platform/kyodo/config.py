@@ -59,7 +59,7 @@ class Config:
     @classmethod
     def from_environ(cls) -> Config:
         debug = _env_bool("KYODO_DEBUG", True)
-        state_dir = Path(_env("KYODO_STATE_DIR", str(REPO_ROOT / "var")))
+        state_dir = Path(_env("KYODO_STATE_DIR") or REPO_ROOT / "var")
         return cls(
             debug=debug,
             state_dir=state_dir,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -65,12 +65,14 @@ class ChainHead(models.Model):
         abstract = True
 
 
-def append(entry_model: type[HashChainedEntry], head_model: type[ChainHead], *, chain: str, actor=None,
-           **fields: Any) -> HashChainedEntry:
+E = TypeVar("E", bound=HashChainedEntry)
+
+
+def append(entry_model: type[E], head_model: type[ChainHead], *, chain: str, actor=None, **fields: Any) -> E:
     """Append one entry to ``chain``. Runs inside the caller's transaction (or its own)."""
     with transaction.atomic():
-        head_model.objects.get_or_create(chain=chain)
-        head = head_model.objects.select_for_update().get(chain=chain)
+        head_model._default_manager.get_or_create(chain=chain)
+        head = head_model._default_manager.select_for_update().get(chain=chain)
         entry = entry_model(
             chain=chain,
             seq=head.last_seq + 1,
@@ -104,7 +106,7 @@ def verify(entry_model: type[HashChainedEntry], head_model: type[ChainHead], *, 
     expected_prev = GENESIS
     expected_seq = 1
     count = 0
-    for entry in entry_model.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
+    for entry in entry_model._default_manager.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
         count += 1
         if entry.seq != expected_seq:
             return ChainReport(chain, count, False, expected_seq, f"entry {expected_seq} is missing")
@@ -114,7 +116,7 @@ def verify(entry_model: type[HashChainedEntry], head_model: type[ChainHead], *, 
             return ChainReport(chain, count, False, entry.seq, "content does not match its hash")
         expected_prev = entry.entry_hash
         expected_seq += 1
-    head = head_model.objects.filter(chain=chain).first()
+    head = head_model._default_manager.filter(chain=chain).first()
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
         return ChainReport(chain, count, False, expected_seq, "entries after this point were removed")
     return ChainReport(chain, count, True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from kyodo.tenancy.db import current_schema
 
 
 def kyodo(request):
     tenant = getattr(request, "tenant", None)
     is_town = tenant is not None and getattr(tenant, "schema_name", "public") != "public"
-    return {"kyodo_town": tenant if is_town else None, "kyodo_schema": connection.schema_name}
+    return {"kyodo_town": tenant if is_town else None, "kyodo_schema": current_schema()}

@@ -42,5 +42,5 @@ class StaffMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.municipality.name if self.municipality_id else "共同利用"
+        where = self.municipality.name if self.municipality is not None else "共同利用"
         return f"{self.user} {where} {self.get_role_display()}"

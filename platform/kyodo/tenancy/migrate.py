@@ -14,9 +14,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
 from . import template
+from .db import use_public_schema
 
 
 @dataclass
@@ -44,7 +45,7 @@ def migrate_one(schema_name: str) -> TownMigrateResult:
         return TownMigrateResult(schema_name, False, 0, time.perf_counter() - started,
                                  f"{type(exc).__name__}: {exc}".strip()[:500])
     finally:
-        connection.set_schema_to_public()
+        use_public_schema()
 
 
 def _worker_init() -> None:

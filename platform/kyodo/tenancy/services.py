@@ -9,13 +9,14 @@ from collections.abc import Iterable
 import jaconv
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from kyodo.audit.services import platform_audit_record
 
 from . import template
 from .codes import PREFECTURES, prefecture_of, schema_name_for, validate_municipality_code
+from .db import current_schema, use_public_schema
 from .models import Application, Municipality, MunicipalityStatus, TownHost
 
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -112,8 +113,8 @@ def municipality_provision(*, actor, code: str, name: str, name_kana: str, prefe
     data = _clean(code=code, name=name, name_kana=name_kana, prefecture=prefecture, hosts=hosts,
                   applications=applications)
     use_template = settings.KYODO_PROVISION_FROM_TEMPLATE if from_template is None else from_template
-    if connection.schema_name != "public":
-        connection.set_schema_to_public()
+    if current_schema() != "public":
+        use_public_schema()
     if use_template:
         template.ensure_template()  # outside the transaction: may migrate the template once
     schema_name = schema_name_for(data["code"])

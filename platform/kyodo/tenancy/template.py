@@ -25,6 +25,8 @@ from django_tenants.utils import schema_context, schema_exists
 
 from kyodo.embedded import pg_bin
 
+from .db import use_public_schema
+
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: dict[str, str] = {}
@@ -74,7 +76,7 @@ def template_migrate(verbosity: int = 0) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
     call_command("migrate_schemas", schema_name=name, tenant=True, interactive=False, verbosity=verbosity)
-    connection.set_schema_to_public()
+    use_public_schema()
     _cache.clear()
 
 
@@ -168,7 +170,7 @@ def schema_create_from_template(schema_name: str) -> None:
     script = template_script().replace(f'"{_PLACEHOLDER}"', f'"{schema_name}"')
     with connection.cursor() as cursor:
         cursor.execute(script)
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 def schema_create_by_migrations(schema_name: str, verbosity: int = 0) -> None:
@@ -178,7 +180,7 @@ def schema_create_by_migrations(schema_name: str, verbosity: int = 0) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA "{schema_name}"')
     call_command("migrate_schemas", schema_name=schema_name, tenant=True, interactive=False, verbosity=verbosity)
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 __all__ = [
