@@ -154,7 +154,7 @@ def cmd_demo(args) -> int:
         if not result.ok:
             print(f"  {result.schema_name}: migration failed: {result.error}", file=sys.stderr)
     password = demo_password(CONFIG.state_dir)
-    towns = demo_setup(password=password, host_suffix=settings.KYODO_TOWN_HOST_SUFFIX)
+    towns = demo_setup(password=password, host_suffix=settings.KYODO_TOWN_HOST_SUFFIX, scale=args.scale)
     logs = CONFIG.state_dir / "logs"
     worker = _spawn(_worker_argv(), env, logs / "worker.log")
     web = _spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{args.port}"],
@@ -259,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="佐賀県6団体のデモを起動する")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--check", action="store_true", help="起動を確認して終了する")
+    demo.add_argument("--scale", type=float, default=0.01, help="合成住民の規模（実人口に対する比率）")
     demo.set_defaults(func=cmd_demo)
 
     sub.add_parser("worker", help="Celery ワーカーを起動する").set_defaults(func=cmd_worker)

@@ -51,7 +51,7 @@ def _user(username: str, full_name: str, password: str):
     return user
 
 
-def demo_setup(*, password: str, host_suffix: str = ".localhost") -> list[Municipality]:
+def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float = 0.01) -> list[Municipality]:
     """Idempotent: onboard the six towns (if absent) and create their staff accounts."""
     admin = _user("pref-admin", "佐賀県 共同利用担当", password)
     StaffMembership.objects.get_or_create(user=admin, municipality=None, role=StaffRole.PREFECTURE_ADMIN)
@@ -69,5 +69,7 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost") -> list[Munici
                                         (StaffRole.SECTION_CHIEF, "chief", "課長")):
                 user = _user(f"{spec.slug}-{suffix}", f"{spec.name} {label}担当", password)
                 StaffMembership.objects.get_or_create(user=user, municipality=town, role=role)
+        from tenants.residents.demo import residents_demo_populate
+        residents_demo_populate(town=town, scale=scale, seed=2026)
         towns.append(town)
     return towns

@@ -56,6 +56,7 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "tenants.reference",
+    "tenants.residents",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 TENANT_MODEL = "tenancy.Municipality"

@@ -1,0 +1,30 @@
+"""Outbox event types the residents registry emits (consumed later by tax/NHI and the change feed)."""
+
+from __future__ import annotations
+
+from .models import OutboxEvent
+
+CHANGE_APPROVED = "residents.change_approved"        # any 異動 approved; payload has kind
+MOVED_IN = "residents.moved_in"                      # 転入 approved
+MOVED_OUT = "residents.moved_out"                    # 転出 approved
+RELOCATED = "residents.relocated"                    # 転居 approved
+BORN = "residents.born"                              # 出生 approved
+DIED = "residents.died"                              # 死亡 approved
+HOUSEHOLD_CHANGED = "residents.household_changed"    # 世帯分離・合併・世帯主変更
+RECORD_CORRECTED = "residents.record_corrected"      # 職権記載・修正・消除
+CERTIFICATE_ISSUED = "residents.certificate_issued"
+
+KIND_EVENTS = {
+    "move_in": MOVED_IN, "move_out": MOVED_OUT, "relocation": RELOCATED, "birth": BORN, "death": DIED,
+    "household_split": HOUSEHOLD_CHANGED, "household_merge": HOUSEHOLD_CHANGED,
+    "head_change": HOUSEHOLD_CHANGED, "ex_officio_record": RECORD_CORRECTED,
+    "ex_officio_correct": RECORD_CORRECTED, "ex_officio_remove": RECORD_CORRECTED,
+}
+
+
+def emit(event_type: str, *, town, aggregate_id="", **payload) -> OutboxEvent:
+    """Write the event in the caller's transaction: it exists if and only if the change committed."""
+    return OutboxEvent.objects.create(
+        event_type=event_type, aggregate_id=str(aggregate_id),
+        payload={"town": town.code, "schema": town.schema_name, **payload},
+    )

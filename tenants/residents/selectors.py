@@ -1,0 +1,274 @@
+"""Reads of the residents registry. Each leaves a read-audit record (who, which persons, why) and
+applies 支援措置: a protected person is answered exactly like a missing one (ResidentNotFound)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
+
+from . import audit, crypto, permissions, protection
+from .models import (
+    BlockedAttempt,
+    CertificateIssuance,
+    Change,
+    ChangeStatus,
+    MeasureRequest,
+    Person,
+    PersonalNumber,
+    PersonVersion,
+    ResidentStatus,
+    SupportMeasure,
+)
+from .protection import ResidentNotFound
+from .search import fold_kana, fold_name, is_kana
+from .services import household_members
+
+SEARCH_LIMIT = 50
+
+
+def _require(actor, town, check) -> None:
+    audit.assert_in_town(town)
+    if actor is None or not check(actor, town):
+        raise PermissionDenied("権限がありません。")
+
+
+def _prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_filter(query: str) -> Q | None:
+    """The indexed search: folded prefix of full kana / given kana, or of full name / given name."""
+    words = [w for w in (query or "").replace("\u3000", " ").split(" ") if w]
+    if not words:
+        return None
+    folded = fold_name("".join(words))
+    if not folded:
+        return None
+    if is_kana(fold_kana("".join(words))):
+        key = fold_kana("".join(words))
+        cond = Q(kana_full__startswith=key)
+        if len(words) == 1:
+            cond |= Q(kana_given__startswith=key)
+        return cond
+    cond = Q(name_full__startswith=folded)
+    if len(words) == 1:
+        cond |= Q(name_given__startswith=folded)
+    return cond
+
+
+def persons_search(*, actor, town, query: str, purpose: str = "住民検索", include_removed: bool = False,
+                   limit: int = SEARCH_LIMIT) -> list[PersonVersion]:
+    """住民検索 by name or kana (tolerant: see docs/residents.md). Protected persons are left out
+    (and the attempt flagged), exactly as if they did not match."""
+    _require(actor, town, permissions.can_read)
+    cond = search_filter(query)
+    if cond is None:
+        return []
+    qs = PersonVersion.objects.filter(cond, is_current=True)
+    if not include_removed:
+        qs = qs.filter(status=ResidentStatus.RESIDENT)
+    rows = list(qs.order_by("kana_full", "person_id")[: limit + 10])
+    blocked = protection.blocked_person_ids(actor, [r.person_id for r in rows])
+    if blocked:
+        protection.record_blocked(town=town, actor=actor, person_ids=blocked, channel="search", purpose=purpose)
+    rows = [r for r in rows if r.person_id not in blocked][:limit]
+    audit.record(town=town, actor=actor, action="person.search", persons=[r.person_id for r in rows],
+                 purpose=purpose, query=fold_name(query)[:50], results=len(rows))
+    return rows
+
+
+@dataclass
+class PersonView:
+    person: Person
+    version: PersonVersion          # the state shown (current, or as of a date)
+    history: list[PersonVersion]
+    household: list[PersonVersion]  # household members in that state
+    as_of: dt.date | None
+    my_number_masked: str = ""
+    pending: list[Change] = field(default_factory=list)
+
+
+def _version_as_of(person_id: int, as_of: dt.date | None) -> PersonVersion | None:
+    qs = PersonVersion.objects.filter(person_id=person_id)
+    if as_of is not None:
+        qs = qs.filter(valid_from__lte=as_of)
+    return qs.order_by("-history_no").first()
+
+
+def household_as_of(household_id: int, as_of: dt.date | None) -> list[PersonVersion]:
+    """Members of a household in the state of ``as_of`` (current state when None), head first."""
+    if as_of is None:
+        return household_members(household_id)
+    candidates = PersonVersion.objects.filter(household_id=household_id, valid_from__lte=as_of) \
+        .values_list("person_id", flat=True).distinct()
+    members = []
+    for pid in candidates:
+        version = _version_as_of(pid, as_of)
+        if version and version.household_id == household_id and version.status == ResidentStatus.RESIDENT:
+            members.append(version)
+    return sorted(members, key=lambda v: (not v.is_head, v.person_id))
+
+
+def person_get(*, actor, town, person_id, purpose: str = "住民照会", as_of: dt.date | None = None) -> PersonView:
+    """個人照会 with full history; ``as_of`` shows the registry as it stood on that date."""
+    _require(actor, town, permissions.can_read)
+    try:
+        person = Person.objects.get(pk=int(person_id))
+    except (TypeError, ValueError, Person.DoesNotExist):
+        raise ResidentNotFound() from None
+    version = _version_as_of(person.pk, as_of)
+    household = household_as_of(version.household_id, as_of) if version else []
+    blocked, excepted = protection.assess(actor, {person.pk} | {m.person_id for m in household})
+    if person.pk in blocked:
+        protection.record_blocked(town=town, actor=actor, person_ids=[person.pk], channel="inquiry", purpose=purpose)
+        raise ResidentNotFound()
+    if version is None:
+        raise ResidentNotFound("指定した日付の時点では記録がありません。")
+    history = list(PersonVersion.objects.filter(person=person).select_related("change").order_by("history_no"))
+    household = [m for m in household if m.person_id not in blocked]
+    masked = ""
+    number = PersonalNumber.objects.filter(person=person).first()
+    if number:
+        masked = crypto.mask(number.last4)
+    pending = list(Change.objects.filter(status=ChangeStatus.PENDING, person_ids__contains=[person.pk]))
+    audit.record(town=town, actor=actor, action="person.read", person_id=person.pk, purpose=purpose,
+                 as_of=as_of.isoformat() if as_of else "", under_exception=person.pk in excepted)
+    return PersonView(person, version, history, household, as_of, masked, pending)
+
+
+def household_get(*, actor, town, household_id, purpose: str = "世帯照会",
+                  as_of: dt.date | None = None) -> list[PersonVersion]:
+    _require(actor, town, permissions.can_read)
+    try:
+        members = household_as_of(int(household_id), as_of)
+    except (TypeError, ValueError):
+        members = []
+    if not members:
+        raise ResidentNotFound()
+    protection.refuse_if_blocked(town=town, actor=actor, person_ids=[m.person_id for m in members],
+                                 channel="inquiry", purpose=purpose)
+    audit.record(town=town, actor=actor, action="household.read", persons=[m.person_id for m in members],
+                 purpose=purpose, household_id=int(household_id))
+    return members
+
+
+@dataclass
+class QueueItem:
+    change: Change
+    address_hidden: bool
+    can_decide: bool
+
+
+def changes_pending(*, actor, town) -> list[QueueItem]:
+    """審査待ち一覧 (approval queue). Entries touching a protected person are listed without address."""
+    _require(actor, town, permissions.can_read)
+    changes = list(Change.objects.filter(status=ChangeStatus.PENDING).order_by("entered_at"))
+    ids = {pid for c in changes for pid in c.person_ids}
+    hidden_people = protection.blocked_person_ids(actor, ids)
+    items = [QueueItem(c, bool(set(c.person_ids) & hidden_people),
+                       permissions.can_approve_change(actor, town, c)) for c in changes]
+    audit.record(town=town, actor=actor, action="change.queue", persons=sorted(ids - hidden_people),
+                 purpose="審査・決裁")
+    return items
+
+
+def change_get(*, actor, town, change_id) -> QueueItem:
+    _require(actor, town, permissions.can_read)
+    try:
+        change = Change.objects.get(pk=int(change_id))
+    except (TypeError, ValueError, Change.DoesNotExist):
+        raise ResidentNotFound("該当する異動が見つかりません。") from None
+    hidden = bool(protection.blocked_person_ids(actor, change.person_ids))
+    audit.record(town=town, actor=actor, action="change.read", persons=change.person_ids, purpose="異動照会",
+                 change_id=change.pk)
+    return QueueItem(change, hidden, permissions.can_approve_change(actor, town, change))
+
+
+EXPORT_COLUMNS = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "住所", "方書", "行政区")
+
+
+def residents_export(*, actor, town, purpose: str, district: str = "") -> list[list[str]]:
+    """住民一覧の出力 (CSV). Protected persons (and their households) are never written out."""
+    _require(actor, town, permissions.can_read)
+    if not (purpose or "").strip():
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"purpose": ["出力の目的を入力してください。"]})
+    qs = PersonVersion.objects.filter(is_current=True, status=ResidentStatus.RESIDENT).select_related(
+        "person", "household").order_by("household_id", "person_id")
+    if district:
+        qs = qs.filter(district=district)
+    rows = list(qs)
+    blocked = protection.blocked_person_ids(actor, [r.person_id for r in rows])
+    if blocked:
+        protection.record_blocked(town=town, actor=actor, person_ids=blocked, channel="export", purpose=purpose)
+    out = []
+    for v in rows:
+        if v.person_id in blocked:
+            continue
+        out.append([v.person.atena_number, v.household.number, v.full_name, v.full_name_kana,
+                    v.birth_date.isoformat(), "男" if v.sex == "1" else "女", v.relationship, v.address,
+                    v.katagaki, v.district])
+    audit.record(town=town, actor=actor, action="residents.export", purpose=purpose,
+                 persons=[r.person_id for r in rows if r.person_id not in blocked], district=district)
+    return out
+
+
+# --- 支援措置 and supervision -----------------------------------------------------------------------
+
+def measures_list(*, actor, town) -> list[SupportMeasure]:
+    _require(actor, town, permissions.can_manage_measures)
+    measures = list(SupportMeasure.objects.prefetch_related("aggressors", "requests").order_by("-created_at"))
+    audit.record(town=town, actor=actor, action="support_measure.list", persons=[m.person_id for m in measures],
+                 purpose="支援措置管理")
+    return measures
+
+
+def measure_requests_pending(*, actor, town) -> list[MeasureRequest]:
+    _require(actor, town, permissions.can_manage_measures)
+    return list(MeasureRequest.objects.filter(status=ChangeStatus.PENDING).select_related("measure"))
+
+
+def blocked_attempts(*, actor, town, unacknowledged_only: bool = True) -> list[BlockedAttempt]:
+    _require(actor, town, permissions.can_supervise)
+    qs = BlockedAttempt.objects.order_by("-created_at")
+    if unacknowledged_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    rows = list(qs[:200])
+    audit.record(town=town, actor=actor, action="blocked_attempt.list", purpose="支援措置の警告確認",
+                 persons=sorted({a.person_id for a in rows}))
+    return rows
+
+
+def measure_alerts(*, actor, town, today: dt.date | None = None) -> list[SupportMeasure]:
+    """Measures in their last month or past their end date and not yet ended (標準仕様 period alerts)."""
+    _require(actor, town, permissions.can_manage_measures)
+    today = today or timezone.localdate()
+    return list(SupportMeasure.objects.filter(status="active", ends_on__lte=today + dt.timedelta(days=31)))
+
+
+def issuances_list(*, actor, town, limit: int = 100) -> list[CertificateIssuance]:
+    """交付履歴 (it names requesters and purposes, so reading it is audited too)."""
+    _require(actor, town, permissions.can_read)
+    rows = list(CertificateIssuance.objects.all()[:limit])
+    audit.record(town=town, actor=actor, action="issuance.list", purpose="交付履歴の確認",
+                 persons=sorted({p for r in rows for p in r.person_ids}))
+    return rows
+
+
+def audit_entries(*, actor, town, person_id: int | None = None, limit: int = 200):
+    """監査ログの閲覧 (auditor, section chief): latest entries and the chain check."""
+    from .models import ResidentAuditEntry
+
+    _require(actor, town, permissions.can_read_audit)
+    qs = ResidentAuditEntry.objects.filter(chain=audit.chain_name(town)).order_by("-seq")
+    if person_id:
+        qs = qs.filter(Q(target_id=str(person_id)) | Q(detail__person_ids__contains=[person_id]))
+    rows = list(qs[:limit])
+    report = audit.verify(town)
+    audit.record(town=town, actor=actor, action="audit.read", purpose="監査", person_id=person_id)
+    return rows, report

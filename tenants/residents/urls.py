@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "residents"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("persons/<int:pk>/changes/<str:kind>/", views.change_for_person, name="change_for_person"),
+    path("persons/<int:pk>/certificate/", views.certificate_new, name="certificate_new"),
+    path("persons/<int:pk>/correct/", views.correct, name="correct"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/changes/<str:kind>/", views.household_change, name="household_change"),
+    path("changes/", views.approval_queue, name="approval_queue"),
+    path("changes/new/move-in/", views.move_in, name="move_in"),
+    path("changes/<int:pk>/", views.change_detail, name="change_detail"),
+    path("changes/<int:pk>/decide/", views.change_decide, name="change_decide"),
+    path("certificates/", views.issuance_list, name="issuance_list"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("measures/", views.measures, name="measures"),
+    path("measures/<int:pk>/request/", views.measure_request, name="measure_request"),
+    path("measures/requests/<int:pk>/decide/", views.measure_decide, name="measure_decide"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("audit/", views.audit_log, name="audit_log"),
+]
