@@ -188,6 +188,9 @@ def cmd_demo(args) -> int:
     for town in towns:
         host = town.domains.filter(is_primary=True).first().domain
         print(f"  {town.name:<5} http://{host}:{args.port}/   ({host.split('.')[0]}-clerk / -approver / -chief)")
+        protected = getattr(town, "demo_protected_person", None)
+        if protected:
+            print(f"        支援措置の対象（住所はどの出力にも出ません）: {protected}")
     print(f"  パスワード（全デモアカウント共通）: {password}")
     print(f"  ログ: {logs}/  worker.log web.log   停止: Ctrl-C\n", flush=True)
     if args.check:

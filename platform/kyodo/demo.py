@@ -69,7 +69,10 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float =
                                         (StaffRole.SECTION_CHIEF, "chief", "課長")):
                 user = _user(f"{spec.slug}-{suffix}", f"{spec.name} {label}担当", password)
                 StaffMembership.objects.get_or_create(user=user, municipality=town, role=role)
-        from tenants.residents.demo import residents_demo_populate
+        from tenants.residents.demo import residents_demo_populate, residents_demo_protect
+
         residents_demo_populate(town=town, scale=scale, seed=2026)
+        chief = get_user_model().objects.get(username=f"{spec.slug}-chief")
+        town.demo_protected_person = residents_demo_protect(town=town, actor=chief)
         towns.append(town)
     return towns

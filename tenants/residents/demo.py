@@ -17,9 +17,11 @@ from .models import (
     ChangeStatus,
     Counter,
     Household,
+    MeasureStatus,
     Person,
     PersonVersion,
     ResidentStatus,
+    SupportMeasure,
 )
 from .search import fold_kana, fold_name
 
@@ -157,3 +159,26 @@ def _populate(*, town, scale: float, seed: int) -> int:
         audit.record(town=town, actor=None, action="demo.populate", purpose="デモ用合成データ",
                      persons_created=serial, households=len(households), seed=seed, scale=scale)
     return serial
+
+
+def residents_demo_protect(*, town, actor) -> str | None:
+    """Put one demo resident of ``town`` under 支援措置 (through the real service), so that the demo
+    shows the address disappearing from every output. Returns that person's name, or None if the
+    town has no residents. Idempotent: an existing measure is reused."""
+    from .services import support_measure_create
+
+    with tenant_context(town):
+        measure = SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE).select_related("person").first()
+        if measure is None:
+            version = (PersonVersion.objects.filter(is_current=True, status=ResidentStatus.RESIDENT)
+                       .order_by("person__atena_number").first())
+            if version is None:
+                return None
+            today = timezone.localdate()
+            support_measure_create(
+                actor=actor, town=town, person_id=version.person_id, starts_on=today,
+                note="デモ用: DV等支援措置の例", aggressors=[{"name": "加害者 太郎"}],
+            )
+            measure = SupportMeasure.objects.select_related("person").get(person_id=version.person_id)
+        current = PersonVersion.objects.get(person_id=measure.person_id, is_current=True)
+        return f"{current.family_name} {current.given_name}（{current.family_name_kana} {current.given_name_kana}）"
