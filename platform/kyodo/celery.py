@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 from .config import CONFIG
 from .embedded import EMBEDDED_REDIS_URL
@@ -32,4 +33,10 @@ app.conf.update(
     timezone="Asia/Tokyo",
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2},
 )
-app.autodiscover_tasks(["kyodo.tenancy"])
+app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups"])
+# Backups (docs/backups.md): every town nightly at 02:00 JST, a restore drill per town on Sundays at 04:00.
+app.conf.beat_schedule = {
+    "backups-nightly": {"task": "kyodo.backups.tasks.backups_nightly", "schedule": crontab(hour=2, minute=0)},
+    "backup-drills-weekly": {"task": "kyodo.backups.tasks.drills_weekly",
+                             "schedule": crontab(hour=4, minute=0, day_of_week="sun")},
+}

@@ -156,10 +156,15 @@ def cmd_demo(args) -> int:
     password = demo_password(CONFIG.state_dir)
     towns = demo_setup(password=password, host_suffix=settings.KYODO_TOWN_HOST_SUFFIX, scale=args.scale)
     logs = CONFIG.state_dir / "logs"
+    from kyodo.backups.embedded import start_local_stores  # three local S3 stores unless configured
+
+    store_env, store_processes = start_local_stores(CONFIG.state_dir)
+    env.update(store_env)
+    os.environ.update(store_env)
     worker = _spawn(_worker_argv(), env, logs / "worker.log")
     web = _spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{args.port}"],
                  env, logs / "web.log")
-    processes = [worker, web]
+    processes = [worker, web, *store_processes]
 
     def stop(*_):
         for proc in processes:

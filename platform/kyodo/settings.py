@@ -53,6 +53,7 @@ SHARED_APPS = [
     "kyodo.identity",
     "kyodo.audit",
     "kyodo.console",
+    "kyodo.backups",
 ]
 TENANT_APPS = [
     "tenants.reference",

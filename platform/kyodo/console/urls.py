@@ -1,5 +1,7 @@
 from django.urls import path
 
+from kyodo.backups import views as backup_views
+
 from . import views
 
 app_name = "console"
@@ -8,4 +10,5 @@ urlpatterns = [
     path("towns/new/", views.municipality_create, name="municipality_create"),
     path("towns/<str:code>/suspend/", views.municipality_suspend, name="municipality_suspend"),
     path("towns/<str:code>/resume/", views.municipality_resume, name="municipality_resume"),
+    path("backups/", backup_views.backup_status, name="backup_status"),
 ]

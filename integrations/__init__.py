@@ -1,0 +1,1 @@
+"""Adapters to systems outside Kyodo (object storage, identity, standard-spec files, ...)."""

@@ -1,0 +1,82 @@
+"""Three local S3-API stores for the demo and the tests: moto's server, one process per store on
+loopback, each with its own bucket created with Object Lock enabled. moto keeps objects in memory,
+so the demo's backups last as long as the demo runs (docs/backups.md lists what moto does not enforce)."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from integrations.objectstore import STORE_LETTERS, store_configs_from_env, store_open
+
+DEMO_PORTS = (9101, 9102, 9103)
+DEMO_REGION = "ap-northeast-1"
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_ports(count: int, low: int = 9120, high: int = 9199) -> list[int]:
+    """Loopback ports nobody listens on, scanned from a random start (tests and benchmarks)."""
+    ports: list[int] = []
+    candidates = list(range(low, high))
+    start = random.randrange(len(candidates))
+    for port in candidates[start:] + candidates[:start]:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError(f"no free loopback ports in {low}-{high}")
+
+
+def local_store_env(ports=DEMO_PORTS, bucket_prefix: str = "kyodo-backups") -> dict[str, str]:
+    env = {}
+    for letter, port in zip(STORE_LETTERS, ports, strict=True):
+        prefix = f"KYODO_BACKUP_STORE_{letter}_"
+        env.update({
+            prefix + "ENDPOINT": f"http://127.0.0.1:{port}", prefix + "BUCKET": f"{bucket_prefix}-{letter.lower()}",
+            prefix + "ACCESS_KEY_ID": f"kyodo-local-{letter.lower()}",
+            prefix + "SECRET_ACCESS_KEY": f"kyodo-local-secret-{letter.lower()}", prefix + "REGION": DEMO_REGION,
+        })
+    return env
+
+
+def start_local_stores(state_dir: Path, ports=DEMO_PORTS) -> tuple[dict[str, str], list[subprocess.Popen]]:
+    """Start (or reuse) three moto servers on ``ports`` unless KYODO_BACKUP_STORE_*_ENDPOINT are set.
+    Returns the environment for child processes (store variables) and the processes started here."""
+    if any(os.environ.get(f"KYODO_BACKUP_STORE_{letter}_ENDPOINT") for letter in STORE_LETTERS):
+        return {}, []
+    logs = Path(state_dir) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    processes = []
+    for letter, port in zip(STORE_LETTERS, ports, strict=True):
+        if _port_open(port):
+            continue
+        log = (logs / f"objectstore-{letter.lower()}.log").open("ab")
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+    deadline = time.time() + 30
+    while not all(_port_open(p) for p in ports):
+        if time.time() > deadline or any(p.poll() is not None for p in processes):
+            for proc in processes:
+                proc.kill()
+            raise RuntimeError(f"local object stores did not start on {ports}; see {logs}")
+        time.sleep(0.1)
+    env = local_store_env(ports)
+    for config in store_configs_from_env(env).values():
+        store_open(config).ensure_bucket()
+    return env, processes
