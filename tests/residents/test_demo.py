@@ -20,9 +20,9 @@ def test_demo_population_has_realistic_shape_and_is_searchable(in_a, clerk_a):
 
 
 def test_demo_protected_person_is_hidden_from_search_and_detail(in_a, clerk_a, approver_a):
-    from tests.conftest import logged_in_client
     from tenants.residents.demo import residents_demo_protect
     from tenants.residents.models import SupportMeasure
+    from tests.conftest import logged_in_client
 
     residents_demo_populate(town=in_a, scale=0.005, seed=3)
     name = residents_demo_protect(town=in_a, actor=approver_a)
