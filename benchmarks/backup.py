@@ -127,7 +127,8 @@ def main(argv: list[str]) -> int:
          goal=">=150 MB/s on one core", baseline_is="plain pg_dump to disk")
     emit("backup", "restore_100k_s", restore_seconds, "s", baseline_restore, baseline_restore / restore_seconds,
          rows=args.rows, stores="store-a+store-c", baseline_is="psql load of plain dump from disk")
-    emit("backup", "backup_100k_s", run.duration_seconds, "s", dump_seconds, dump_seconds / run.duration_seconds,
+    backup_seconds = float(run.duration_seconds or 0.0)
+    emit("backup", "backup_100k_s", backup_seconds, "s", dump_seconds, dump_seconds / backup_seconds,
          rows=args.rows, dump_bytes=run.dump_bytes, stored_bytes=run.stored_bytes,
          baseline_is="plain pg_dump to disk")
     return 0
