@@ -161,10 +161,14 @@ def cmd_demo(args) -> int:
     store_env, store_processes = start_local_stores(CONFIG.state_dir)
     env.update(store_env)
     os.environ.update(store_env)
+    from integrations.keycloak.devidp.demo import start_demo_idp  # SSO: development OIDC provider (#5)
+
+    idp_env, idp = start_demo_idp(CONFIG.state_dir, password=password, web_port=args.port)
+    env.update(idp_env)
     worker = _spawn(_worker_argv(), env, logs / "worker.log")
     web = _spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{args.port}"],
                  env, logs / "web.log")
-    processes = [worker, web, *store_processes]
+    processes = [worker, web, *store_processes, idp]
 
     def stop(*_):
         for proc in processes:
@@ -197,6 +201,7 @@ def cmd_demo(args) -> int:
         if protected:
             print(f"        支援措置の対象（住所はどの出力にも出ません）: {protected}")
     print(f"  パスワード（全デモアカウント共通）: {password}")
+    print(f"  認証基盤（開発用 OIDC, Keycloak 互換）: {idp_env['KYODO_OIDC_ISSUER']}")
     print(f"  ログ: {logs}/  worker.log web.log   停止: Ctrl-C\n", flush=True)
     if args.check:
         ok = _demo_check(base, towns, len(pending))

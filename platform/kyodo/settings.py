@@ -143,3 +143,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
+
+# --- identity: OpenID Connect login against the Keycloak realm when KYODO_OIDC_ISSUER is set (#5) ----------
+from kyodo.identity.conf import oidc_django_settings  # noqa: E402
+
+from .config import IDENTITY  # noqa: E402
+
+KYODO_IDENTITY = IDENTITY
+globals().update(oidc_django_settings(issuer=IDENTITY.oidc_issuer, client_id=IDENTITY.oidc_client_id,
+                                      client_secret=IDENTITY.oidc_client_secret,
+                                      recheck_seconds=IDENTITY.oidc_recheck_seconds))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kyodo.backups import views as backup_views
+from kyodo.identity.views import staff_manage
 
 from . import views
 
@@ -10,5 +11,6 @@ urlpatterns = [
     path("towns/new/", views.municipality_create, name="municipality_create"),
     path("towns/<str:code>/suspend/", views.municipality_suspend, name="municipality_suspend"),
     path("towns/<str:code>/resume/", views.municipality_resume, name="municipality_resume"),
+    path("staff/", staff_manage, name="staff"),
     path("backups/", backup_views.backup_status, name="backup_status"),
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import auth
 from django.shortcuts import redirect, render
 
 from kyodo.audit.services import platform_audit_record
+from kyodo.tenancy.models import Application
 
+from .oidc import session_check
 from .permissions import can_enter_town, town_roles
 
-OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/static/", "/healthz")
+OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/static/", "/healthz", "/oidc/")
 
 
 class TownAccessMiddleware:
@@ -18,19 +21,32 @@ class TownAccessMiddleware:
 
     def __call__(self, request):
         town = getattr(request, "tenant", None)
+        if request.user.is_authenticated and not request.path.startswith(OPEN_PATHS) and not session_check(request):
+            # The identity provider no longer vouches for this SSO session (logged out, disabled, revoked).
+            platform_audit_record(actor=request.user, action="identity.session_ended", target_type="host",
+                                  target_id=request.get_host()[:64], outcome="refused",
+                                  municipality_code=getattr(town, "code", "") or "")
+            auth.logout(request)
+            return redirect(f"{settings.LOGIN_URL}?next={request.path}")
         if town is None or town.schema_name == "public" or request.path.startswith(OPEN_PATHS):
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
             return redirect(f"{settings.LOGIN_URL}?next={request.path}")
         if can_enter_town(user, town):
+            application = request.path.split("/")[1]
+            if application in Application.values and not town.has_application(application):
+                return _refuse(request, town, "application_not_enabled")
             request.town_roles = town_roles(user, town)
             return self.get_response(request)
-        reason = "suspended" if town_roles(user, town) and not town.is_active else "not_member"
-        platform_audit_record(
-            actor=user, action="town.access_refused", municipality_code=town.code, target_type="host",
-            target_id=request.get_host()[:64], outcome="refused", detail={"path": request.path[:200], "reason": reason},
-        )
-        # The same page and status whether the town is suspended or the user is not its staff:
-        # nothing about the town's data or state is revealed to outsiders.
-        return render(request, "core/refused.html", status=403)
+        return _refuse(request, town, "suspended" if town_roles(user, town) and not town.is_active else "not_member")
+
+
+def _refuse(request, town, reason: str):
+    platform_audit_record(
+        actor=request.user, action="town.access_refused", municipality_code=town.code, target_type="host",
+        target_id=request.get_host()[:64], outcome="refused", detail={"path": request.path[:200], "reason": reason},
+    )
+    # The same page and status whether the town is suspended, the user is not its staff or the
+    # application is not enabled: nothing about the town's data or state is revealed to outsiders.
+    return render(request, "core/refused.html", status=403)

@@ -138,6 +138,9 @@ def municipality_provision(*, actor, code: str, name: str, name_kana: str, prefe
                     "method": "template" if use_template else "migrations"},
         )
         transaction.on_commit(lambda: _enqueue_statistics(town.schema_name))
+        from kyodo.identity.services import town_identity_ensure  # Keycloak groups and scopes (#5)
+
+        transaction.on_commit(lambda: town_identity_ensure(code=town.code, name=town.name))
     return town
 
 

@@ -1,0 +1,53 @@
+"""The demo realm: the six Saga towns' staff and the prefecture administrator of kyodo/demo.py, as a
+Keycloak realm representation, served by the development IdP for ``kyodo demo``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from . import PORTAL_CLIENT_ID, start_dev_idp
+
+ROLES = (("counter_clerk", "clerk"), ("approver", "approver"), ("section_chief", "chief"))
+
+
+def demo_realm(*, password: str, web_port: int, client_secret: str, host_suffix: str = ".localhost",
+               console_host: str = "localhost") -> dict:
+    from kyodo.demo import SAGA_TOWNS
+
+    hosts = [f"{town.slug}{host_suffix}" for town in SAGA_TOWNS] + [console_host, "127.0.0.1"]
+    users = [{"username": "pref-admin", "enabled": True, "firstName": "共同利用担当", "lastName": "佐賀県",
+              "credentials": [{"type": "password", "value": password}], "groups": ["/consortium/prefecture_admin"]}]
+    for town in SAGA_TOWNS:
+        for role, suffix in ROLES:
+            users.append({"username": f"{town.slug}-{suffix}", "enabled": True, "lastName": town.name,
+                          "firstName": suffix, "credentials": [{"type": "password", "value": password}],
+                          "groups": [f"/towns/{town.code}/{role}"]})
+    return {
+        "realm": "kyodo",
+        "groups": [{"name": "towns", "subGroups": [
+            {"name": t.code, "attributes": {"name": [t.name]},
+             "subGroups": [{"name": r} for r in ("counter_clerk", "approver", "section_chief", "auditor")]}
+            for t in SAGA_TOWNS]}, {"name": "consortium", "subGroups": [{"name": "prefecture_admin"}]}],
+        "users": users,
+        "clients": [{
+            "clientId": PORTAL_CLIENT_ID, "secret": client_secret, "publicClient": False, "standardFlowEnabled": True,
+            "redirectUris": [f"http://{h}:{web_port}/oidc/callback/" for h in hosts],
+            "attributes": {"post.logout.redirect.uris": "##".join(f"http://{h}:{web_port}/accounts/login/" for h in hosts)},
+        }],
+    }
+
+
+def start_demo_idp(state_dir: Path, *, password: str, web_port: int, port: int | None = None):
+    """Start the development IdP for the demo (loopback, KYODO_DEVIDP_PORT or 8180); returns
+    (KYODO_OIDC_* environment, process)."""
+    port = port or int(os.environ.get("KYODO_DEVIDP_PORT") or 8180)
+    secret_file = state_dir / "secrets" / "kyodo_oidc_client_secret"
+    if not secret_file.exists():
+        secret_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secret_file.write_text(secrets.token_urlsafe(32))
+        secret_file.chmod(0o600)
+    realm = demo_realm(password=password, web_port=web_port, client_secret=secret_file.read_text().strip())
+    (state_dir / "logs").mkdir(parents=True, exist_ok=True)
+    return start_dev_idp(state_dir / "devidp", port, realm, log=state_dir / "logs" / "idp.log")
