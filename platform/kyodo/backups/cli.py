@@ -93,6 +93,18 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _with_stores(handler):
+    """Run ``handler`` with the demo's local stores when nothing else is configured (debug only)."""
+
+    def wrapped(args) -> int:
+        from kyodo.backups.embedded import use_running_demo_stores
+
+        use_running_demo_stores()
+        return handler(args)
+
+    return wrapped
+
+
 def register(subparsers) -> None:
     backup = subparsers.add_parser("backup", help="バックアップ（3ストアに秘密分散）").add_subparsers(
         dest="backup_command", required=True)
@@ -101,20 +113,20 @@ def register(subparsers) -> None:
     target.add_argument("--town", help="団体コード")
     target.add_argument("--all", action="store_true", help="全団体")
     run.add_argument("--chunk-bytes", type=int, default=None)
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=_with_stores(cmd_run))
 
     restore = backup.add_parser("restore", help="任意の2ストアから復元する")
     restore.add_argument("--town", required=True)
     restore.add_argument("--from", dest="from_stores", required=True, help="例: store-a,store-c")
     restore.add_argument("--as-new-schema", default=None, help="別名のスキーマに復元する")
     restore.add_argument("--backup-id", default=None, help="省略時は最新")
-    restore.set_defaults(func=cmd_restore)
+    restore.set_defaults(func=_with_stores(cmd_restore))
 
     drill = backup.add_parser("drill", help="リストア訓練（一時スキーマに復元して比較し、削除する）")
     drill.add_argument("--town", required=True)
     drill.add_argument("--from", dest="from_stores", default=None, help="省略時は週ごとに組を交代")
     drill.add_argument("--backup-id", default=None)
-    drill.set_defaults(func=cmd_drill)
+    drill.set_defaults(func=_with_stores(cmd_drill))
 
     listing = backup.add_parser("list", help="バックアップ履歴")
     listing.add_argument("--town", default=None)

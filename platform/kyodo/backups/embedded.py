@@ -80,3 +80,16 @@ def start_local_stores(state_dir: Path, ports=DEMO_PORTS) -> tuple[dict[str, str
     for config in store_configs_from_env(env).values():
         store_open(config).ensure_bucket()
     return env, processes
+
+
+def use_running_demo_stores() -> bool:
+    """`kyodo backup ...` from a second terminal while `kyodo demo` runs: in debug mode, with no store
+    configured and the demo's three local stores listening, point this process at them."""
+    from kyodo.config import CONFIG
+
+    if not CONFIG.debug or any(os.environ.get(f"KYODO_BACKUP_STORE_{letter}_ENDPOINT") for letter in STORE_LETTERS):
+        return False
+    if not all(_port_open(port) for port in DEMO_PORTS):
+        return False
+    os.environ.update(local_store_env(DEMO_PORTS))
+    return True
