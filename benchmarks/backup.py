@@ -3,7 +3,8 @@
 - ``encode_mb_s``: encrypt (AES-256-GCM) + 2-of-3 split (zfec) + SHA-256 of every block, one core,
   over a synthetic dump (1 GiB by default; ``--mb`` or KYODO_BENCH_BACKUP_MB for quick runs);
   baseline: plain ``pg_dump`` of a 100,000-row town to disk, MB/s, in the same run.
-- ``restore_100k_s``: restore of a town with a 100,000-row table from two of three local S3 stores
+- ``restore_100k_s``: restore of a town of 100,000 residents (the residents registry filled by the demo
+  generator: persons, households, history rows, audit chain) from two of three local S3 stores
   (moto servers over HTTP), checksums verified; baseline: loading the same plain, unencrypted
   pg_dump SQL with psql from local disk (no stores, no decryption, no verification).
 - ``backup_100k_s``: the whole backup of that town to three stores; baseline: plain pg_dump to disk.
@@ -38,20 +39,11 @@ def encode_throughput(total_mb: int, chunk_mb: int = 8) -> float:
     return chunks * chunk_mb / (time.perf_counter() - started)
 
 
-def _fill(schema: str, rows: int) -> None:
-    from django.db import connection
+def _fill(town, persons: int) -> int:
+    """A town of ``persons`` synthetic residents (the demo generator; 10,000 × scale for this code)."""
+    from tenants.residents.demo import residents_demo_populate
 
-    with connection.cursor() as cursor:
-        cursor.execute(f'''CREATE TABLE "{schema}".bench_person (
-            id bigserial PRIMARY KEY, household_id bigint NOT NULL, name text NOT NULL, name_kana text NOT NULL,
-            born date NOT NULL, sex smallint NOT NULL, address text NOT NULL, moved_in date, note text)''')
-        cursor.execute(f'''INSERT INTO "{schema}".bench_person
-            (household_id, name, name_kana, born, sex, address, moved_in, note)
-            SELECT g / 3, '武雄 太郎' || g, 'タケオ タロウ' || g, date '1930-01-01' + (g * 37) %% 30000, g %% 2,
-                   '佐賀県武雄市武雄町大字昭和' || (g %% 997) || '番地' || (g %% 13), date '2000-01-01' + g %% 9000,
-                   CASE WHEN g %% 5 = 0 THEN NULL ELSE md5(g::text) END
-            FROM generate_series(1, %s) g''', [rows])
-        cursor.execute(f'ANALYZE "{schema}".bench_person')
+    return residents_demo_populate(town=town, scale=persons / 10_000, seed=1)
 
 
 def pg_dump_to_disk(schema: str, path: Path) -> tuple[float, int]:
@@ -81,7 +73,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks backup")
     parser.add_argument("--mb", type=int, default=int(os.environ.get("KYODO_BENCH_BACKUP_MB", "1024")),
                         help="size of the synthetic dump for encode_mb_s (default 1024)")
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=100_000, help="residents in the measured town")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp, scratch_database():
@@ -103,7 +95,7 @@ def main(argv: list[str]) -> int:
             for store in conf.configured_stores().values():
                 store.ensure_bucket()
             town = tenancy.municipality_provision(actor=None, code="414204", name="計測町", name_kana="ケイソクチョウ")
-            _fill(town.schema_name, args.rows)
+            created = _fill(town, args.rows)
 
             encode = encode_throughput(args.mb)
             dump_path = Path(tmp) / "plain.sql"
@@ -116,7 +108,7 @@ def main(argv: list[str]) -> int:
             result = services.backup_restore(town_code=town.code, store_names=["store-a", "store-c"],
                                              as_new_schema="bench_restored")
             restore_seconds = time.perf_counter() - started
-            assert result.tables["bench_person"]["rows"] == args.rows
+            assert result.tables["residents_person"]["rows"] == created
             pgio.schema_drop("bench_restored")
             baseline_restore = psql_load(dump_path, town.schema_name)
         finally:
