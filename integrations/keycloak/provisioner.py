@@ -1,12 +1,15 @@
-"""What Kyodo needs from its identity provider, as a small interface, and its two implementations:
-``KeycloakProvisioner`` (python-keycloak's admin API, idempotent) and ``NullProvisioner`` (nothing to
-do: development with the embedded IdP, or an IdP administered by hand). Chosen by configuration."""
+"""What Kyodo needs from its identity provider, as a small interface, and its implementations:
+``KeycloakProvisioner`` (python-keycloak's admin API, idempotent), ``DevIdpProvisioner`` (the development
+IdP of the demo and the tests, through its admin commands) and ``NullProvisioner`` (nothing to do: an IdP
+administered by hand). Chosen by configuration (``KYODO_IDENTITY_PROVISIONER``)."""
 
 from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +20,28 @@ class IdentityProvisioner(abc.ABC):
     """Every method is idempotent: calling it again after a partial failure completes the work."""
 
     name = "abstract"
+    PORTAL_CLIENT_ID = "kyodo-portal"
+    #: KYODO_PUBLIC_URL_TEMPLATE: how a town host becomes the URL registered at the IdP
+    url_template = "https://{host}"
+
+    @classmethod
+    def from_config(cls, identity: Any) -> IdentityProvisioner:
+        """An instance configured from ``kyodo.config.IdentityConfig`` (settings.KYODO_IDENTITY)."""
+        provisioner = cls()
+        provisioner.url_template = identity.public_url_template
+        return provisioner
+
+    def portal_uris(self, hosts: Iterable[str]) -> tuple[list[str], list[str]]:
+        """(redirect URIs, post-logout redirect URIs) of the portal client for these town hosts."""
+        from kyodo.identity.conf import portal_uris
+
+        return portal_uris(dict.fromkeys(hosts), url_template=self.url_template)
 
     @abc.abstractmethod
-    def town_ensure(self, *, code: str, name: str) -> None:
-        """Onboarding: the town's groups (one per role) and its client scope for vendors."""
+    def town_ensure(self, *, code: str, name: str, hosts: Sequence[str] = ()) -> None:
+        """Onboarding: the town's groups (one per role), its client scope for vendors, and each of its
+        hosts' redirect URI (``/oidc/callback/``) and post-logout URI (``/accounts/login/``) on the portal
+        client (no host wildcards: every host is registered)."""
 
     @abc.abstractmethod
     def town_disable(self, *, code: str) -> None:
@@ -46,8 +67,10 @@ class IdentityProvisioner(abc.ABC):
 class NullProvisioner(IdentityProvisioner):
     name = "null"
 
-    def town_ensure(self, *, code: str, name: str) -> None:
-        log.info("identity provisioner is null: no groups created for town %s", code)
+    def town_ensure(self, *, code: str, name: str, hosts: Sequence[str] = ()) -> None:
+        redirect, logout = self.portal_uris(hosts)
+        log.info("identity provisioner is null: create the groups of town %s and register %s by hand",
+                 code, redirect + logout)
 
     def town_disable(self, *, code: str) -> None:
         log.info("identity provisioner is null: nothing to disable for town %s", code)
@@ -70,16 +93,26 @@ class KeycloakProvisioner(IdentityProvisioner):
     realm with the realm-management roles manage-users, manage-clients and query-groups (client credentials)."""
 
     name = "keycloak"
-    PORTAL_CLIENT_ID = "kyodo-portal"
+
+    @classmethod
+    def from_config(cls, identity: Any) -> KeycloakProvisioner:
+        if not identity.keycloak_url or not identity.keycloak_admin_client_secret:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured("KYODO_KEYCLOAK_URL and KYODO_KEYCLOAK_ADMIN_CLIENT_SECRET are required")
+        return cls(server_url=identity.keycloak_url, realm=identity.keycloak_realm,
+                   client_id=identity.keycloak_admin_client_id, client_secret=identity.keycloak_admin_client_secret,
+                   public_url_template=identity.public_url_template)
 
     def __init__(self, *, server_url: str, realm: str, client_id: str, client_secret: str,
-                 verify: bool | str = True) -> None:
+                 verify: bool | str = True, public_url_template: str = "https://{host}") -> None:
         from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
         connection = KeycloakOpenIDConnection(server_url=server_url, realm_name=realm, user_realm_name=realm,
                                               client_id=client_id, client_secret_key=client_secret,
                                               grant_type="client_credentials", verify=verify)
         self.admin = KeycloakAdmin(connection=connection)
+        self.url_template = public_url_template
 
     # --- groups ------------------------------------------------------------------------------------
     def _group(self, path: str) -> dict | None:
@@ -122,7 +155,7 @@ class KeycloakProvisioner(IdentityProvisioner):
             "attributes": {"include.in.token.scope": "true", "display.on.consent.screen": "false"},
         })
 
-    def town_ensure(self, *, code: str, name: str) -> None:
+    def town_ensure(self, *, code: str, name: str, hosts: Sequence[str] = ()) -> None:
         wanted = {"municipality_code": [code], "name": [name]}
         group = self._group(f"/towns/{code}")
         if group is None:
@@ -134,6 +167,27 @@ class KeycloakProvisioner(IdentityProvisioner):
         for role in TOWN_ROLES:
             self._group_ensure(f"/towns/{code}/{role}")
         self._client_scope_ensure(f"town-{code}", f"{name}（{code}）のデータ")
+        if hosts:
+            self._portal_uris_ensure(hosts)
+
+    def _portal_uris_ensure(self, hosts: Sequence[str]) -> None:
+        """Add the hosts' redirect and post-logout URIs to the portal client; PUT only when one is missing.
+        Keycloak keeps post-logout URIs in the client attribute ``post.logout.redirect.uris``, joined by ``##``."""
+        redirect, logout = self.portal_uris(hosts)
+        internal_id = self.admin.get_client_id(self.PORTAL_CLIENT_ID)
+        if internal_id is None:
+            raise RuntimeError(f"Keycloak has no client {self.PORTAL_CLIENT_ID} (import infra/keycloak/kyodo-realm.json)")
+        client = self.admin.get_client(internal_id)
+        redirect_uris = list(client.get("redirectUris") or [])
+        attributes = dict(client.get("attributes") or {})
+        logout_uris = [u for u in (attributes.get("post.logout.redirect.uris") or "").split("##") if u]
+        new_redirect = [u for u in redirect if u not in redirect_uris]
+        new_logout = [u for u in logout if u not in logout_uris]
+        if not new_redirect and not new_logout:
+            return
+        attributes["post.logout.redirect.uris"] = "##".join(logout_uris + new_logout)
+        self.admin.update_client(internal_id, {**client, "redirectUris": redirect_uris + new_redirect,
+                                               "attributes": attributes})
 
     def town_disable(self, *, code: str) -> None:
         group = self._group(f"/towns/{code}")
@@ -187,3 +241,57 @@ class KeycloakProvisioner(IdentityProvisioner):
         internal_id = self.admin.get_client_id(client_id)
         if internal_id is not None:
             self.admin.update_client(internal_id, {"enabled": False})
+
+
+class DevIdpProvisioner(IdentityProvisioner):
+    """The development IdP (``integrations/keycloak/devidp``) administered the way ``KeycloakProvisioner``
+    administers Keycloak: each call runs one of its admin commands
+    (``python -m integrations.keycloak.devidp --state-dir DIR <command>``) on its state directory
+    (``KYODO_DEVIDP_STATE_DIR``). The IdP reads its database on every request, so a running IdP sees the
+    change at once (no restart). Used by ``kyodo demo`` and the tests; never in production."""
+
+    name = "devidp"
+
+    def __init__(self, *, state_dir: str | Path, public_url_template: str = "http://{host}") -> None:
+        self.state_dir = Path(state_dir)
+        self.url_template = public_url_template
+
+    @classmethod
+    def from_config(cls, identity: Any) -> DevIdpProvisioner:
+        if not identity.devidp_state_dir:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured("KYODO_DEVIDP_STATE_DIR is required for KYODO_IDENTITY_PROVISIONER=devidp")
+        return cls(state_dir=identity.devidp_state_dir, public_url_template=identity.public_url_template)
+
+    def _run(self, *args: str) -> str:
+        from .devidp import run_idp_command
+
+        output = run_idp_command(self.state_dir, *args)
+        log.info("devidp %s: %s", args[0], output.strip())
+        return output
+
+    def town_ensure(self, *, code: str, name: str, hosts: Sequence[str] = ()) -> None:
+        redirect, logout = self.portal_uris(hosts)
+        args = ["town-ensure", "--code", code, "--name", name]
+        for uri in redirect:
+            args += ["--redirect-uri", uri]
+        for uri in logout:
+            args += ["--logout-uri", uri]
+        self._run(*args)
+
+    def town_disable(self, *, code: str) -> None:
+        self._run("town-disable", "--code", code)
+
+    def staff_invite(self, *, username: str, email: str, full_name: str, group_path: str) -> None:
+        self._run("user-invite", username, "--email", email, "--full-name", full_name, "--group", group_path)
+
+    def staff_disable(self, *, username: str) -> None:
+        self._run("user-disable", username)
+
+    def service_account_ensure(self, *, client_id: str, scopes: Iterable[str]) -> str | None:
+        log.info("development IdP: vendor clients come from its realm file, %s is not created", client_id)
+        return None
+
+    def service_account_disable(self, *, client_id: str) -> None:
+        log.info("development IdP: vendor clients come from its realm file, %s is not disabled", client_id)

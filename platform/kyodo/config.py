@@ -96,6 +96,8 @@ class IdentityConfig:
     keycloak_realm: str
     keycloak_admin_client_id: str
     keycloak_admin_client_secret: str | None
+    public_url_template: str
+    devidp_state_dir: str | None
 
     @classmethod
     def from_environ(cls, base: Config) -> IdentityConfig:
@@ -115,6 +117,11 @@ class IdentityConfig:
             keycloak_admin_client_secret=(
                 _secret("KYODO_KEYCLOAK_ADMIN_CLIENT_SECRET", base.state_dir, False) if keycloak_url else None
             ),
+            # The one scheme rule for the URLs registered at the IdP (redirect and post-logout URIs per town
+            # host): https, except in debug/demo mode where the portal is served over plain http.
+            public_url_template=(_env("KYODO_PUBLIC_URL_TEMPLATE")
+                                 or ("http://{host}" if base.debug else "https://{host}")),
+            devidp_state_dir=_env("KYODO_DEVIDP_STATE_DIR"),
         )
 
 

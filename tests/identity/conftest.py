@@ -10,6 +10,7 @@ SSO users (password IDP_PASSWORD):
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from pathlib import Path
@@ -41,7 +42,9 @@ SSO_USERS = {
 
 
 def free_port(*, exclude: tuple[int, ...] = ()) -> int:
-    for port in range(8500, 8600):
+    """A free loopback port in 8500-8599, or in KYODO_TEST_PORTS (``low-high``) when set."""
+    low, high = (int(p) for p in os.environ.get("KYODO_TEST_PORTS", "8500-8599").split("-"))
+    for port in range(low, high + 1):
         if port in exclude:
             continue
         with socket.socket() as sock:
@@ -50,7 +53,7 @@ def free_port(*, exclude: tuple[int, ...] = ()) -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8500-8599")
+    raise RuntimeError(f"no free port in {low}-{high}")
 
 
 def test_realm() -> dict:

@@ -12,7 +12,12 @@ import responses
 from responses import matchers
 from responses.registries import OrderedRegistry
 
-from integrations.keycloak import KeycloakProvisioner, NullProvisioner, provisioner_from_settings
+from integrations.keycloak import (
+    DevIdpProvisioner,
+    KeycloakProvisioner,
+    NullProvisioner,
+    provisioner_from_settings,
+)
 
 RECORDINGS = Path(__file__).parent / "keycloak26"
 
@@ -49,23 +54,54 @@ def _provisioner(recording) -> KeycloakProvisioner:
                                client_id="kyodo-provisioner", client_secret="recorded")
 
 
+PORTAL = "/admin/realms/kyodo/clients/6a1f0c2e-7b3d-4e8a-9c5f-2d4b6e8a0c13"
+
+
 def test_onboarding_creates_the_towns_groups_and_client_scope():
     mock, recording = replay("town_onboard_new.json")
     with mock:
-        _provisioner(recording).town_ensure(code="412066", name="武雄市")
+        _provisioner(recording).town_ensure(code="412066", name="武雄市", hosts=["takeo.test"])
         writes = [c.request for c in mock.calls if c.request.method in {"POST", "PUT", "DELETE"}
-                  and "/admin/" in c.request.url]
+                  and "/admin/" in c.request.url and PORTAL not in c.request.url]
     assert [json.loads(w.body)["name"] for w in writes] == [
         "412066", "counter_clerk", "approver", "section_chief", "auditor", "town-412066"]
+
+
+def test_onboarding_registers_the_towns_hosts_on_the_portal_client():
+    """No host wildcards in Keycloak: the new town's host gets its redirect URI and its post-logout URI
+    (``##``-joined attribute) on ``kyodo-portal``; the URIs already there and every other field are kept."""
+    mock, recording = replay("town_onboard_new.json")
+    with mock:
+        _provisioner(recording).town_ensure(code="412066", name="武雄市", hosts=["takeo.test"])
+        puts = [c.request for c in mock.calls if c.request.method == "PUT"]
+    assert len(puts) == 1 and puts[0].url.endswith(PORTAL)
+    body = json.loads(puts[0].body)
+    assert body["redirectUris"] == ["https://kashima.test/oidc/callback/", "https://localhost/oidc/callback/",
+                                    "https://takeo.test/oidc/callback/"]
+    assert body["attributes"]["post.logout.redirect.uris"] == (
+        "https://kashima.test/accounts/login/##https://localhost/accounts/login/##https://takeo.test/accounts/login/")
+    assert body["attributes"]["pkce.code.challenge.method"] == "S256" and body["secret"] == "recorded-portal-secret"
 
 
 def test_onboarding_again_changes_nothing():
     mock, recording = replay("town_onboard_again.json")
     with mock:
-        _provisioner(recording).town_ensure(code="412066", name="武雄市")
+        _provisioner(recording).town_ensure(code="412066", name="武雄市", hosts=["takeo.test"])
         writes = [c for c in mock.calls if c.request.method != "GET" and "/admin/" in c.request.url]
-        assert len(mock.calls) == 7
+        assert len(mock.calls) == 9
+        assert mock.calls[-1].request.url.endswith(PORTAL)  # the portal client was read, not written
     assert not writes
+
+
+def test_portal_uris_follow_the_public_url_template():
+    from kyodo.identity.conf import portal_uris
+
+    assert portal_uris(["takeo.localhost"], url_template="http://{host}:8000") == (
+        ["http://takeo.localhost:8000/oidc/callback/"], ["http://takeo.localhost:8000/accounts/login/"])
+    assert portal_uris(["takeo.kyodo.example"], url_template="https://{host}/")[0] == [
+        "https://takeo.kyodo.example/oidc/callback/"]
+    with pytest.raises(ValueError):
+        portal_uris(["takeo.test"], url_template="https://takeo.test")
 
 
 def test_offboarding_marks_the_town_disabled_and_empties_its_role_groups():
@@ -93,6 +129,9 @@ def test_provisioner_is_chosen_by_configuration(settings):
                                                 "keycloak_url": "http://keycloak.test:8080",
                                                 "keycloak_admin_client_secret": "x"})
     assert isinstance(provisioner_from_settings(), KeycloakProvisioner)
+    settings.KYODO_IDENTITY = type(identity)(**{**identity.__dict__, "provisioner": "devidp",
+                                                "devidp_state_dir": "/nonexistent/devidp"})
+    assert isinstance(provisioner_from_settings(), DevIdpProvisioner)
 
 
 @pytest.mark.django_db

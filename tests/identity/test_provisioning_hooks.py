@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def _keycloak(settings, url="http://keycloak.test:8080"):
     identity = settings.KYODO_IDENTITY
     settings.KYODO_IDENTITY = type(identity)(**{**identity.__dict__, "provisioner": "keycloak", "keycloak_url": url,
-                                                "keycloak_admin_client_secret": "recorded"})
+                                                "keycloak_admin_client_secret": "recorded",
+                                                "public_url_template": "https://{host}"})
 
 
 def test_onboarding_runs_the_identity_step_after_commit(django_capture_on_commit_callbacks):
@@ -25,7 +26,7 @@ def test_onboarding_runs_the_identity_step_after_commit(django_capture_on_commit
         municipality_provision(actor=None, code="412091", name="嬉野市", name_kana="ウレシノシ",
                                hosts=["ureshino.test"], applications=["residents"])
     entry = PlatformAuditEntry.objects.filter(action="identity.town_ensure", municipality_code="412091").get()
-    assert entry.outcome == "ok" and entry.detail == {"provisioner": "null"}
+    assert entry.outcome == "ok" and entry.detail == {"provisioner": "null", "hosts": ["ureshino.test"]}
 
 
 def test_an_unreachable_keycloak_does_not_undo_onboarding(settings, django_capture_on_commit_callbacks):

@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from . import PORTAL_CLIENT_ID, start_dev_idp
+from . import PORTAL_CLIENT_ID, _write_private, start_dev_idp
 
 ROLES = (("counter_clerk", "clerk"), ("approver", "approver"), ("section_chief", "chief"))
 
@@ -41,7 +41,10 @@ def demo_realm(*, password: str, web_port: int, client_secret: str, host_suffix:
 
 def start_demo_idp(state_dir: Path, *, password: str, web_port: int, port: int | None = None):
     """Start the development IdP for the demo (loopback, KYODO_DEVIDP_PORT or 8180); returns
-    (KYODO_OIDC_* environment, process)."""
+    (environment for the web process and the worker, process). The environment holds KYODO_OIDC_*, and
+    KYODO_IDENTITY_PROVISIONER=devidp with KYODO_DEVIDP_STATE_DIR and KYODO_PUBLIC_URL_TEMPLATE
+    (``http://{host}:<web port>``), so a town onboarded from the console gets its groups and redirect URIs
+    in this IdP, and staff invited from 「職員アカウント」 sign in with the demo password."""
     port = port or int(os.environ.get("KYODO_DEVIDP_PORT") or 8180)
     secret_file = state_dir / "secrets" / "kyodo_oidc_client_secret"
     if not secret_file.exists():
@@ -50,4 +53,12 @@ def start_demo_idp(state_dir: Path, *, password: str, web_port: int, port: int |
         secret_file.chmod(0o600)
     realm = demo_realm(password=password, web_port=web_port, client_secret=secret_file.read_text().strip())
     (state_dir / "logs").mkdir(parents=True, exist_ok=True)
-    return start_dev_idp(state_dir / "devidp", port, realm, log=state_dir / "logs" / "idp.log")
+    idp_dir = state_dir / "devidp"
+    env, proc = start_dev_idp(idp_dir, port, realm, log=state_dir / "logs" / "idp.log")
+    _write_private(idp_dir / "invite_password", password)  # read by `user-invite` (DevIdpProvisioner)
+    env.update({
+        "KYODO_IDENTITY_PROVISIONER": "devidp",
+        "KYODO_DEVIDP_STATE_DIR": str(idp_dir),
+        "KYODO_PUBLIC_URL_TEMPLATE": os.environ.get("KYODO_PUBLIC_URL_TEMPLATE") or f"http://{{host}}:{web_port}",
+    })
+    return env, proc

@@ -48,8 +48,11 @@ def realm_import(realm: dict) -> dict[str, int]:
         app.name = spec.get("name", spec["clientId"])
         app.client_type = "public" if spec.get("publicClient") else "confidential"
         app.authorization_grant_type = "client-credentials" if service_account else "authorization-code"
-        app.redirect_uris = " ".join(spec.get("redirectUris", []))
-        app.post_logout_redirect_uris = " ".join(u for u in logout_uris.split("##") if u)
+        # URIs are added, never dropped: a town onboarded at run time (``town-ensure``) keeps its own after
+        # the realm file is imported again at the next start.
+        app.redirect_uris = " ".join(dict.fromkeys([*app.redirect_uris.split(), *spec.get("redirectUris", [])]))
+        app.post_logout_redirect_uris = " ".join(dict.fromkeys(
+            [*app.post_logout_redirect_uris.split(), *(u for u in logout_uris.split("##") if u)]))
         app.skip_authorization = True
         app.algorithm = "RS256"
         if spec.get("secret"):

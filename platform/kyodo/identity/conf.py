@@ -3,6 +3,7 @@ shape under the realm's issuer, so nothing is fetched at start-up (the developme
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -42,3 +43,20 @@ def oidc_setting(name: str) -> Any:
     from django.conf import settings
 
     return getattr(settings, name, None)
+
+
+OIDC_CALLBACK_PATH = "/oidc/callback/"
+POST_LOGOUT_PATH = "/accounts/login/"
+
+
+def portal_uris(hosts: Iterable[str], *, url_template: str) -> tuple[list[str], list[str]]:
+    """The portal client's URIs for these town hosts: (redirect URIs, post-logout redirect URIs).
+
+    The one place the URL of a town host is built for the IdP. ``url_template`` is
+    ``KYODO_PUBLIC_URL_TEMPLATE`` (``IdentityConfig.public_url_template``): ``https://{host}`` by default,
+    ``http://{host}`` in debug mode, ``http://{host}:8000`` in the demo (its web port). Keycloak has no
+    host wildcards, so every host is registered on its own."""
+    if "{host}" not in url_template:
+        raise ValueError("KYODO_PUBLIC_URL_TEMPLATE must contain {host}")
+    bases = [url_template.format(host=host).rstrip("/") for host in hosts]
+    return [f"{base}{OIDC_CALLBACK_PATH}" for base in bases], [f"{base}{POST_LOGOUT_PATH}" for base in bases]

@@ -150,20 +150,32 @@ def service_account_disable(*, actor, client_id: str) -> None:
     _provisioner().service_account_disable(client_id=client_id)
 
 
+def town_hosts(code: str) -> list[str]:
+    """The town's host names (TownHost rows), primary first: each is registered at the IdP."""
+    from kyodo.tenancy.models import TownHost
+
+    return list(TownHost.objects.filter(tenant__code=code).order_by("-is_primary", "domain")
+                .values_list("domain", flat=True))
+
+
 def town_identity_ensure(*, code: str, name: str) -> bool:
-    """Onboarding step at the identity provider (groups per role, client scope), run after the town's
-    transaction commits. Idempotent; on failure the town still exists and ``kyodo identity sync-town
-    --code`` completes the step. Returns whether it succeeded."""
+    """Onboarding step at the identity provider (groups per role, client scope, and the portal client's
+    redirect/post-logout URIs of every host of the town, built by ``kyodo.identity.conf.portal_uris``), run
+    after the town's transaction commits. Idempotent; on failure the town still exists and ``kyodo identity
+    sync-town --code`` completes the step (also after a host was added). Returns whether it succeeded."""
+    hosts = town_hosts(code)
     try:
-        _provisioner().town_ensure(code=code, name=name)
+        provisioner = _provisioner()
+        provisioner.town_ensure(code=code, name=name, hosts=hosts)
     except Exception as exc:  # the IdP being down must not undo an onboarding that committed
         log.exception("identity provisioning failed for town %s", code)
         platform_audit_record(actor=None, action="identity.town_ensure", municipality_code=code,
                               target_type="municipality", target_id=code, outcome="failed",
-                              detail={"error": type(exc).__name__})
+                              detail={"error": type(exc).__name__, "hosts": hosts})
         return False
     platform_audit_record(actor=None, action="identity.town_ensure", municipality_code=code,
-                          target_type="municipality", target_id=code, detail={"provisioner": _provisioner().name})
+                          target_type="municipality", target_id=code,
+                          detail={"provisioner": provisioner.name, "hosts": hosts})
     return True
 
 
