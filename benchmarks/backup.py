@@ -47,24 +47,23 @@ def _fill(town, persons: int) -> int:
 
 
 def pg_dump_to_disk(schema: str, path: Path) -> tuple[float, int]:
-    from kyodo.backups.pgio import _env
-    from kyodo.tenancy.template import _conninfo, _pg_dump_binary
+    from kyodo import pgtools
 
     started = time.perf_counter()
-    subprocess.run([_pg_dump_binary(), *_conninfo(), "--schema", schema, "--no-owner", "--no-privileges",
-                    "--quote-all-identifiers", "--file", str(path)], check=True, env=_env())
+    subprocess.run([pgtools.client_binary("pg_dump"), *pgtools.conninfo(), "--schema", schema, "--no-owner", "--no-privileges",
+                    "--quote-all-identifiers", "--file", str(path)], check=True, env=pgtools.client_env())
     return time.perf_counter() - started, path.stat().st_size
 
 
 def psql_load(path: Path, schema: str) -> float:
     """Baseline restore: drop the town's schema and load the plain dump with psql from disk."""
+    from kyodo import pgtools
     from kyodo.backups import pgio
-    from kyodo.tenancy.template import _conninfo
 
     pgio.schema_drop(schema)
     started = time.perf_counter()
-    subprocess.run([pgio._psql_binary(), *_conninfo(), "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1",
-                    "--single-transaction", "-f", str(path)], check=True, env=pgio._env(),
+    subprocess.run([pgtools.client_binary("psql"), *pgtools.conninfo(), "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1",
+                    "--single-transaction", "-f", str(path)], check=True, env=pgtools.client_env(),
                    stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 

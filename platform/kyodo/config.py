@@ -33,10 +33,16 @@ def _secret(name: str, state_dir: Path, debug: bool) -> str:
         return Path(file_name).read_text().strip()
     if not debug:
         raise RuntimeError(f"{name} (or {name}_FILE) must be set when KYODO_DEBUG is off")
-    path = state_dir / "secrets" / name.lower()
+    return state_secret(state_dir, name.lower())
+
+
+def state_secret(state_dir: Path, name: str, nbytes: int = 48) -> str:
+    """A random secret generated once into ``state_dir/secrets/<name>`` (mode 0600, never committed):
+    development keys, the demo password, the demo IdP's client secret."""
+    path = state_dir / "secrets" / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(secrets.token_urlsafe(nbytes))
         path.chmod(0o600)
     return path.read_text().strip()
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from kyodo.config import state_secret
 from kyodo.identity.models import StaffMembership, StaffRole
 from kyodo.tenancy import services
 from kyodo.tenancy.models import Municipality
@@ -34,12 +34,7 @@ SAGA_TOWNS = (
 
 def demo_password(state_dir) -> str:
     """One random password for all demo accounts, kept in the state dir (never in the repository)."""
-    path = state_dir / "secrets" / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return state_secret(state_dir, "demo_password", nbytes=12)
 
 
 def _user(username: str, full_name: str, password: str):

@@ -28,7 +28,8 @@ def postgres_url(state_dir: Path) -> str:
     return uri
 
 
-def _port_open(host: str, port: int) -> bool:
+def port_open(host: str, port: int) -> bool:
+    """Is something listening on host:port (loopback services of the demo and tests)?"""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.3)
         return sock.connect_ex((host, port)) == 0
@@ -41,7 +42,7 @@ EMBEDDED_REDIS_URL = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
 def redis_url(state_dir: Path, port: int = EMBEDDED_REDIS_PORT) -> str:
     """Start (or reuse) a private redis-server on ``port`` bound to loopback and return its URL."""
     url = f"redis://127.0.0.1:{port}/0"
-    if _port_open("127.0.0.1", port):
+    if port_open("127.0.0.1", port):
         return url
     binary = shutil.which("redis-server")
     if binary is None:
@@ -58,7 +59,7 @@ def redis_url(state_dir: Path, port: int = EMBEDDED_REDIS_PORT) -> str:
         check=True,
     )
     for _ in range(50):
-        if _port_open("127.0.0.1", port):
+        if port_open("127.0.0.1", port):
             return url
         time.sleep(0.1)
     raise RuntimeError(f"redis-server did not start on port {port}; see {run_dir / 'redis.log'}")

@@ -4,7 +4,6 @@ Keycloak realm representation, served by the development IdP for ``kyodo demo``.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from . import PORTAL_CLIENT_ID, _write_private, start_dev_idp
@@ -46,12 +45,10 @@ def start_demo_idp(state_dir: Path, *, password: str, web_port: int, port: int |
     (``http://{host}:<web port>``), so a town onboarded from the console gets its groups and redirect URIs
     in this IdP, and staff invited from 「職員アカウント」 sign in with the demo password."""
     port = port or int(os.environ.get("KYODO_DEVIDP_PORT") or 8180)
-    secret_file = state_dir / "secrets" / "kyodo_oidc_client_secret"
-    if not secret_file.exists():
-        secret_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        secret_file.write_text(secrets.token_urlsafe(32))
-        secret_file.chmod(0o600)
-    realm = demo_realm(password=password, web_port=web_port, client_secret=secret_file.read_text().strip())
+    from kyodo.config import state_secret
+
+    client_secret = state_secret(state_dir, "kyodo_oidc_client_secret", nbytes=32)
+    realm = demo_realm(password=password, web_port=web_port, client_secret=client_secret)
     (state_dir / "logs").mkdir(parents=True, exist_ok=True)
     idp_dir = state_dir / "devidp"
     env, proc = start_dev_idp(idp_dir, port, realm, log=state_dir / "logs" / "idp.log")

@@ -13,15 +13,14 @@ import time
 from pathlib import Path
 
 from integrations.objectstore import STORE_LETTERS, store_configs_from_env, store_open
+from kyodo.embedded import port_open
 
 DEMO_PORTS = (9101, 9102, 9103)
 DEMO_REGION = "ap-northeast-1"
 
 
 def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.3)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+    return port_open("127.0.0.1", port)
 
 
 def free_ports(count: int, low: int = 9120, high: int = 9199) -> list[int]:

@@ -11,12 +11,11 @@ import subprocess
 import tempfile
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 from django.db import connection
 
-from kyodo.tenancy.template import _conninfo, _pg_dump_binary
+from kyodo import pgtools
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -33,16 +32,6 @@ def _connect() -> psycopg.Connection:
     # autocommit: the caller's explicit BEGIN ... is then the transaction (psycopg would otherwise
     # open a READ COMMITTED one first and ignore the requested isolation level).
     return psycopg.connect(**params, application_name="kyodo-backup", autocommit=True)
-
-
-def _env() -> dict[str, str] | None:
-    password = connection.settings_dict.get("PASSWORD")
-    return dict(os.environ, PGPASSWORD=password) if password else None
-
-
-def _psql_binary() -> str:
-    """psql next to the pg_dump that matches the server (Debian's, or the embedded pgserver's)."""
-    return str(Path(_pg_dump_binary()).with_name("psql"))
 
 
 def quote_ident(name: str) -> str:
@@ -99,12 +88,12 @@ def snapshot(schema: str) -> Iterator[tuple[psycopg.Connection, str]]:
 def dump_start(schema: str, snapshot_id: str | None) -> subprocess.Popen:
     """pg_dump of one schema as plain SQL, gzip-compressed by pg_dump itself (its own process and
     core), streamed on stdout."""
-    argv = [_pg_dump_binary(), *_conninfo(), "--schema", schema, "--no-owner", "--no-privileges",
+    argv = [pgtools.client_binary("pg_dump"), *pgtools.conninfo(), "--schema", schema, "--no-owner", "--no-privileges",
             "--no-comments", "--quote-all-identifiers", "--compress", "1"]
     if snapshot_id:
         argv += ["--snapshot", snapshot_id]
     stderr = tempfile.TemporaryFile()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, env=_env(), bufsize=0)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, env=pgtools.client_env(), bufsize=0)
     proc.stderr_file = stderr  # type: ignore[attr-defined]
     return proc
 
@@ -141,8 +130,8 @@ class SqlRestorer:
         self._in_copy = False
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [_psql_binary(), *_conninfo(), "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "-f", "-"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, env=_env(),
+            [pgtools.client_binary("psql"), *pgtools.conninfo(), "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, env=pgtools.client_env(),
         )
         assert self._proc.stdin is not None
         self._stdin = self._proc.stdin

@@ -26,6 +26,7 @@ from django.utils import timezone
 from integrations.objectstore import ObjectMissing, ObjectStore, ObjectStoreError
 from kyodo.audit.services import platform_audit_record
 from kyodo.tenancy.codes import schema_name_for, validate_municipality_code
+from kyodo.tenancy.db import use_public_schema
 from kyodo.tenancy.models import Municipality, TownHost
 
 from . import conf, layout, pgio, sharing
@@ -237,8 +238,7 @@ def backup_run(*, town: Municipality, actor=None, scheduled_for: dt.date | None 
     if len(chosen) < 2:
         raise BackupRefused(f"{label}のバックアップ先ストアが2つ未満です（設定: {', '.join(chosen) or 'なし'}）。",
                             log_message=f"fewer than two backup stores configured: {list(chosen)}")
-    if connection.schema_name != "public":  # type: ignore[attr-defined]
-        connection.set_schema_to_public()  # type: ignore[attr-defined]
+    use_public_schema()
     signing_key = conf.signing_key()  # before the run row: a missing key must not leave a "running" row
     run = _run_acquire(town=town, scheduled_for=scheduled_for)
     started = time.perf_counter()
@@ -540,8 +540,7 @@ def backup_restore(*, town_code: str, store_names, as_new_schema: str | None = N
     except ValidationError as exc:
         raise RestoreRefused(exc.messages[0]) from None
     chosen = _store_selection(store_names, stores)
-    if connection.schema_name != "public":  # type: ignore[attr-defined]
-        connection.set_schema_to_public()  # type: ignore[attr-defined]
+    use_public_schema()
     target = _restore_target(town_code, as_new_schema)
     if backup_id is None:
         backup_id = _latest_backup_id(town_code, chosen)

@@ -10,7 +10,7 @@ from kyodo.audit.services import platform_audit_record
 from kyodo.tenancy.models import Application
 
 from .oidc import session_check
-from .permissions import can_enter_town, town_roles
+from .permissions import town_roles
 
 OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/static/", "/healthz", "/oidc/")
 
@@ -33,13 +33,16 @@ class TownAccessMiddleware:
         user = request.user
         if not user.is_authenticated:
             return redirect(f"{settings.LOGIN_URL}?next={request.path}")
-        if can_enter_town(user, town):
-            application = request.path.split("/")[1]
-            if application in Application.values and not town.has_application(application):
-                return _refuse(request, town, "application_not_enabled")
-            request.town_roles = town_roles(user, town)
-            return self.get_response(request)
-        return _refuse(request, town, "suspended" if town_roles(user, town) and not town.is_active else "not_member")
+        roles = town_roles(user, town)  # one query per request, reused by the views
+        if not roles:
+            return _refuse(request, town, "not_member")
+        if not town.is_active:
+            return _refuse(request, town, "suspended")
+        application = request.path.split("/")[1]
+        if application in Application.values and not town.has_application(application):
+            return _refuse(request, town, "application_not_enabled")
+        request.town_roles = roles
+        return self.get_response(request)
 
 
 def _refuse(request, town, reason: str):

@@ -26,11 +26,3 @@ def town_roles(user, town) -> set[str]:
         StaffMembership.objects.filter(user=user, municipality_id=town.pk, active=True, role__in=TOWN_ROLES)
         .values_list("role", flat=True)
     )
-
-
-def can_enter_town(user, town) -> bool:
-    return bool(town_roles(user, town)) and town.is_active
-
-
-def can_use_application(user, town, application: str) -> bool:
-    return can_enter_town(user, town) and town.has_application(application)

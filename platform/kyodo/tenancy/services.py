@@ -115,8 +115,7 @@ def municipality_provision(*, actor, code: str, name: str, name_kana: str, prefe
     use_template = settings.KYODO_PROVISION_FROM_TEMPLATE if from_template is None else from_template
     if current_schema() != "public":
         use_public_schema()
-    if use_template:
-        template.ensure_template()  # outside the transaction: may migrate the template once
+    applied = template.ensure_template() if use_template else None  # outside the transaction: may migrate it once
     schema_name = schema_name_for(data["code"])
     with transaction.atomic():
         town = Municipality(
@@ -128,7 +127,7 @@ def municipality_provision(*, actor, code: str, name: str, name_kana: str, prefe
         for i, host in enumerate(data["hosts"]):
             TownHost.objects.create(domain=host, tenant=town, is_primary=(i == 0))
         if use_template:
-            template.schema_create_from_template(schema_name)
+            template.schema_create_from_template(schema_name, applied)
         else:
             template.schema_create_by_migrations(schema_name)
         platform_audit_record(

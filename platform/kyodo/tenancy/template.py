@@ -15,7 +15,6 @@ import logging
 import re
 import subprocess
 import threading
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command
@@ -23,7 +22,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_context, schema_exists
 
-from kyodo.embedded import pg_bin
+from kyodo import pgtools
 
 from .db import use_public_schema
 
@@ -64,12 +63,6 @@ def applied_migrations(schema: str) -> set[tuple[str, str]]:
         return {(app, name) for app, name in cursor.fetchall()}
 
 
-def template_is_current() -> bool:
-    labels = tenant_app_labels()
-    applied = {m for m in applied_migrations(template_schema_name()) if m[0] in labels}
-    return applied == expected_migrations()
-
-
 def template_migrate(verbosity: int = 0) -> None:
     """Create/upgrade the template schema with migrations (the slow, authoritative path)."""
     name = template_schema_name()
@@ -80,44 +73,21 @@ def template_migrate(verbosity: int = 0) -> None:
     _cache.clear()
 
 
-def ensure_template() -> None:
-    if not template_is_current():
+def ensure_template() -> set[tuple[str, str]]:
+    """Migrate the template if it is behind the code; return its applied migrations."""
+    applied = applied_migrations(template_schema_name())
+    labels = tenant_app_labels()
+    if {m for m in applied if m[0] in labels} != expected_migrations():
         logger.info("template schema %s is behind the code; migrating it", template_schema_name())
         template_migrate()
+        applied = applied_migrations(template_schema_name())
+    return applied
 
 
-@dataclass(frozen=True)
-class TemplateScript:
-    fingerprint: str
-    sql: str
-
-
-def _fingerprint() -> str:
-    applied = sorted(applied_migrations(template_schema_name()))
-    return hashlib.sha256(repr(applied).encode()).hexdigest()
-
-
-def _conninfo() -> list[str]:
-    db = settings.DATABASES["default"]
-    args = ["--dbname", db["NAME"], "--username", db["USER"] or "postgres"]
-    if db.get("HOST"):
-        args += ["--host", db["HOST"]]
-    if db.get("PORT"):
-        args += ["--port", str(db["PORT"])]
-    return args
-
-
-def _pg_dump_binary() -> str:
-    """pg_dump must not be older than the server; pick the matching Debian one or the embedded one."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version_num")
-        major = int(cursor.fetchone()[0]) // 10000
-    debian = f"/usr/lib/postgresql/{major}/bin/pg_dump"
-    import os
-
-    if os.path.exists(debian):
-        return debian
-    return pg_bin("pg_dump")
+def _fingerprint(applied: set[tuple[str, str]] | None = None) -> str:
+    if applied is None:
+        applied = applied_migrations(template_schema_name())
+    return hashlib.sha256(repr(sorted(applied)).encode()).hexdigest()
 
 
 _PLACEHOLDER = "__kyodo_new_schema__"
@@ -125,15 +95,10 @@ _PLACEHOLDER = "__kyodo_new_schema__"
 
 def _capture_script() -> str:
     name = template_schema_name()
-    env = None
-    if settings.DATABASES["default"].get("PASSWORD"):
-        import os
-
-        env = dict(os.environ, PGPASSWORD=settings.DATABASES["default"]["PASSWORD"])
     dump = subprocess.run(
-        [_pg_dump_binary(), *_conninfo(), "--schema", name, "--no-owner", "--no-privileges",
+        [pgtools.client_binary("pg_dump"), *pgtools.conninfo(), "--schema", name, "--no-owner", "--no-privileges",
          "--no-comments", "--inserts", "--quote-all-identifiers"],
-        check=True, capture_output=True, text=True, env=env,
+        check=True, capture_output=True, text=True, env=pgtools.client_env(),
     ).stdout
     statements = []
     for line in dump.splitlines():
@@ -150,10 +115,11 @@ def _capture_script() -> str:
     return script.replace(quoted, f'"{_PLACEHOLDER}"')
 
 
-def template_script() -> str:
-    """The template's DDL+data with a placeholder schema name, cached per migration fingerprint."""
+def template_script(applied: set[tuple[str, str]] | None = None) -> str:
+    """The template's DDL+data with a placeholder schema name, cached per migration fingerprint
+    (``applied``: the template's applied migrations, when the caller has just read them)."""
     with _lock:
-        fingerprint = _fingerprint()
+        fingerprint = _fingerprint(applied)
         if fingerprint not in _cache:
             _cache.clear()
             _cache[fingerprint] = _capture_script()
@@ -163,11 +129,11 @@ def template_script() -> str:
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-def schema_create_from_template(schema_name: str) -> None:
+def schema_create_from_template(schema_name: str, applied: set[tuple[str, str]] | None = None) -> None:
     """Build ``schema_name`` by replaying the template script, inside the caller's transaction."""
     if not _SCHEMA_NAME.match(schema_name):
         raise ValueError(f"invalid schema name {schema_name!r}")
-    script = template_script().replace(f'"{_PLACEHOLDER}"', f'"{schema_name}"')
+    script = template_script(applied).replace(f'"{_PLACEHOLDER}"', f'"{schema_name}"')
     with connection.cursor() as cursor:
         cursor.execute(script)
     use_public_schema()
