@@ -80,3 +80,69 @@ def test_town_b_audit_chain_records_nothing_of_town_a_reads(b_resident, client_a
     client_a.get(f"/residents/persons/{b_resident['person_id']}/")
     with tenant_context(town_b):
         assert not ResidentAuditEntry.objects.filter(actor_username="clerk-a").exists()
+
+
+@pytest.fixture
+def b_activity(b_resident, town_b, clerk_b):
+    """Town B also has a pending change, an issued certificate, a support measure with a pending
+    request, and a blocked attempt — everything town A's list pages could leak."""
+    from django.contrib.auth import get_user_model
+
+    from tenants.residents.certificates.issue import certificate_issue
+    from tenants.residents.models import BlockedAttempt, MeasureRequest
+
+    approver_b = get_user_model().objects.get(username="approver-b")
+    with tenant_context(town_b):
+        pending = services.change_submit(
+            actor=clerk_b, town=town_b, kind="move_in", notified_on="2024-05-02", effective_on="2024-05-01",
+            data=move_in_data([person_data(family_name="鹿島", family_name_kana="カシマ", given_name="次郎",
+                                           given_name_kana="ジロウ")], address="佐賀県鹿島市大字高津原2番地"))
+        certificate_issue(actor=clerk_b, town=town_b, kind="copy", person_ids=[b_resident["person_id"]],
+                          requester_name="鹿島花", requester_relation="本人", purpose="鹿島の手続")
+        measure = services.support_measure_create(actor=approver_b, town=town_b,
+                                                  person_id=b_resident["person_id"], starts_on="2024-06-01",
+                                                  aggressors=[{"name": "鹿島の加害者"}])
+        request = services.support_measure_request(actor=clerk_b, town=town_b, measure=measure, kind="end",
+                                                   purpose="鹿島の申請")
+        # A blocked attempt in B: B's clerk opens the now-protected person.
+        from tests.conftest import logged_in_client
+
+        logged_in_client(clerk_b, "kashima.test").get(f"/residents/persons/{b_resident['person_id']}/")
+        assert BlockedAttempt.objects.exists() and MeasureRequest.objects.filter(pk=request.pk).exists()
+    return {**b_resident, "pending_id": pending.pk, "measure_id": measure.pk, "request_id": request.pk}
+
+
+@pytest.mark.parametrize("path", [
+    "/residents/persons/{person_id}/changes/relocation/", "/residents/persons/{person_id}/correct/",
+    "/residents/households/{household_id}/changes/head_change/", "/residents/changes/{pending_id}/",
+    "/residents/changes/{pending_id}/decide/", "/residents/measures/{measure_id}/request/",
+    "/residents/measures/requests/{request_id}/decide/",
+])
+def test_every_id_route_answers_not_found_for_town_b_ids(b_activity, town_a, path):
+    from kyodo.identity.models import StaffMembership
+    from tests.conftest import logged_in_client
+
+    chief = StaffMembership.objects.get(user__username="approver-a").user
+    StaffMembership.objects.create(user=chief, municipality=town_a, role="section_chief")
+    client = logged_in_client(chief, "takeo.test")
+    url = path.format(**b_activity)
+    got, posted = client.get(url), client.post(url)
+    assert got.status_code in (404, 405)  # 405: the route only takes POST; nothing is looked up
+    assert posted.status_code == 404
+    for response in (got, posted):
+        assert "鹿島" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", [
+    "/residents/changes/", "/residents/certificates/", "/residents/measures/", "/residents/alerts/",
+    "/residents/audit/",
+])
+def test_town_a_list_pages_show_nothing_of_town_b(b_activity, town_a, path):
+    from kyodo.identity.models import StaffMembership
+    from tests.conftest import logged_in_client
+
+    chief = StaffMembership.objects.get(user__username="approver-a").user
+    StaffMembership.objects.create(user=chief, municipality=town_a, role="section_chief")
+    response = logged_in_client(chief, "takeo.test").get(path)
+    assert response.status_code == 200
+    assert "鹿島" not in response.content.decode()
