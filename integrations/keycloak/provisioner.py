@@ -20,7 +20,6 @@ class IdentityProvisioner(abc.ABC):
     """Every method is idempotent: calling it again after a partial failure completes the work."""
 
     name = "abstract"
-    PORTAL_CLIENT_ID = "kyodo-portal"
     #: KYODO_PUBLIC_URL_TEMPLATE: how a town host becomes the URL registered at the IdP
     url_template = "https://{host}"
 
@@ -102,16 +101,19 @@ class KeycloakProvisioner(IdentityProvisioner):
             raise ImproperlyConfigured("KYODO_KEYCLOAK_URL and KYODO_KEYCLOAK_ADMIN_CLIENT_SECRET are required")
         return cls(server_url=identity.keycloak_url, realm=identity.keycloak_realm,
                    client_id=identity.keycloak_admin_client_id, client_secret=identity.keycloak_admin_client_secret,
-                   public_url_template=identity.public_url_template)
+                   portal_client_id=identity.oidc_client_id, public_url_template=identity.public_url_template)
 
-    def __init__(self, *, server_url: str, realm: str, client_id: str, client_secret: str,
+    def __init__(self, *, server_url: str, realm: str, client_id: str, client_secret: str, portal_client_id: str,
                  verify: bool | str = True, public_url_template: str = "https://{host}") -> None:
+        """``client_id``/``client_secret``: the admin client this provisioner signs in as;
+        ``portal_client_id``: the portal's OIDC client (KYODO_OIDC_CLIENT_ID) whose URIs it maintains."""
         from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
         connection = KeycloakOpenIDConnection(server_url=server_url, realm_name=realm, user_realm_name=realm,
                                               client_id=client_id, client_secret_key=client_secret,
                                               grant_type="client_credentials", verify=verify)
         self.admin = KeycloakAdmin(connection=connection)
+        self.portal_client_id = portal_client_id
         self.url_template = public_url_template
 
     # --- groups ------------------------------------------------------------------------------------
@@ -174,9 +176,10 @@ class KeycloakProvisioner(IdentityProvisioner):
         """Add the hosts' redirect and post-logout URIs to the portal client; PUT only when one is missing.
         Keycloak keeps post-logout URIs in the client attribute ``post.logout.redirect.uris``, joined by ``##``."""
         redirect, logout = self.portal_uris(hosts)
-        internal_id = self.admin.get_client_id(self.PORTAL_CLIENT_ID)
+        internal_id = self.admin.get_client_id(self.portal_client_id)
         if internal_id is None:
-            raise RuntimeError(f"Keycloak has no client {self.PORTAL_CLIENT_ID} (import infra/keycloak/kyodo-realm.json)")
+            raise RuntimeError(f"Keycloak has no client {self.portal_client_id} "
+                               "(KYODO_OIDC_CLIENT_ID; import infra/keycloak/kyodo-realm.json)")
         client = self.admin.get_client(internal_id)
         redirect_uris = list(client.get("redirectUris") or [])
         attributes = dict(client.get("attributes") or {})
@@ -213,7 +216,7 @@ class KeycloakProvisioner(IdentityProvisioner):
                 "firstName": given or family, "lastName": family if given else "",
             }, exist_ok=False)
             self.admin.send_update_account(user_id=user_id, payload=["UPDATE_PASSWORD", "VERIFY_EMAIL"],
-                                           client_id=self.PORTAL_CLIENT_ID)
+                                           client_id=self.portal_client_id)
         self.admin.group_user_add(user_id, self._group_ensure(group_path))
 
     def staff_disable(self, *, username: str) -> None:

@@ -30,8 +30,13 @@ def _subset(expected: dict):
     return match
 
 
-def replay(name: str) -> tuple[responses.RequestsMock, dict]:
-    recording = json.loads((RECORDINGS / name).read_text())
+def replay(name: str, *, rename: dict[str, str] | None = None) -> tuple[responses.RequestsMock, dict]:
+    """Serve the recording ``name``; ``rename`` replaces strings in it first (e.g. another client id), so
+    the replay expects exactly the requests Keycloak would see for that name."""
+    text = (RECORDINGS / name).read_text()
+    for old, new in (rename or {}).items():
+        text = text.replace(old, new)
+    recording = json.loads(text)
     mock = responses.RequestsMock(registry=OrderedRegistry, assert_all_requests_are_fired=True)
     for exchange in recording["exchanges"]:
         method, path = exchange["request"].split(" ", 1)
@@ -49,9 +54,10 @@ def replay(name: str) -> tuple[responses.RequestsMock, dict]:
     return mock, recording
 
 
-def _provisioner(recording) -> KeycloakProvisioner:
+def _provisioner(recording, portal_client_id: str = "kyodo-portal") -> KeycloakProvisioner:
     return KeycloakProvisioner(server_url=recording["server"], realm=recording["realm"],
-                               client_id="kyodo-provisioner", client_secret="recorded")
+                               client_id="kyodo-provisioner", client_secret="recorded",
+                               portal_client_id=portal_client_id)
 
 
 PORTAL = "/admin/realms/kyodo/clients/6a1f0c2e-7b3d-4e8a-9c5f-2d4b6e8a0c13"
@@ -102,6 +108,40 @@ def test_portal_uris_follow_the_public_url_template():
         "https://takeo.kyodo.example/oidc/callback/"]
     with pytest.raises(ValueError):
         portal_uris(["takeo.test"], url_template="https://takeo.test")
+
+
+def test_the_portal_client_is_the_configured_one(settings):
+    """KYODO_OIDC_CLIENT_ID names the portal client everywhere: the provisioner built from the configuration
+    reads and updates that client at onboarding and names it in the invitation e-mail; the recording of
+    the default client no longer matches."""
+    from keycloak.exceptions import KeycloakConnectionError
+
+    from integrations.keycloak import provisioner_from_settings
+
+    from .test_provisioning_hooks import _keycloak
+
+    _keycloak(settings)
+    identity = settings.KYODO_IDENTITY
+    settings.KYODO_IDENTITY = type(identity)(**{**identity.__dict__, "oidc_client_id": "takeo-portal"})
+    rename = {"kyodo-portal": "takeo-portal"}
+
+    mock, _ = replay("town_onboard_new.json", rename=rename)
+    with mock:
+        provisioner_from_settings().town_ensure(code="412066", name="武雄市", hosts=["takeo.test"])
+        urls = [c.request.url for c in mock.calls]
+    assert "http://keycloak.test:8080/admin/realms/kyodo/clients?clientId=takeo-portal" in urls
+
+    mock, _ = replay("staff_invite.json", rename=rename)
+    with mock:
+        provisioner_from_settings().staff_invite(username="takeo-newclerk", email="takeo-newclerk@example.jp",
+                                                 full_name="武雄市 新人", group_path="/towns/412066/counter_clerk")
+        urls = [c.request.url for c in mock.calls]
+    assert any(u.endswith("/execute-actions-email?client_id=takeo-portal") for u in urls)
+
+    mock, _ = replay("town_onboard_new.json")
+    mock.assert_all_requests_are_fired = False
+    with mock, pytest.raises(KeycloakConnectionError):
+        provisioner_from_settings().town_ensure(code="412066", name="武雄市", hosts=["takeo.test"])
 
 
 def test_offboarding_marks_the_town_disabled_and_empties_its_role_groups():

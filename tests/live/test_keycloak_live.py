@@ -37,7 +37,8 @@ def test_provisioning_round_trip_is_idempotent():
     from integrations.keycloak import KeycloakProvisioner
 
     provisioner = KeycloakProvisioner(server_url=KEYCLOAK_URL, realm=REALM, client_id="kyodo-provisioner",
-                                      client_secret=os.environ["KEYCLOAK_PROVISIONER_SECRET"])
+                                      client_secret=os.environ["KEYCLOAK_PROVISIONER_SECRET"],
+                                      portal_client_id="kyodo-portal")
     code = "999997"  # not a real municipality code: never collides with a town of the consortium
     provisioner.town_ensure(code=code, name="試験町")
     provisioner.town_ensure(code=code, name="試験町")
