@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from django.core.exceptions import ValidationError
 from responses import matchers
 from responses.registries import OrderedRegistry
 
@@ -188,3 +189,69 @@ def test_service_account_creation_registers_a_client_credentials_client(settings
                                                  municipality_codes=["412066"], datasets=["residents"])
     assert secret == "recorded-vendor-secret"
     assert ServiceAccount.objects.get(client_id="vendor-acme").municipality_codes == ["412066"]
+
+
+@pytest.mark.django_db
+def test_a_service_account_create_that_failed_at_keycloak_is_completed_by_repeating_it(settings, town_a):
+    """Keycloak answers 500: nothing of ours is committed, the failure is audited; the same create again
+    registers the client at Keycloak and leaves exactly one record."""
+    from kyodo.audit.models import PlatformAuditEntry
+    from kyodo.identity.models import ServiceAccount
+    from kyodo.identity.services import IdentityProviderError, service_account_create
+
+    from .test_provisioning_hooks import _keycloak
+
+    _keycloak(settings)
+    create = dict(actor=None, client_id="vendor-acme", vendor_name="ACME", municipality_codes=["412066"],
+                  datasets=["residents"])
+    mock, _ = replay("service_account_create_idp_error.json")
+    with mock, pytest.raises(IdentityProviderError) as error:
+        service_account_create(**create)
+    assert "vendor-acme" in error.value.message
+    assert not ServiceAccount.objects.filter(client_id="vendor-acme").exists()
+    failed = PlatformAuditEntry.objects.get(action="identity.service_account_create", target_id="vendor-acme")
+    assert failed.outcome == "failed" and failed.detail["error"] == "KeycloakGetError"
+
+    mock, _ = replay("service_account_create.json")
+    with mock:
+        account, secret = service_account_create(**create)
+        created = [json.loads(c.request.body)["clientId"] for c in mock.calls
+                   if c.request.method == "POST" and c.request.url.endswith("/admin/realms/kyodo/clients")]
+    assert created == ["vendor-acme"] and secret == "recorded-vendor-secret"
+    assert list(ServiceAccount.objects.filter(client_id="vendor-acme").values_list("pk", flat=True)) == [account.pk]
+    outcomes = PlatformAuditEntry.objects.filter(action="identity.service_account_create",
+                                                 target_id="vendor-acme").order_by("pk")
+    assert [e.outcome for e in outcomes] == ["failed", "ok"]
+    with pytest.raises(ValidationError):
+        service_account_create(**create)
+    assert ServiceAccount.objects.filter(client_id="vendor-acme").count() == 1
+
+
+@pytest.mark.django_db
+def test_sync_vendor_registers_an_existing_record_at_keycloak(settings, town_a, capsys):
+    """A record whose client is missing at Keycloak (made while the provisioner was null, or Keycloak
+    answered 500): ``kyodo identity sync-vendor`` registers it, without a second record."""
+    from kyodo.audit.models import PlatformAuditEntry
+    from kyodo.cli import main
+    from kyodo.identity.models import ServiceAccount
+    from kyodo.identity.services import service_account_create
+
+    from .test_provisioning_hooks import _keycloak
+
+    service_account_create(actor=None, client_id="vendor-acme", vendor_name="ACME", municipality_codes=["412066"],
+                           datasets=["residents"])  # the null provisioner: nothing at the IdP
+    _keycloak(settings)
+    mock, _ = replay("service_account_create_idp_error.json")
+    with mock:
+        assert main(["identity", "sync-vendor", "--client-id", "vendor-acme"]) == 1
+    assert "vendor-acme" in capsys.readouterr().err
+    mock, _ = replay("service_account_create.json")
+    with mock:
+        assert main(["identity", "sync-vendor", "--client-id", "vendor-acme"]) == 0
+        posted = [c.request.url for c in mock.calls if c.request.method == "POST"]
+    assert "http://keycloak.test:8080/admin/realms/kyodo/clients" in posted
+    assert "recorded-vendor-secret" in capsys.readouterr().out
+    assert ServiceAccount.objects.filter(client_id="vendor-acme").count() == 1
+    outcomes = PlatformAuditEntry.objects.filter(action="identity.service_account_sync", target_id="vendor-acme")
+    assert sorted(e.outcome for e in outcomes) == ["failed", "ok"]
+    assert main(["identity", "sync-vendor", "--client-id", "vendor-none"]) == 2

@@ -68,7 +68,7 @@ def cmd_service_account(args) -> int:
 
     from kyodo.cli import _print_errors
 
-    from .services import service_account_create
+    from .services import IdentityProviderError, service_account_create
 
     try:
         account, secret = service_account_create(
@@ -76,9 +76,33 @@ def cmd_service_account(args) -> int:
             municipality_codes=[c for c in args.towns.split(",") if c], datasets=[d for d in args.datasets.split(",") if d])
     except ValidationError as exc:
         return _print_errors(exc)
+    except IdentityProviderError as exc:
+        print(f"エラー: {exc.message}（何も登録していません）", file=sys.stderr)
+        return 1
     print(f"作成しました: {account}  towns={','.join(account.municipality_codes)} datasets={','.join(account.datasets)}")
     if secret:
         print(f"client secret（一度だけ表示）: {secret}")
+    return 0
+
+
+def cmd_sync_vendor(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from kyodo.cli import _print_errors
+
+    from .services import IdentityProviderError, service_account_sync
+
+    try:
+        account, secret = service_account_sync(actor=None, client_id=args.client_id)
+    except ValidationError as exc:
+        return _print_errors(exc)
+    except IdentityProviderError as exc:
+        print(f"エラー: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"認証基盤に反映しました: {account}  towns={','.join(account.municipality_codes)} "
+          f"datasets={','.join(account.datasets)}")
+    if secret:
+        print(f"client secret: {secret}")
     return 0
 
 
@@ -128,6 +152,9 @@ def register(subparsers) -> None:
     vendor.add_argument("--towns", required=True, help="団体コード（カンマ区切り）")
     vendor.add_argument("--datasets", required=True, help="residents,tax,nhi,...")
     vendor.set_defaults(func=cmd_service_account)
+    sync_vendor = identity.add_parser("sync-vendor", help="ベンダー連携アカウントを認証基盤に再反映する（冪等）")
+    sync_vendor.add_argument("--client-id", required=True)
+    sync_vendor.set_defaults(func=cmd_sync_vendor)
     saml = identity.add_parser("federate-saml", help="自治体・県の SAML IdP を Keycloak で仲介する")
     saml.add_argument("--config", required=True, help="SamlIdp の JSON（docs/identity.md 参照）")
     saml.set_defaults(func=cmd_federate_saml)

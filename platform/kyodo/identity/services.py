@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from kyodo.audit.services import platform_audit_record
 from kyodo.tenancy.models import Application, Municipality
@@ -112,11 +112,31 @@ def staff_disable(*, actor, username: str, reason: str = "") -> None:
                               target_id=username[:64], purpose=reason)
 
 
+class IdentityProviderError(Exception):
+    """The identity provider refused or did not answer; ``message`` is for staff (Japanese), the cause is
+    chained and logged. Nothing of ours was committed, so the same call may simply be repeated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _service_account_scopes(account: ServiceAccount) -> list[str]:
+    return [f"town-{c}" for c in account.municipality_codes] + [f"dataset-{d}" for d in account.datasets]
+
+
 def service_account_create(*, actor, client_id: str, vendor_name: str, municipality_codes: Iterable[str],
                            datasets: Iterable[str]) -> tuple[ServiceAccount, str | None]:
     """ベンダー連携アカウントの作成: our record plus a confidential client (client credentials) at the
     identity provider with one client scope per town (``town-<code>``) and per dataset (``dataset-<name>``).
-    Returns the account and the client secret (shown once, never stored here)."""
+    Returns the account and the client secret (shown once, never stored here).
+
+    The IdP call runs inside our transaction, after the insert (whose unique client id holds off a
+    concurrent create of the same id) and before the audit record (so the audit chain is not locked
+    during the call). If the IdP fails, nothing of ours is committed, the failure is audited and
+    ``IdentityProviderError`` is raised: repeating the same create completes it, because the provisioner
+    is idempotent. A record committed without its IdP client (IdP changed or restored since) is repaired
+    with ``service_account_sync`` (``kyodo identity sync-vendor``)."""
     codes = sorted(set(municipality_codes))
     sets = sorted(set(datasets))
     errors: dict[str, list[str]] = {}
@@ -131,14 +151,56 @@ def service_account_create(*, actor, client_id: str, vendor_name: str, municipal
         errors["client_id"] = [f"クライアントID {client_id} は既に登録されています。"]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        account = ServiceAccount.objects.create(
-            client_id=client_id, vendor_name=vendor_name, municipality_codes=codes, datasets=sets,
-            created_by=actor if getattr(actor, "pk", None) else None)
+    detail = {"towns": codes, "datasets": sets}
+    try:
+        with transaction.atomic():
+            try:
+                account = ServiceAccount.objects.create(
+                    client_id=client_id, vendor_name=vendor_name, municipality_codes=codes, datasets=sets,
+                    created_by=actor if getattr(actor, "pk", None) else None)
+            except IntegrityError:  # created concurrently between the check above and this insert
+                raise ValidationError({"client_id": [f"クライアントID {client_id} は既に登録されています。"]}) from None
+            secret = _service_account_ensure_at_idp(account)
+            platform_audit_record(actor=actor, action="identity.service_account_create", target_type="client",
+                                  target_id=client_id, detail=detail)
+    except IdentityProviderError as exc:
         platform_audit_record(actor=actor, action="identity.service_account_create", target_type="client",
-                              target_id=client_id, detail={"towns": codes, "datasets": sets})
-    secret = _provisioner().service_account_ensure(
-        client_id=client_id, scopes=[f"town-{c}" for c in codes] + [f"dataset-{d}" for d in sets])
+                              target_id=client_id, outcome="failed",
+                              detail={**detail, "error": type(exc.__cause__).__name__})
+        raise
+    return account, secret
+
+
+def _service_account_ensure_at_idp(account: ServiceAccount) -> str | None:
+    try:
+        return _provisioner().service_account_ensure(client_id=account.client_id,
+                                                     scopes=_service_account_scopes(account))
+    except Exception as exc:  # any IdP failure (HTTP error, timeout, refused): reported, never half-committed
+        log.exception("identity provider failed for service account %s", account.client_id)
+        raise IdentityProviderError(
+            f"認証基盤へのクライアント {account.client_id} の登録に失敗しました（{type(exc).__name__}）。"
+            "時間をおいて同じ操作をやり直してください。") from exc
+
+
+def service_account_sync(*, actor, client_id: str) -> tuple[ServiceAccount, str | None]:
+    """ベンダー連携アカウントの認証基盤への再反映: make the IdP's client match our record again (client,
+    its default scopes for the contracted towns and datasets) and return its secret. Idempotent; for a
+    record whose IdP client is missing or incomplete (IdP rebuilt, provisioner configured later)."""
+    account = ServiceAccount.objects.filter(client_id=client_id).first()
+    if account is None:
+        raise ValidationError({"client_id": [f"クライアントID {client_id} は登録されていません。"]})
+    if not account.active:
+        raise ValidationError({"client_id": [f"クライアントID {client_id} は利用停止されています。"]})
+    detail = {"towns": list(account.municipality_codes), "datasets": list(account.datasets)}
+    try:
+        secret = _service_account_ensure_at_idp(account)
+    except IdentityProviderError as exc:
+        platform_audit_record(actor=actor, action="identity.service_account_sync", target_type="client",
+                              target_id=client_id, outcome="failed",
+                              detail={**detail, "error": type(exc.__cause__).__name__})
+        raise
+    platform_audit_record(actor=actor, action="identity.service_account_sync", target_type="client",
+                          target_id=client_id, detail=detail)
     return account, secret
 
 
