@@ -159,6 +159,73 @@ def test_missing_chunk_is_named(backup, backup_town, stores):
     assert checksums("restored_ok") == checksums(backup_town.schema_name)
 
 
+def _restore_audits(since: int) -> list:
+    from kyodo.audit.models import PlatformAuditEntry
+
+    return list(PlatformAuditEntry.objects.filter(action="backup.restore", pk__gt=since).order_by("pk"))
+
+
+def _last_audit_pk() -> int:
+    from kyodo.audit.models import PlatformAuditEntry
+
+    return PlatformAuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _assert_no_key_material(entry, backup_town, backup, stores) -> None:
+    import json
+
+    from kyodo.backups import conf, sharing
+
+    text = json.dumps(entry.detail, ensure_ascii=False) + entry.purpose + entry.target_id
+    assert conf.signing_key().decode() not in text
+    share = sharing.document_verify(stores["store-a"].get(layout.share_key(backup_town.code, backup.backup_id)),
+                                    conf.signing_key())
+    assert share["share_low"] not in text and share["share_high"] not in text and "share_" not in text
+
+
+def test_a_tampered_chunk_restore_is_audited_as_failed(backup, backup_town, stores):
+    key = layout.chunk_key(backup_town.code, backup.backup_id, 1, 2)
+    _tamper(stores["store-c"], key)
+    since = _last_audit_pk()
+    with pytest.raises(RestoreRefused) as exc:
+        services.backup_restore(town_code=backup_town.code, store_names=["store-a", "store-c"],
+                                as_new_schema="restored_audit", stores=stores)
+    [entry] = _restore_audits(since)
+    assert (entry.outcome, entry.municipality_code, entry.target_id) == ("failed", backup_town.code, backup.backup_id)
+    assert entry.detail["reason"] == exc.value.message and "SHA-256" in entry.detail["reason"]
+    assert (entry.detail["store"], entry.detail["key"], entry.detail["chunk"]) == ("store-c", key, 1)
+    assert entry.detail["stores"] == ["store-a", "store-c"] and entry.detail["target_schema"] == "restored_audit"
+    _assert_no_key_material(entry, backup_town, backup, stores)
+
+
+def test_a_restore_from_a_missing_or_unconfigured_store_is_audited_as_failed(backup, backup_town, stores):
+    since = _last_audit_pk()
+    without_c = {n: s for n, s in stores.items() if n != "store-c"}
+    with pytest.raises(RestoreRefused):
+        services.backup_restore(town_code=backup_town.code, store_names=["store-a", "store-c"],
+                                as_new_schema="restored_nc", stores=without_c)
+    key = layout.chunk_key(backup_town.code, backup.backup_id, 0, 1)
+    stores["store-b"].client.delete_object(Bucket=stores["store-b"].config.bucket, Key=key)
+    with pytest.raises(RestoreRefused):
+        services.backup_restore(town_code=backup_town.code, store_names=["store-b", "store-c"],
+                                as_new_schema="restored_nb", stores=stores)
+    with pytest.raises(RestoreRefused):
+        services.backup_restore(town_code=backup_town.code, store_names=["store-a"], stores=stores)
+    unconfigured, missing, one_store = _restore_audits(since)
+    assert all(e.outcome == "failed" and e.municipality_code == backup_town.code
+               for e in (unconfigured, missing, one_store))
+    assert "store-c" in unconfigured.detail["reason"] and "設定されていません" in unconfigured.detail["reason"]
+    assert missing.target_id == backup.backup_id  # the latest backup, found before the object was missing
+    assert (missing.detail["store"], missing.detail["key"]) == ("store-b", key)
+    assert "ありません" in missing.detail["reason"]
+    assert "2つのストア" in one_store.detail["reason"]
+    for entry in (unconfigured, missing, one_store):
+        _assert_no_key_material(entry, backup_town, backup, stores)
+    services.backup_restore(town_code=backup_town.code, store_names=["store-a", "store-c"],
+                            as_new_schema="restored_ok2", stores=stores)
+    assert [e.outcome for e in _restore_audits(since)][-1] == "ok"
+
+
 def test_store_down_marks_backup_incomplete_and_names_it(backup_town, stores, down_store_env):
     with_down = {**stores, "store-b": stores_from(down_store_env)["store-b"]}
 

@@ -35,6 +35,7 @@ from .models import BackupRun, BackupStoreResult, DrillRun, RunStatus
 
 logger = logging.getLogger(__name__)
 _BACKUP_ID = re.compile(r"^[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}$")
+_TOWN_CODE = re.compile(r"^[0-9]{6}$")
 
 
 def _town_label(town_code: str) -> str:
@@ -531,10 +532,55 @@ def backup_restore(*, town_code: str, store_names, as_new_schema: str | None = N
     """リストア: rebuild a town's schema from two stores. Every block digest, the manifest and key-share
     signatures and each chunk's GCM tag are checked before COMMIT; the restored tables are then
     compared with the checksums taken at backup time, and a mismatch drops the restored schema.
-    Raises RestoreRefused naming the store, object and chunk."""
+    Raises RestoreRefused naming the store, object and chunk. Every restore is audited
+    (``backup.restore``), a refused or failed one with outcome ``failed`` and the reason."""
+    started = time.perf_counter()
+    progress: dict = {"backup_id": backup_id}
+    try:
+        result = _restore(town_code=town_code, store_names=store_names, as_new_schema=as_new_schema,
+                          backup_id=backup_id, stores=stores, progress=progress)
+    except Exception as exc:
+        _restore_failure_audit(exc, actor=actor, town_code=town_code, store_names=store_names,
+                               as_new_schema=as_new_schema, backup_id=progress["backup_id"])
+        raise
+    platform_audit_record(actor=actor, action="backup.restore", municipality_code=town_code,
+                          target_type="backup", target_id=result.backup_id,
+                          detail={"stores": sorted(result.stores), "target_schema": result.target_schema,
+                                  "tables": len(result.tables)})
+    return RestoreResult(town_code=result.town_code, backup_id=result.backup_id, target_schema=result.target_schema,
+                         stores=result.stores, tables=result.tables, seconds=time.perf_counter() - started)
+
+
+def _restore_failure_audit(exc: Exception, *, actor, town_code, store_names, as_new_schema, backup_id) -> None:
+    """The audit record of a restore that did not happen. The reason is our own message (it names the
+    store, object and chunk, never key material); a message that wraps another error's text (which may
+    quote restored rows) and any unexpected error are recorded by type only."""
+    code = str(town_code) if _TOWN_CODE.match(str(town_code)) else ""
+    try:
+        if isinstance(exc, RestoreRefused) and exc.__cause__ is None:
+            reason = exc.message
+        else:
+            label = _town_label(code) if code else "団体"
+            reason = f"{label}の復元に失敗しました（{type(exc.__cause__ or exc).__name__}）"
+        detail = {"reason": reason.replace("\x00", "")[:500], "error": type(exc).__name__,
+                  "stores": sorted(str(n).strip()[:20] for n in (store_names or []))[:5],
+                  "target_schema": str(as_new_schema or "")[:63] or None,
+                  "store": getattr(exc, "store", None), "key": getattr(exc, "key", None),
+                  "chunk": getattr(exc, "chunk", None)}
+        if not code:
+            detail["town_code"] = str(town_code)[:20]
+        platform_audit_record(actor=actor, action="backup.restore", municipality_code=code, target_type="backup",
+                              target_id=str(backup_id or "").replace("\x00", "")[:64], outcome="failed",
+                              detail=detail)
+    except Exception:  # never hide why the restore failed behind an audit write error
+        logger.exception("could not audit the failed restore of %s", code or "?")
+
+
+def _restore(*, town_code: str, store_names, as_new_schema: str | None, backup_id: str | None,
+             stores: Mapping[str, ObjectStore] | None, progress: dict) -> RestoreResult:
+    """The restore itself; ``progress["backup_id"]`` names the backup once it is known (for the audit)."""
     from django.core.exceptions import ValidationError
 
-    started = time.perf_counter()
     try:
         validate_municipality_code(town_code)
     except ValidationError as exc:
@@ -543,7 +589,7 @@ def backup_restore(*, town_code: str, store_names, as_new_schema: str | None = N
     use_public_schema()
     target = _restore_target(town_code, as_new_schema)
     if backup_id is None:
-        backup_id = _latest_backup_id(town_code, chosen)
+        backup_id = progress["backup_id"] = _latest_backup_id(town_code, chosen)
     elif not _BACKUP_ID.match(backup_id):
         raise RestoreRefused(f"バックアップID「{backup_id}」の形式が正しくありません。")
     manifest = _load_manifest(town_code, backup_id, chosen)
@@ -575,11 +621,8 @@ def backup_restore(*, town_code: str, store_names, as_new_schema: str | None = N
                              log_message=f"checksum mismatch after restore: {differing}")
     if target == schema_name_for(town_code):
         _public_rows_restore(header)
-    platform_audit_record(actor=actor, action="backup.restore", municipality_code=town_code,
-                          target_type="backup", target_id=backup_id,
-                          detail={"stores": sorted(chosen), "target_schema": target, "tables": len(restored)})
     return RestoreResult(town_code=town_code, backup_id=backup_id, target_schema=target, stores=tuple(chosen),
-                         tables=restored, seconds=time.perf_counter() - started)
+                         tables=restored, seconds=0.0)
 
 
 def _public_rows_restore(header: dict) -> None:
