@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import auth
-from django.shortcuts import redirect, render
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
 
 from kyodo.audit.services import platform_audit_record
 from kyodo.tenancy.models import Application
@@ -12,7 +12,20 @@ from kyodo.tenancy.models import Application
 from .oidc import session_check
 from .permissions import town_roles
 
-OPEN_PATHS = ("/accounts/login/", "/accounts/logout/", "/static/", "/healthz", "/oidc/")
+# Paths served without a town membership, matched against ``path_info`` (what the URL resolver routes),
+# never ``path``, which carries the client-controlled SCRIPT_NAME. Exact paths match only themselves
+# (``/healthz`` does not open ``/healthzanything``); prefixes end with "/" so they match whole segments.
+OPEN_EXACT = frozenset({"/accounts/login/", "/accounts/logout/", "/healthz"})
+OPEN_PREFIXES = ("/static/", "/oidc/")
+
+
+def is_open_path(path_info: str) -> bool:
+    return path_info in OPEN_EXACT or path_info.startswith(OPEN_PREFIXES)
+
+
+def _to_login(request):
+    """Redirect to the login page, coming back to the page asked for (``next`` URL-encoded)."""
+    return redirect_to_login(request.get_full_path())
 
 
 class TownAccessMiddleware:
@@ -21,24 +34,25 @@ class TownAccessMiddleware:
 
     def __call__(self, request):
         town = getattr(request, "tenant", None)
-        if request.user.is_authenticated and not request.path.startswith(OPEN_PATHS) and not session_check(request):
+        open_path = is_open_path(request.path_info)
+        if request.user.is_authenticated and not open_path and not session_check(request):
             # The identity provider no longer vouches for this SSO session (logged out, disabled, revoked).
             platform_audit_record(actor=request.user, action="identity.session_ended", target_type="host",
                                   target_id=request.get_host()[:64], outcome="refused",
                                   municipality_code=getattr(town, "code", "") or "")
             auth.logout(request)
-            return redirect(f"{settings.LOGIN_URL}?next={request.path}")
-        if town is None or town.schema_name == "public" or request.path.startswith(OPEN_PATHS):
+            return _to_login(request)
+        if town is None or town.schema_name == "public" or open_path:
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
-            return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+            return _to_login(request)
         roles = town_roles(user, town)  # one query per request, reused by the views
         if not roles:
             return _refuse(request, town, "not_member")
         if not town.is_active:
             return _refuse(request, town, "suspended")
-        application = request.path.split("/")[1]
+        application = request.path_info.split("/")[1]
         if application in Application.values and not town.has_application(application):
             return _refuse(request, town, "application_not_enabled")
         request.town_roles = roles
