@@ -23,20 +23,36 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "kyodo-test-password-1"
 
 TOWN_A = {"code": "412066", "name": "武雄市", "name_kana": "タケオシ", "hosts": ["takeo.test"],
-          "applications": ["residents", "tax", "nhi"]}
+          "applications": ["residents"]}
 TOWN_B = {"code": "412074", "name": "鹿島市", "name_kana": "カシマシ", "hosts": ["kashima.test"],
-          "applications": ["residents", "tax"]}
+          "applications": ["residents"]}
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _redis():
-    """Make sure the broker the settings point at is up (embedded redis-server when REDIS_URL is unset)."""
+    """Make sure the broker is up. With REDIS_URL unset (pytest run directly, not through
+    scripts/test.sh): our embedded redis-server, database 15 (the demo uses 0), on whatever port it
+    really runs on; this process's Celery app and the workers it starts are pointed at it."""
     if not os.environ.get("REDIS_URL"):
+        from kyodo.celery import app
         from kyodo.config import CONFIG
         from kyodo.embedded import redis_url
 
-        redis_url(CONFIG.state_dir)
+        url = redis_url(CONFIG.state_dir, db=15)
+        os.environ["REDIS_URL"] = url
+        app.conf.update(broker_url=url, broker_read_url=url, broker_write_url=url)
     yield
+
+
+@pytest.fixture
+def sample_app():
+    """The throw-away application of tests/sample_app.py, declared for one test."""
+    from kyodo import registry
+    from tests import sample_app as module
+
+    module.HANDLED.clear()
+    with registry.temporarily(module.APPLICATION) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)

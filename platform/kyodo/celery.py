@@ -11,18 +11,20 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
-from .config import CONFIG
-from .embedded import EMBEDDED_REDIS_URL
+from .config import CONFIG, RELAY
+from .embedded import EMBEDDED_REDIS_URL, redis_url_recorded
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kyodo.settings")
+_BROKER_URL = CONFIG.redis_url or redis_url_recorded(CONFIG.state_dir) or EMBEDDED_REDIS_URL
 
 app = Celery("kyodo")
 app.conf.update(
-    # Without REDIS_URL: the embedded redis-server started by `kyodo demo`, `kyodo worker` or the tests.
-    broker_url=CONFIG.redis_url or EMBEDDED_REDIS_URL,
+    # Without REDIS_URL: the embedded redis-server started by `kyodo demo`, `kyodo worker` or the tests
+    # (on the port it was started on; those commands also point this app at it, kyodo.embedded.use_services).
+    broker_url=_BROKER_URL,
     # set explicitly: celery 5.7 can resolve the write URL to None when the first use is a publish
-    broker_write_url=CONFIG.redis_url or EMBEDDED_REDIS_URL,
-    broker_read_url=CONFIG.redis_url or EMBEDDED_REDIS_URL,
+    broker_write_url=_BROKER_URL,
+    broker_read_url=_BROKER_URL,
     broker_connection_retry_on_startup=True,
     task_acks_late=True,
     task_reject_on_worker_lost=True,
@@ -33,10 +35,12 @@ app.conf.update(
     timezone="Asia/Tokyo",
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2},
 )
-app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups"])
+app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog"])
 # Backups (docs/backups.md): every town nightly at 02:00 JST, a restore drill per town on Sundays at 04:00.
 app.conf.beat_schedule = {
     "backups-nightly": {"task": "kyodo.backups.tasks.backups_nightly", "schedule": crontab(hour=2, minute=0)},
     "backup-drills-weekly": {"task": "kyodo.backups.tasks.drills_weekly",
                              "schedule": crontab(hour=4, minute=0, day_of_week="sun")},
+    # Event relay (docs/events.md): commits kick the relay at once; this sweep catches lost kicks and retries.
+    "events-relay-sweep": {"task": "kyodo.tenantlog.tasks.relay_sweep", "schedule": RELAY.sweep_seconds},
 }

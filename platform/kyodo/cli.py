@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import importlib
 import os
 import signal
@@ -16,12 +18,19 @@ for _path in (str(ROOT / "platform"), str(ROOT)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-# Modules that add subcommands: each has ``register(subparsers)``; handlers run after django.setup().
-PLUGIN_MODULES = (
+# Platform modules that add subcommands: each has ``register(subparsers)``; handlers run after
+# django.setup(). Town applications add theirs through their declaration (kyodo.registry).
+PLATFORM_CLI_MODULES = (
     "kyodo.backups.cli",
     "kyodo.identity.cli",
-    "tenants.residents.cli",
+    "kyodo.tenantlog.cli",
 )
+
+
+def cli_modules() -> list[str]:
+    from kyodo import registry
+
+    return [*PLATFORM_CLI_MODULES, *(app.cli for app in registry.applications() if app.cli)]
 
 
 def _setup_django() -> None:
@@ -107,6 +116,8 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
+    if args.town:
+        return _town_audit_verify(args.town, args.app)
     from kyodo.audit.services import platform_audit_verify
 
     report = platform_audit_verify()
@@ -115,6 +126,33 @@ def cmd_audit_verify(args) -> int:
         return 0
     print(f"platform audit chain BROKEN at entry {report.first_broken_seq}: {report.reason}", file=sys.stderr)
     return 1
+
+
+def _town_audit_verify(code: str, application: str | None) -> int:
+    """Verify one town's personal-data audit chains (all applications, or ``application``)."""
+    from django_tenants.utils import tenant_context
+
+    from kyodo.tenancy.selectors import municipality_get_by_code
+    from kyodo.tenantlog import audit
+
+    town = municipality_get_by_code(code)
+    if town is None:
+        print(f"エラー [town]: 団体コード {code} の団体は登録されていません。", file=sys.stderr)
+        return 2
+    with tenant_context(town):
+        reports = audit.verify_all(town, application=application)
+    if not reports:
+        print(f"{town.name} ({town.code}): no audit entries" + (f" for {application}" if application else ""))
+        return 0
+    broken = 0
+    for report in reports:
+        if report.ok:
+            print(f"{town.name} ({town.code}) {report.chain} audit chain ok: {report.entries_checked} entries")
+        else:
+            broken += 1
+            print(f"{town.name} ({town.code}) {report.chain} audit chain BROKEN at entry {report.first_broken_seq}: "
+                  f"{report.reason}", file=sys.stderr)
+    return 1 if broken else 0
 
 
 def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -144,11 +182,41 @@ def cmd_demo(args) -> int:
 
     from kyodo.config import CONFIG
     from kyodo.demo import demo_password, demo_setup
-    from kyodo.embedded import env_with_services
+    from kyodo.embedded import stop_embedded, use_services
     from kyodo.tenancy.migrate import migrate_all
 
-    env = env_with_services(CONFIG.state_dir)
+    env = use_services(CONFIG.state_dir)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
+    processes: list[subprocess.Popen] = []
+    stopped = False
+
+    def stop(*_):
+        """Stop every process the demo started, then the embedded PostgreSQL and redis-server unless
+        another command (a test run, `kyodo worker`) still uses them. Safe to call more than once."""
+        nonlocal stopped
+        if stopped:
+            return
+        stopped = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        for proc in processes:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        for proc in processes:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        for line in stop_embedded(CONFIG.state_dir):
+            print(line, flush=True)
+
+    # Ctrl-C or a SIGTERM at any point, start-up included, ends in stop(): SystemExit and
+    # KeyboardInterrupt unwind through the try/finally below, or through atexit before it.
+    atexit.register(stop)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(0))
     print("データベースを更新しています…", flush=True)
     for result in migrate_all(processes=2):
         if not result.ok:
@@ -159,28 +227,17 @@ def cmd_demo(args) -> int:
     from kyodo.backups.embedded import start_local_stores  # three local S3 stores unless configured
 
     store_env, store_processes = start_local_stores(CONFIG.state_dir)
+    processes.extend(store_processes)
     env.update(store_env)
     os.environ.update(store_env)
     from integrations.keycloak.devidp.demo import start_demo_idp  # SSO: development OIDC provider (#5)
 
     idp_env, idp = start_demo_idp(CONFIG.state_dir, password=password, web_port=args.port)
+    processes.append(idp)
     env.update(idp_env)
-    worker = _spawn(_worker_argv(), env, logs / "worker.log")
-    web = _spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{args.port}"],
-                 env, logs / "web.log")
-    processes = [worker, web, *store_processes, idp]
-
-    def stop(*_):
-        for proc in processes:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in processes:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    processes.append(_spawn(_worker_argv(), env, logs / "worker.log"))
+    processes.append(_spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload",
+                             f"127.0.0.1:{args.port}"], env, logs / "web.log"))
     base = f"http://localhost:{args.port}"
     for _ in range(100):
         try:
@@ -197,17 +254,14 @@ def cmd_demo(args) -> int:
     for town in towns:
         host = town.domains.filter(is_primary=True).first().domain
         print(f"  {town.name:<5} http://{host}:{args.port}/   ({host.split('.')[0]}-clerk / -approver / -chief)")
-        protected = getattr(town, "demo_protected_person", None)
-        if protected:
-            print(f"        支援措置の対象（住所はどの出力にも出ません）: {protected}")
+        for note in getattr(town, "demo_notes", ()):
+            print(f"        {note}")
     print(f"  パスワード（全デモアカウント共通）: {password}")
     print(f"  認証基盤（開発用 OIDC, Keycloak 互換）: {idp_env['KYODO_OIDC_ISSUER']}")
     print(f"  ログ: {logs}/  worker.log web.log   停止: Ctrl-C\n", flush=True)
-    if args.check:
-        ok = _demo_check(base, towns, len(pending))
-        stop()
-        return 0 if ok else 1
     try:
+        if args.check:
+            return 0 if _demo_check(base, towns, len(pending)) else 1
         while all(p.poll() is None for p in processes):
             time.sleep(1)
         print("a demo process stopped; see the logs", file=sys.stderr)
@@ -278,15 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="Celery ワーカーを起動する").set_defaults(func=cmd_worker)
 
     audit = sub.add_parser("audit", help="監査ログ").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="監査ログのハッシュ連鎖を検証する").set_defaults(func=cmd_audit_verify)
-    for module_name in PLUGIN_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and (module_name == exc.name or module_name.startswith(exc.name + "."))):
-                raise
-            continue
-        module.register(sub)
+    verify = audit.add_parser("verify", help="監査ログのハッシュ連鎖を検証する（--town で団体の個人情報アクセス記録）")
+    verify.add_argument("--town", help="団体コード（6桁）: その団体の業務ごとの監査ログを検証する")
+    verify.add_argument("--app", help="業務コード（例: residents）: --town と併用")
+    verify.set_defaults(func=cmd_audit_verify)
+    for module_name in cli_modules():
+        importlib.import_module(module_name).register(sub)
     return parser
 
 

@@ -132,3 +132,27 @@ class IdentityConfig:
 
 
 IDENTITY = IdentityConfig.from_environ(CONFIG)
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """The outbox relay (docs/events.md): batch size, retries before an event is parked, back-off."""
+
+    batch: int
+    max_failures: int
+    backoff_seconds: float
+    backoff_max_seconds: float
+    sweep_seconds: float
+
+    @classmethod
+    def from_environ(cls) -> RelayConfig:
+        return cls(
+            batch=max(1, int(_env("KYODO_RELAY_BATCH", "500") or 500)),
+            max_failures=max(1, int(_env("KYODO_RELAY_MAX_FAILURES", "5") or 5)),
+            backoff_seconds=float(_env("KYODO_RELAY_BACKOFF_SECONDS", "2") or 2),
+            backoff_max_seconds=float(_env("KYODO_RELAY_BACKOFF_MAX_SECONDS", "300") or 300),
+            sweep_seconds=float(_env("KYODO_RELAY_SWEEP_SECONDS", "15") or 15),
+        )
+
+
+RELAY = RelayConfig.from_environ()

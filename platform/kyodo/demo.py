@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from kyodo import registry
 from kyodo.config import state_secret
 from kyodo.identity.models import StaffMembership, StaffRole
 from kyodo.tenancy import services
@@ -47,27 +48,34 @@ def _user(username: str, full_name: str, password: str):
 
 
 def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float = 0.01) -> list[Municipality]:
-    """Idempotent: onboard the six towns (if absent) and create their staff accounts."""
+    """Idempotent: onboard the six towns (if absent), create their staff accounts and run every
+    enabled application's demo loader (declared in its app.py). Each town gets ``demo_notes``:
+    lines the demo prints about it."""
     admin = _user("pref-admin", "佐賀県 共同利用担当", password)
     StaffMembership.objects.get_or_create(user=admin, municipality=None, role=StaffRole.PREFECTURE_ADMIN)
+    available = {app.code for app in registry.selectable()}
     towns = []
     for spec in SAGA_TOWNS:
         town = Municipality.objects.filter(code=spec.code).first()
         if town is None:
+            # A town contracts for applications that may not be built yet; only declared ones are enabled.
             town = services.municipality_provision(
                 actor=admin, code=spec.code, name=spec.name, name_kana=spec.kana, prefecture="佐賀県",
-                hosts=[f"{spec.slug}{host_suffix}"], applications=spec.applications,
+                hosts=[f"{spec.slug}{host_suffix}"],
+                applications=[a for a in spec.applications if a in available],
             )
+        staff = {}
         with transaction.atomic():
             for role, suffix, label in ((StaffRole.COUNTER_CLERK, "clerk", "窓口"),
                                         (StaffRole.APPROVER, "approver", "審査"),
                                         (StaffRole.SECTION_CHIEF, "chief", "課長")):
                 user = _user(f"{spec.slug}-{suffix}", f"{spec.name} {label}担当", password)
                 StaffMembership.objects.get_or_create(user=user, municipality=town, role=role)
-        from tenants.residents.demo import residents_demo_populate, residents_demo_protect
-
-        residents_demo_populate(town=town, scale=scale, seed=2026)
-        chief = get_user_model().objects.get(username=f"{spec.slug}-chief")
-        town.demo_protected_person = residents_demo_protect(town=town, actor=chief)
+                staff[str(role)] = user
+        notes: list[str] = []
+        for app in registry.enabled_for(town):
+            if app.demo:
+                notes.extend(registry.load_callable(app.demo)(town=town, staff=staff, scale=scale, seed=2026))
+        town.demo_notes = notes
         towns.append(town)
     return towns

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+from . import registry
 from .config import CONFIG, REPO_ROOT
 
 DEBUG = CONFIG.debug
@@ -55,10 +56,9 @@ SHARED_APPS = [
     "kyodo.console",
     "kyodo.backups",
 ]
-TENANT_APPS = [
-    "tenants.reference",
-    "tenants.residents",
-]
+# Per-town tables: the records every application shares, then each declared town application
+# (kyodo.registry: tenants/<app>/app.py) -- settings never name a town application.
+TENANT_APPS = ["kyodo.tenantlog", *registry.django_apps()]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 TENANT_MODEL = "tenancy.Municipality"
 TENANT_DOMAIN_MODEL = "tenancy.TownHost"

@@ -95,6 +95,15 @@ def _household_people(rng: random.Random, today: dt.date) -> list[dict]:
     return [person("1", "世帯主", 40, 70), person("2", "妻", 38, 68), person("2", "母", 70, 98)]
 
 
+def residents_demo_load(*, town, staff: dict, scale: float, seed: int) -> list[str]:
+    """The demo's loader (declared in app.py): synthetic residents, and one resident under 支援措置
+    registered by the town's section chief. Returns the lines the demo prints for this town."""
+    residents_demo_populate(town=town, scale=scale, seed=seed)
+    chief = staff.get("section_chief")
+    protected = residents_demo_protect(town=town, actor=chief) if chief is not None else None
+    return [f"支援措置の対象（住所はどの出力にも出ません）: {protected}"] if protected else []
+
+
 def residents_demo_populate(*, town, scale: float, seed: int) -> int:
     """Fill ``town`` with synthetic residents (population × scale) unless it already has persons.
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .models import OutboxEvent
+from kyodo.tenantlog import outbox
+from kyodo.tenantlog.models import OutboxEvent
+
+from .permissions import APPLICATION
 
 CHANGE_APPROVED = "residents.change_approved"        # any 異動 approved; payload has kind
 MOVED_IN = "residents.moved_in"                      # 転入 approved
@@ -22,9 +25,10 @@ KIND_EVENTS = {
 }
 
 
-def emit(event_type: str, *, town, aggregate_id="", **payload) -> OutboxEvent:
-    """Write the event in the caller's transaction: it exists if and only if the change committed."""
-    return OutboxEvent.objects.create(
-        event_type=event_type, aggregate_id=str(aggregate_id),
-        payload={"town": town.code, "schema": town.schema_name, **payload},
-    )
+def emit(event_type: str, *, town, aggregate_id="", actor=None, aggregate_type: str = "change",
+         **payload) -> OutboxEvent:
+    """Write the event in the caller's transaction (shared outbox): it exists if and only if the change
+    committed; the acting principal goes into the envelope."""
+    return outbox.emit(application=APPLICATION, event_type=event_type, town=town, actor=actor,
+                       aggregate_type=aggregate_type, aggregate_id=aggregate_id,
+                       payload={"town": town.code, **payload})

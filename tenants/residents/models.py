@@ -11,8 +11,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
-from kyodo.audit.chain import ChainHead, HashChainedEntry
-
 
 class Counter(models.Model):
     """採番: per-town counters (宛名番号, 世帯番号, 発行番号); locked FOR UPDATE while numbering."""
@@ -299,32 +297,3 @@ class CertificateIssuance(models.Model):
 
     def __str__(self) -> str:
         return self.serial
-
-
-class ResidentAuditEntry(HashChainedEntry):
-    """監査ログ (住民記録): every read and write of personal data in this town, hash-chained."""
-
-    class Meta(HashChainedEntry.Meta):
-        unique_together = [("chain", "seq")]
-
-
-class ResidentAuditHead(ChainHead):
-    pass
-
-
-class OutboxEvent(models.Model):
-    """Domain events written in the same transaction as the change (for tax/NHI and the change feed)."""
-
-    event_type = models.CharField(max_length=60)
-    aggregate_id = models.CharField(max_length=64, blank=True)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["id"], name="residents_outbox_unpub_idx",
-                                condition=Q(published_at__isnull=True))]
-
-    def __str__(self) -> str:
-        return f"{self.event_type} #{self.pk}"

@@ -262,13 +262,24 @@ def issuances_list(*, actor, town, limit: int = 100) -> list[CertificateIssuance
 
 def audit_entries(*, actor, town, person_id: int | None = None, limit: int = 200):
     """監査ログの閲覧 (auditor, section chief): latest entries and the chain check."""
-    from .models import ResidentAuditEntry
+    from kyodo.tenantlog.models import AuditEntry
 
     _require(actor, town, permissions.can_read_audit)
-    qs = ResidentAuditEntry.objects.filter(chain=audit.chain_name(town)).order_by("-seq")
+    qs = AuditEntry.objects.filter(chain=audit.chain_name(town)).order_by("-seq")
     if person_id:
         qs = qs.filter(Q(target_id=str(person_id)) | Q(detail__person_ids__contains=[person_id]))
     rows = list(qs[:limit])
     report = audit.verify(town)
     audit.record(town=town, actor=actor, action="audit.read", purpose="監査", person_id=person_id)
     return rows, report
+
+
+def residents_statistics(town) -> dict[str, int]:
+    """Console figures for the consortium (counts only; no person is identified or audited)."""
+    from .models import MeasureStatus
+
+    return {
+        "住民数": PersonVersion.objects.filter(is_current=True, status=ResidentStatus.RESIDENT).count(),
+        "審査待ち異動": Change.objects.filter(status=ChangeStatus.PENDING).count(),
+        "支援措置": SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE).count(),
+    }

@@ -17,18 +17,18 @@ def test_console_requires_login(db):
 def test_console_lists_towns_with_status_and_applications(console_client):
     body = console_client.get("/console/").content.decode()
     assert "武雄市" in body and "鹿島市" in body
-    assert 'data-code="412066"' in body and "住民記録、税務、国民健康保険" in body
+    assert 'data-code="412066"' in body and "住民記録" in body
     assert "稼働中" in body
 
 
 def test_onboard_from_console(console_client):
     response = console_client.post("/console/towns/new/", {
         "code": "412091", "name": "嬉野市", "name_kana": "ウレシノシ", "prefecture": "佐賀県",
-        "hosts": "ureshino.test", "applications": ["residents", "tax"],
+        "hosts": "ureshino.test", "applications": ["residents"],
     })
     assert response.status_code == 302
     town = Municipality.objects.get(code="412091")
-    assert town.enabled_applications == ["residents", "tax"]
+    assert town.enabled_applications == ["residents"]
     assert schema_exists("town_412091")
     assert "嬉野市（412091）を構築しました" in console_client.get("/console/").content.decode()
 

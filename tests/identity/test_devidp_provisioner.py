@@ -24,7 +24,7 @@ from .conftest import IDP_PASSWORD, sso_login
 pytestmark = pytest.mark.django_db
 
 NEW_TOWN = {"code": "412091", "name": "嬉野市", "name_kana": "ウレシノシ", "hosts": ["ureshino.test"],
-            "applications": ["residents", "tax"]}
+            "applications": ["residents"]}
 # onboarded by the first test only, so the IdP of the session has never seen its host before
 OTHER_NEW_TOWN = {"code": "412104", "name": "神埼市", "name_kana": "カンザキシ", "hosts": ["kanzaki.test"],
                   "applications": ["residents"]}

@@ -26,15 +26,15 @@ def test_authorization_request_uses_pkce_nonce_and_the_towns_own_redirect_uri(oi
     assert query["response_type"] == ["code"]
 
 
-def test_login_maps_groups_to_membership_and_menu_shows_only_enabled_apps(oidc_settings, idp, town_a):
+def test_login_maps_groups_to_membership_and_menu_shows_only_enabled_apps(oidc_settings, idp, town_a,
+                                                                          sample_app):
     client = Client(HTTP_HOST="takeo.test")
     done = sso_login(client, idp, "sso-clerk-a")
     assert done.status_code == 302 and done["Location"] == "/"
     page = client.get("/")
     body = page.content.decode()
     assert page.status_code == 200 and "武雄市" in body and "窓口担当" in body
-    assert [a for a in ("residents", "tax", "nhi", "cases", "assignments") if f'data-app="{a}"' in body] == \
-        ["residents", "tax", "nhi"]
+    assert [a for a in ("residents", "sample") if f'data-app="{a}"' in body] == ["residents"]
     link = ExternalIdentity.objects.get(issuer=idp.issuer, user__username="sso-clerk-a")
     assert list(StaffMembership.objects.filter(user=link.user, active=True)
                 .values_list("municipality__code", "role")) == [("412066", "counter_clerk")]
@@ -62,15 +62,15 @@ def test_town_a_user_at_town_b_host_is_refused_and_audited(oidc_settings, idp, t
     assert refused.count() == 3 and refused.first().detail["reason"] == "not_member"
 
 
-def test_application_the_town_has_not_enabled_is_refused_and_audited(oidc_settings, idp, town_b):
+def test_application_the_town_has_not_enabled_is_refused_and_audited(oidc_settings, idp, town_b, sample_app):
     client = Client(HTTP_HOST="kashima.test")
     sso_login(client, idp, "sso-clerk-b")
     menu = client.get("/").content.decode()
-    assert 'data-app="tax"' in menu and 'data-app="nhi"' not in menu
-    response = client.get("/nhi/")
+    assert 'data-app="residents"' in menu and 'data-app="sample"' not in menu
+    response = client.get("/sample/")
     assert response.status_code == 403
     entry = PlatformAuditEntry.objects.filter(action="town.access_refused", actor_username="sso-clerk-b").last()
-    assert entry.detail == {"path": "/nhi/", "reason": "application_not_enabled"}
+    assert entry.detail == {"path": "/sample/", "reason": "application_not_enabled"}
 
 
 def test_user_of_two_towns_gets_each_towns_role(oidc_settings, idp):

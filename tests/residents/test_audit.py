@@ -7,7 +7,7 @@ from django.db import connection
 
 from kyodo.cli import build_parser
 from tenants.residents import audit, selectors
-from tenants.residents.models import ResidentAuditEntry
+from kyodo.tenantlog.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +31,11 @@ def test_intact_chain_verifies(household, clerk_a, in_a, capsys):
 
 def test_tampered_row_is_reported_as_the_first_broken_link(household, clerk_a, in_a, capsys):
     _reads(household, clerk_a, in_a)
-    target = ResidentAuditEntry.objects.filter(action="person.read").order_by("seq").first()
+    target = AuditEntry.objects.filter(action="person.read").order_by("seq").first()
     with connection.cursor() as cursor:
         # The append-only trigger blocks ordinary updates; a superuser bypassing triggers is what the chain is for.
         cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("UPDATE residents_residentauditentry SET purpose = 'すり替え' WHERE id = %s", [target.pk])
+        cursor.execute("UPDATE tenantlog_auditentry SET purpose = 'すり替え' WHERE id = %s", [target.pk])
         cursor.execute("SET LOCAL session_replication_role = origin")
     assert _verify("412066") == 1
     err = capsys.readouterr().err
@@ -45,10 +45,10 @@ def test_tampered_row_is_reported_as_the_first_broken_link(household, clerk_a, i
 
 def test_deleted_row_is_found(household, clerk_a, in_a):
     _reads(household, clerk_a, in_a)
-    last = ResidentAuditEntry.objects.order_by("-seq").first()
+    last = AuditEntry.objects.order_by("-seq").first()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("DELETE FROM residents_residentauditentry WHERE id = %s", [last.pk])
+        cursor.execute("DELETE FROM tenantlog_auditentry WHERE id = %s", [last.pk])
         cursor.execute("SET LOCAL session_replication_role = origin")
     report = audit.verify(in_a)
     assert not report.ok and report.first_broken_seq == last.seq
@@ -58,13 +58,13 @@ def test_audit_rows_cannot_be_updated_normally(household, in_a):
     from django.db import DatabaseError, transaction
 
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM residents_residentauditentry")
+        cursor.execute("DELETE FROM tenantlog_auditentry")
 
 
 def test_each_town_has_its_own_chain(household, clerk_a, in_a, town_b, in_town):
     assert _verify("412074") == 0
     with in_town(town_b):
-        assert not ResidentAuditEntry.objects.exists()
+        assert not AuditEntry.objects.exists()
 
 
 def test_unknown_town_is_an_error(capsys):

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 from tenants.residents import services
 from tenants.residents.certificates.fonts import japanese_font
 from tenants.residents.certificates.issue import certificate_issue
-from tenants.residents.models import CertificateIssuance, OutboxEvent, ResidentAuditEntry
+from kyodo.tenantlog.models import AuditEntry, OutboxEvent
+from tenants.residents.models import CertificateIssuance
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_each_issue_gets_a_serial_and_an_issuance_record(household, clerk_a, in_
     assert second.issuance.serial.endswith(f"{int(first.issuance.serial[-6:]) + 1:06d}")
     row = CertificateIssuance.objects.get(pk=first.issuance.pk)
     assert (row.requester_name, row.purpose, row.issued_by_username, row.pages) == ("山田太郎", "就職のため", "clerk-a", 1)
-    assert ResidentAuditEntry.objects.filter(action="certificate.issue").count() == 2
+    assert AuditEntry.objects.filter(action="certificate.issue").count() == 2
     assert OutboxEvent.objects.filter(event_type="residents.certificate_issued").count() == 2
 
 

@@ -7,15 +7,14 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from kyodo.tenantlog.models import AuditEntry, OutboxEvent
 from tenants.residents import selectors, services
 from tenants.residents.models import (
     Change,
     ChangeStatus,
-    OutboxEvent,
     Person,
     PersonalNumber,
     PersonVersion,
-    ResidentAuditEntry,
 )
 from tenants.residents.protection import ResidentNotFound
 
@@ -275,10 +274,10 @@ def test_failed_approval_leaves_no_event(household, in_a, clerk_a, approve):
 def test_every_read_and_write_is_audited(household, in_a, clerk_a):
     pid = household["taro"].person_id
     selectors.person_get(actor=clerk_a, town=in_a, person_id=pid, purpose="窓口での本人確認")
-    entry = ResidentAuditEntry.objects.order_by("-seq").first()
+    entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.target_id, entry.purpose, entry.actor_username, entry.municipality_code) == (
         "person.read", str(pid), "窓口での本人確認", "clerk-a", "412066")
-    actions = list(ResidentAuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
     assert actions[:2] == ["change.submit", "change.approve"]
 
 

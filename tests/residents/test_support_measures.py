@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tenants.residents import selectors, services
 from tenants.residents.certificates.issue import certificate_issue
-from tenants.residents.models import BlockedAttempt, ResidentAuditEntry
+from kyodo.tenantlog.models import AuditEntry
+from tenants.residents.models import BlockedAttempt
 from tenants.residents.protection import NOT_FOUND_MESSAGE, ResidentNotFound
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_detail_of_protected_person_and_household_members_is_refused_like_not_fo
         selectors.person_get(actor=clerk_a, town=in_a, person_id=987654)
     assert missing.value.message == NOT_FOUND_MESSAGE
     assert _blocked("inquiry") == 2
-    entry = ResidentAuditEntry.objects.filter(outcome="blocked").order_by("-seq").first()
+    entry = AuditEntry.objects.filter(outcome="blocked").order_by("-seq").first()
     assert entry.action == "inquiry.blocked" and entry.actor_username == "clerk-a"
 
 
@@ -123,7 +124,7 @@ def test_exception_needs_a_second_approver_and_is_logged(protected, in_a, clerk_
     services.support_measure_decide(actor=approver_a, town=in_a, request=request, approve=True)
     view = selectors.person_get(actor=clerk_a, town=in_a, person_id=protected["hanako"].person_id)
     assert view.version.address
-    entry = ResidentAuditEntry.objects.filter(action="person.read").order_by("-seq").first()
+    entry = AuditEntry.objects.filter(action="person.read").order_by("-seq").first()
     assert entry.detail["under_exception"] is True
     # the exception is the requester's only: the approver still cannot see the address
     with pytest.raises(ResidentNotFound):

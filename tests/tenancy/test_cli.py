@@ -9,11 +9,11 @@ from kyodo.tenancy.models import Municipality
 def test_town_create_list_suspend_resume(committed, capsys):
     committed.towns.append("412091")  # cleaned up afterwards
     code = kyodo_main(["town", "create", "--code", "412091", "--name", "嬉野市", "--kana", "ウレシノシ",
-                       "--prefecture", "佐賀県", "--host", "ureshino.test", "--apps", "residents,nhi"])
+                       "--prefecture", "佐賀県", "--host", "ureshino.test", "--apps", "residents"])
     out = capsys.readouterr().out
     assert code == 0 and "構築しました: 嬉野市 (412091) schema=town_412091 hosts=ureshino.test" in out
     assert kyodo_main(["town", "list"]) == 0
-    assert "412091\t嬉野市\t佐賀県\tactive\tresidents,nhi\tureshino.test" in capsys.readouterr().out
+    assert "412091\t嬉野市\t佐賀県\tactive\tresidents\tureshino.test" in capsys.readouterr().out
     assert kyodo_main(["town", "suspend", "--code", "412091", "--reason", "点検"]) == 0
     assert Municipality.objects.get(code="412091").status == "suspended"
     assert kyodo_main(["town", "resume", "--code", "412091"]) == 0

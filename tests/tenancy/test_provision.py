@@ -14,7 +14,7 @@ from tenants.reference.seed import rows
 pytestmark = pytest.mark.django_db
 
 URESHINO = {"code": "412091", "name": "嬉野市", "name_kana": "うれしのし", "hosts": ["ureshino.test"],
-            "applications": ["residents", "nhi"]}
+            "applications": ["residents"]}
 
 
 def test_provision_creates_schema_tables_seed_hosts_and_audit(pref_admin):
@@ -24,7 +24,7 @@ def test_provision_creates_schema_tables_seed_hosts_and_audit(pref_admin):
     assert schema_exists("town_412091")
     assert town.name_kana == "ウレシノシ"  # hiragana input normalised to katakana
     assert town.prefecture == "佐賀県"  # derived from the code
-    assert town.enabled_applications == ["residents", "nhi"]
+    assert town.enabled_applications == ["residents"]
     assert list(TownHost.objects.filter(tenant=town).values_list("domain", "is_primary")) == [("ureshino.test", True)]
     with schema_context(town.schema_name):
         assert ReferenceCode.objects.count() == len(list(rows()))

@@ -17,7 +17,7 @@ def test_worker_refreshes_statistics_for_the_town_named_in_the_task(celery_worke
     while time.time() < deadline and not MunicipalityStatistics.objects.filter(municipality=town).exists():
         time.sleep(0.2)
     stats = MunicipalityStatistics.objects.get(municipality=town)
-    assert stats.reference_code_count == len(list(rows()))
+    assert stats.figures["コード数"] == len(list(rows()))
     assert stats.table_count >= 2
 
 

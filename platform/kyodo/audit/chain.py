@@ -41,17 +41,23 @@ class HashChainedEntry(models.Model):
         "target_type", "target_id", "purpose", "outcome", "detail", "prev_hash",
     )
 
+    def hashed_fields(self) -> tuple[str, ...]:
+        """The fields covered by the hash (a subclass may add fields for newer entries)."""
+        return self.HASHED_FIELDS
+
     def canonical(self) -> bytes:
-        data: dict[str, Any] = {}
-        for name in self.HASHED_FIELDS:
-            value = getattr(self, name)
-            if name == "created_at":
-                value = value.isoformat(timespec="microseconds")
-            data[name] = value
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        return canonical({name: getattr(self, name) for name in self.hashed_fields()})
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()
+
+
+def canonical(data: dict[str, Any]) -> bytes:
+    """The bytes an entry's hash is taken over: its hashed fields as sorted, compact JSON."""
+    values = dict(data)
+    if "created_at" in values and not isinstance(values["created_at"], str):
+        values["created_at"] = values["created_at"].isoformat(timespec="microseconds")
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 class ChainHead(models.Model):
@@ -73,13 +79,14 @@ def append(entry_model: type[E], head_model: type[ChainHead], *, chain: str, act
     with transaction.atomic():
         head_model._default_manager.get_or_create(chain=chain)
         head = head_model._default_manager.select_for_update().get(chain=chain)
+        who = {"actor_id": getattr(actor, "pk", None), "actor_username": getattr(actor, "username", "") or ""}
+        who.update({name: fields.pop(name) for name in ("actor_id", "actor_username") if name in fields})
         entry = entry_model(
             chain=chain,
             seq=head.last_seq + 1,
             created_at=timezone.now(),
-            actor_id=getattr(actor, "pk", None),
-            actor_username=getattr(actor, "username", "") or "",
             prev_hash=head.last_hash,
+            **who,
             **fields,
         )
         # JSON round trip so the hash is computed over exactly what PostgreSQL will return.

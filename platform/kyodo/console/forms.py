@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from kyodo import registry
 from kyodo.tenancy.codes import PREFECTURES
-from kyodo.tenancy.models import Application
 
 
 class MunicipalityCreateForm(forms.Form):
@@ -19,8 +19,12 @@ class MunicipalityCreateForm(forms.Form):
     prefecture = forms.ChoiceField(label="都道府県", choices=[("", "（団体コードから判定）")] + [(p, p) for p in PREFECTURES],
                                    required=False)
     hosts = forms.CharField(label="ホスト名（複数はカンマ区切り）", required=False, max_length=500)
-    applications = forms.MultipleChoiceField(label="利用する業務", choices=Application.choices, required=False,
+    applications = forms.MultipleChoiceField(label="利用する業務", required=False,
                                              widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applications"].choices = [(a.code, a.label) for a in registry.selectable()]
 
     def host_list(self) -> list[str]:
         return [h.strip() for h in (self.cleaned_data.get("hosts") or "").split(",") if h.strip()]

@@ -13,4 +13,5 @@ urlpatterns = [
     path("towns/<str:code>/resume/", views.municipality_resume, name="municipality_resume"),
     path("staff/", staff_manage, name="staff"),
     path("backups/", backup_views.backup_status, name="backup_status"),
+    path("events/", views.event_status, name="event_status"),
 ]

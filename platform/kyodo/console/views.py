@@ -33,6 +33,14 @@ def municipality_list(request):
 
 
 @prefecture_admin_required
+def event_status(request):
+    """イベント配信状況: per town and consumer, how far behind, failing or parked the relay is."""
+    from kyodo.tenantlog.selectors import relay_status_all
+
+    return render(request, "console/event_status.html", {"rows": relay_status_all()})
+
+
+@prefecture_admin_required
 def municipality_create(request):
     form = MunicipalityCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -6,18 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
 
+from kyodo import registry
 from kyodo.identity.models import StaffRole
-from kyodo.tenancy.models import Application
-
-
-def _mounted(application: str, urlconf: str | None) -> bool:
-    try:
-        resolve(f"/{application}/", urlconf=urlconf)
-    except Resolver404:
-        return False
-    return True
 
 
 def healthz(request):
@@ -28,11 +19,10 @@ def healthz(request):
 
 @login_required
 def portal_home(request):
-    """業務メニュー: only the applications this town has enabled are shown."""
+    """業務メニュー: the declared applications this town has enabled (kyodo.registry)."""
     town = request.tenant
-    urlconf = getattr(request, "urlconf", None)
-    apps = [(value, label, _mounted(value, urlconf)) for value, label in Application.choices
-            if town.has_application(value)]
+    apps = [(app.code, app.label, f"/{app.code}/") for app in registry.enabled_for(town)
+            if app.menu and app.urls]
     role_labels = dict(StaffRole.choices)
     roles = [role_labels[r] for r in sorted(request.town_roles)]
     return render(request, "portal/home.html", {"applications": apps, "roles": roles})

@@ -6,11 +6,12 @@ from django.contrib import auth
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
+from kyodo import registry
 from kyodo.audit.services import platform_audit_record
-from kyodo.tenancy.models import Application
 
 from .oidc import session_check
 from .permissions import town_roles
+from .principal import staff_principal
 
 # Paths served without a town membership, matched against ``path_info`` (what the URL resolver routes),
 # never ``path``, which carries the client-controlled SCRIPT_NAME. Exact paths match only themselves
@@ -53,9 +54,12 @@ class TownAccessMiddleware:
         if not town.is_active:
             return _refuse(request, town, "suspended")
         application = request.path_info.split("/")[1]
-        if application in Application.values and not town.has_application(application):
+        declared = registry.get(application)
+        if declared is not None and declared.selectable and not town.has_application(application):
             return _refuse(request, town, "application_not_enabled")
         request.town_roles = roles
+        # The caller, resolved once for this request: services and selectors take it (no role re-query).
+        request.principal = staff_principal(user, town, roles)
         return self.get_response(request)
 
 

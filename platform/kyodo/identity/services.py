@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from kyodo import registry
 from kyodo.audit.services import platform_audit_record
-from kyodo.tenancy.models import Application, Municipality
+from kyodo.tenancy.models import Municipality
 
 from .models import ServiceAccount, StaffMembership, StaffRole
 from .permissions import TOWN_ROLES
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 #   /consortium/prefecture_admin   県管理者 (console only)
 TOWN_GROUP = re.compile(r"^/towns/(?P<code>\d{6})/(?P<role>[a-z_]+)$")
 PREFECTURE_ADMIN_GROUP = "/consortium/prefecture_admin"
-DATASETS = tuple(Application.values)
 
 
 def town_group_path(code: str, role: str) -> str:
@@ -145,8 +145,9 @@ def service_account_create(*, actor, client_id: str, vendor_name: str, municipal
     known = set(Municipality.objects.filter(code__in=codes).values_list("code", flat=True))
     if not codes or set(codes) - known:
         errors["municipality_codes"] = [f"団体コードが登録されていません: {', '.join(sorted(set(codes) - known)) or '（なし）'}"]
-    if not sets or set(sets) - set(DATASETS):
-        errors["datasets"] = [f"データセットが正しくありません: {', '.join(sorted(set(sets) - set(DATASETS))) or '（なし）'}"]
+    known = set(registry.datasets())
+    if not sets or set(sets) - known:
+        errors["datasets"] = [f"データセットが正しくありません: {', '.join(sorted(set(sets) - known)) or '（なし）'}"]
     if ServiceAccount.objects.filter(client_id=client_id).exists():
         errors["client_id"] = [f"クライアントID {client_id} は既に登録されています。"]
     if errors:

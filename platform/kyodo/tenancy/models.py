@@ -10,16 +10,6 @@ from django_tenants.models import DomainMixin, TenantMixin
 from .codes import validate_municipality_code
 
 
-class Application(models.TextChoices):
-    """業務アプリケーション: what a town can enable; a town sees only what it enabled."""
-
-    RESIDENTS = "residents", "住民記録"
-    TAX = "tax", "税務"
-    NHI = "nhi", "国民健康保険"
-    CASES = "cases", "案件管理"
-    ASSIGNMENTS = "assignments", "業務配分"
-
-
 class MunicipalityStatus(models.TextChoices):
     ACTIVE = "active", "稼働中"
     SUSPENDED = "suspended", "一時停止"
@@ -37,9 +27,8 @@ class Municipality(TenantMixin):
     status = models.CharField(
         "状態", max_length=10, choices=MunicipalityStatus.choices, default=MunicipalityStatus.ACTIVE
     )
-    enabled_applications = ArrayField(
-        models.CharField(max_length=20, choices=Application.choices), default=list, blank=True
-    )
+    # 業務アプリケーション the town uses: codes of declared applications (kyodo.registry).
+    enabled_applications = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -64,8 +53,9 @@ class Municipality(TenantMixin):
 
     @property
     def enabled_application_labels(self) -> list[str]:
-        labels = dict(Application.choices)
-        return [labels.get(code, code) for code in self.enabled_applications]
+        from kyodo import registry
+
+        return [app.label for app in registry.selectable() if app.code in self.enabled_applications]
 
     def has_application(self, application: str) -> bool:
         return application in self.enabled_applications
@@ -83,7 +73,8 @@ class MunicipalityStatistics(models.Model):
 
     municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="statistics")
     table_count = models.PositiveIntegerField(default=0)
-    reference_code_count = models.PositiveIntegerField(default=0)
+    # {label: number} from each application's declared statistics (kyodo.registry), e.g. {"住民数": 480}.
+    figures = models.JSONField(default=dict, blank=True)
     schema_bytes = models.BigIntegerField(default=0)
     refreshed_at = models.DateTimeField()
 

@@ -12,12 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kyodo import registry
 from kyodo.audit.services import platform_audit_record
 
 from . import template
 from .codes import PREFECTURES, prefecture_of, schema_name_for, validate_municipality_code
 from .db import current_schema, use_public_schema
-from .models import Application, Municipality, MunicipalityStatus, TownHost
+from .models import Municipality, MunicipalityStatus, TownHost
 
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _KATAKANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
@@ -35,6 +36,10 @@ def _validate_host(host: str) -> str:
     if host == settings.KYODO_PUBLIC_HOST:
         raise ValidationError({"hosts": f"ホスト名「{host}」は共同利用コンソール用のため使えません。"})
     return host
+
+
+def _selectable_codes() -> set[str]:
+    return {app.code for app in registry.selectable()}
 
 
 def default_host(code: str) -> str:
@@ -94,7 +99,7 @@ def _clean(*, code: str, name: str, name_kana: str, prefecture: str | None, host
     for row in taken:
         errors.setdefault("hosts", []).append(f"ホスト名「{row.domain}」は既に他の団体が使用しています。")
     apps = list(dict.fromkeys(applications or ()))
-    unknown = [a for a in apps if a not in Application.values]
+    unknown = [a for a in apps if a not in _selectable_codes()]
     if unknown:
         errors.setdefault("applications", []).append(f"不明な業務アプリケーション: {', '.join(unknown)}")
     if errors:
@@ -184,7 +189,7 @@ def municipality_resume(*, actor, town: Municipality, reason: str = "") -> Munic
 def municipality_set_applications(*, actor, town: Municipality, applications: Iterable[str]) -> Municipality:
     """Enable exactly ``applications`` for the town (業務アプリケーションの利用設定)."""
     apps = list(dict.fromkeys(applications))
-    unknown = [a for a in apps if a not in Application.values]
+    unknown = [a for a in apps if a not in _selectable_codes()]
     if unknown:
         raise ValidationError({"applications": f"不明な業務アプリケーション: {', '.join(unknown)}"})
     with transaction.atomic():

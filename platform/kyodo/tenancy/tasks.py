@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from kyodo import registry
+
 from .models import Municipality, MunicipalityStatistics
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
 def municipality_statistics_refresh(*, schema_name: str) -> dict:
-    """Recount one town's figures for the consortium console (upsert: safe to run twice)."""
+    """Recount one town's figures for the consortium console (upsert: safe to run twice). Each
+    application the town uses contributes its declared figures (counts only, never a person)."""
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:  # the town was rolled back or removed after the task was queued
         return {"schema_name": schema_name, "skipped": "no such town"}
+    figures: dict[str, int] = {}
     with schema_context(schema_name):
-        from tenants.reference.models import ReferenceCode
-
-        reference_codes = ReferenceCode.objects.count()
+        for app in registry.enabled_for(town):
+            if app.statistics:
+                figures.update(registry.load_callable(app.statistics)(town))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*), coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
@@ -29,7 +37,6 @@ def municipality_statistics_refresh(*, schema_name: str) -> dict:
         tables, size = cursor.fetchone()
     MunicipalityStatistics.objects.update_or_create(
         municipality=town,
-        defaults={"table_count": tables, "reference_code_count": reference_codes, "schema_bytes": size,
-                  "refreshed_at": timezone.now()},
+        defaults={"table_count": tables, "figures": figures, "schema_bytes": size, "refreshed_at": timezone.now()},
     )
-    return {"schema_name": schema_name, "tables": tables, "reference_codes": reference_codes}
+    return {"schema_name": schema_name, "tables": tables, "figures": figures}

@@ -1,0 +1,223 @@
+"""Application registry (業務アプリケーション登録): every town application declares itself once.
+
+An application lives in its own folder under ``tenants/`` and holds an ``app.py`` whose module-level
+``APPLICATION`` is a :class:`TownApplication`. Platform code (settings, URLs, the CLI, the portal
+menu, the console's figures, the demo, the event relay, onboarding's list of applications) finds
+applications only here and never names one.
+
+Declarations hold dotted paths, not objects, so that reading them imports no Django model: the
+``kyodo`` command assembles its sub-commands before Django is set up, and ``kyodo.settings`` takes
+``TENANT_APPS`` from this module. Discovery is a scan of ``tenants/*/app.py`` plus the modules
+named in ``KYODO_EXTRA_APPLICATIONS`` (comma separated; for plug-ins installed elsewhere and for
+tests, which may also use :func:`temporarily`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import pkgutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TENANTS_DIR = REPO_ROOT / "tenants"
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """An event consumer (イベント受信者) an application registers by name.
+
+    ``handler`` is ``"module:function"``; the function is called as ``handler(event, town)`` inside the
+    town's schema and inside the transaction that records the event as handled, so whatever it
+    writes to the town's tables happens exactly once. ``event_types`` are exact types or prefixes
+    ending in ``.*``; empty means every event.
+    """
+
+    name: str
+    handler: str
+    event_types: tuple[str, ...] = ()
+
+    def wants(self, event_type: str) -> bool:
+        if not self.event_types:
+            return True
+        for pattern in self.event_types:
+            if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+                return True
+            if pattern == event_type:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class TownApplication:
+    """One town application's declaration.
+
+    - ``code``: the short English code, also its URL prefix (``/<code>/``) and what towns enable.
+    - ``label``: the Japanese name shown to staff and administrators.
+    - ``django_app``: the Django app holding its per-town tables (added to ``TENANT_APPS``).
+    - ``urls``: URLconf mounted at ``/<code>/`` on town hosts (None: no pages).
+    - ``cli``: module with ``register(subparsers)`` adding ``kyodo <code> ...`` commands; handlers
+      run after Django is set up, so the module must not import models at import time.
+    - ``demo``: ``"module:function"`` called as ``function(town=, staff=, scale=, seed=)`` by the
+      demo for each town that enabled the application; returns lines to print (may be empty).
+    - ``statistics``: ``"module:function"`` called as ``function(town)`` in the town's schema;
+      returns ``{label: number}`` figures shown in the consortium console.
+    - ``roles``: the staff roles (``kyodo.identity.models.StaffRole`` values) the application uses.
+    - ``consumers``: event consumers it registers.
+    - ``datasets``: what a vendor may be contracted for in this application (default: its code).
+    - ``selectable``: False for applications every town has (e.g. code tables); they are not
+      offered at onboarding and need not be enabled.
+    - ``graphql``: ``"module:Query"`` part of the vendor API, when there is one.
+    """
+
+    code: str
+    label: str
+    django_app: str | None = None
+    urls: str | None = None
+    cli: str | None = None
+    demo: str | None = None
+    statistics: str | None = None
+    roles: tuple[str, ...] = ()
+    consumers: tuple[ConsumerSpec, ...] = ()
+    datasets: tuple[str, ...] = ()
+    selectable: bool = True
+    menu: bool = True
+    order: int = 100
+    graphql: str | None = None
+    source: str = field(default="", compare=False)
+
+    @property
+    def vendor_datasets(self) -> tuple[str, ...]:
+        return self.datasets or ((self.code,) if self.selectable else ())
+
+
+def load_callable(path: str) -> Callable[..., Any]:
+    """``"package.module:function"`` → the function."""
+    module_name, _, attribute = path.partition(":")
+    if not attribute:
+        raise ValueError(f"{path!r} is not of the form 'module:function'")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+class RegistryError(RuntimeError):
+    pass
+
+
+_lock = threading.Lock()
+_discovered: list[TownApplication] | None = None
+_extra: list[TownApplication] = []
+_listeners: list[Callable[[], None]] = []
+
+
+def _declaration_modules() -> list[str]:
+    names = []
+    if TENANTS_DIR.is_dir():
+        for info in sorted(pkgutil.iter_modules([str(TENANTS_DIR)]), key=lambda i: i.name):
+            if info.ispkg and (TENANTS_DIR / info.name / "app.py").exists():
+                names.append(f"tenants.{info.name}.app")
+    extra = os.environ.get("KYODO_EXTRA_APPLICATIONS", "")
+    names.extend(name.strip() for name in extra.split(",") if name.strip())
+    return names
+
+
+def _discover() -> list[TownApplication]:
+    found: list[TownApplication] = []
+    for module_name in _declaration_modules():
+        module = importlib.import_module(module_name)
+        declaration = getattr(module, "APPLICATION", None)
+        if not isinstance(declaration, TownApplication):
+            raise RegistryError(f"{module_name} has no APPLICATION = TownApplication(...)")
+        found.append(_with_source(declaration, module_name))
+    _check_unique(found)
+    return found
+
+
+def _with_source(app: TownApplication, source: str) -> TownApplication:
+    from dataclasses import replace
+
+    return replace(app, source=source)
+
+
+def _check_unique(apps: list[TownApplication]) -> None:
+    seen: dict[str, str] = {}
+    consumers: dict[str, str] = {}
+    for app in apps:
+        if app.code in seen:
+            raise RegistryError(f"application code {app.code!r} declared twice ({seen[app.code]}, {app.source})")
+        seen[app.code] = app.source
+        for consumer in app.consumers:
+            if consumer.name in consumers:
+                raise RegistryError(f"event consumer {consumer.name!r} declared twice")
+            consumers[consumer.name] = app.code
+
+
+def applications() -> list[TownApplication]:
+    """Every declared application, in menu order."""
+    global _discovered
+    with _lock:
+        if _discovered is None:
+            _discovered = _discover()
+        apps = [*_discovered, *_extra]
+    return sorted(apps, key=lambda a: (a.order, a.code))
+
+
+def get(code: str) -> TownApplication | None:
+    return next((a for a in applications() if a.code == code), None)
+
+
+def codes() -> set[str]:
+    return {a.code for a in applications()}
+
+
+def selectable() -> list[TownApplication]:
+    """Applications a town may enable or not (onboarding, console)."""
+    return [a for a in applications() if a.selectable]
+
+
+def django_apps() -> list[str]:
+    """Django apps holding per-town tables, for ``TENANT_APPS``."""
+    return [a.django_app for a in applications() if a.django_app]
+
+
+def enabled_for(town) -> list[TownApplication]:
+    """The applications this town uses: those it enabled, and those every town has."""
+    enabled = set(getattr(town, "enabled_applications", None) or ())
+    return [a for a in applications() if not a.selectable or a.code in enabled]
+
+
+def consumers() -> list[tuple[TownApplication, ConsumerSpec]]:
+    return [(app, consumer) for app in applications() for consumer in app.consumers]
+
+
+def datasets() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(d for a in applications() for d in a.vendor_datasets))
+
+
+def on_change(listener: Callable[[], None]) -> None:
+    """Call ``listener`` whenever :func:`temporarily` adds or removes an application (URL caches)."""
+    _listeners.append(listener)
+
+
+@contextlib.contextmanager
+def temporarily(app: TownApplication) -> Iterator[TownApplication]:
+    """Declare ``app`` for the duration of a ``with`` block (tests of the registry itself)."""
+    applications()
+    with _lock:
+        _extra.append(app)
+    _changed()
+    try:
+        yield app
+    finally:
+        with _lock:
+            _extra.remove(app)
+        _changed()
+
+
+def _changed() -> None:
+    for listener in _listeners:
+        listener()

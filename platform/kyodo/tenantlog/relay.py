@@ -1,0 +1,275 @@
+"""The outbox relay (イベント配信): deliver a town's committed events to every registered consumer.
+
+Guarantees (docs/events.md):
+
+- **In order.** Each consumer has a cursor (``ConsumerState.position``) and reads the town's events in
+  commit order; it never passes an event it has not handled or parked, so the order of events of
+  one aggregate (and of the whole town) holds for every consumer.
+- **At least once, handled once.** The consumer's handler runs inside the transaction that records
+  ``HandledEvent(consumer, event_id)`` and moves the cursor. If the worker dies half-way, that
+  transaction never commits: the events are delivered again, and whatever the handler wrote to the
+  town's tables was rolled back with it. An event already recorded as handled is skipped, so a
+  replay does nothing.
+- **One consumer's failure blocks only itself.** A failing handler rolls back to the batch's
+  savepoint; the events before it are re-run and committed, the failure is counted and the
+  consumer waits (exponential back-off) before the next try. After ``KYODO_RELAY_MAX_FAILURES``
+  failures the event is parked (``ParkedEvent``), shown in the console, and the consumer goes on.
+  Other consumers are not held up.
+- **One relay per consumer and town at a time**: the cursor row is locked ``FOR UPDATE SKIP
+  LOCKED``; a second relay skips what the first is doing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from kyodo import registry
+from kyodo.config import RELAY
+from kyodo.registry import ConsumerSpec
+
+from .audit import assert_in_town
+from .models import ConsumerState, HandledEvent, OutboxEvent, ParkedEvent
+from .outbox import Event
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RelayReport:
+    schema_name: str
+    handled: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    parked: dict[str, int] = field(default_factory=dict)
+    retry_in: float | None = None
+
+    @property
+    def total_handled(self) -> int:
+        return sum(self.handled.values())
+
+
+def town_consumers(town) -> list[ConsumerSpec]:
+    """The consumers of the applications this town uses."""
+    enabled = {app.code for app in registry.enabled_for(town)}
+    return [spec for app, spec in registry.consumers() if app.code in enabled]
+
+
+def _backoff(failures: int) -> float:
+    return min(RELAY.backoff_seconds * (2 ** max(0, failures - 1)), RELAY.backoff_max_seconds)
+
+
+def _type_filter(spec: ConsumerSpec) -> Q:
+    if not spec.event_types:
+        return Q()
+    condition = Q(pk__in=[])
+    for pattern in spec.event_types:
+        condition |= Q(event_type__startswith=pattern[:-1]) if pattern.endswith(".*") else Q(event_type=pattern)
+    return condition
+
+
+def relay_town(town, *, batch: int | None = None, max_batches: int | None = None) -> RelayReport:
+    """Deliver every pending event of ``town`` (the current schema) to each of its consumers."""
+    assert_in_town(town)
+    report = RelayReport(town.schema_name)
+    for spec in town_consumers(town):
+        _drain(town, spec, report, batch or RELAY.batch, max_batches)
+    return report
+
+
+def _drain(town, spec: ConsumerSpec, report: RelayReport, batch: int, max_batches: int | None) -> None:
+    handler = registry.load_callable(spec.handler)
+    ConsumerState.objects.get_or_create(consumer=spec.name)
+    rounds = 0
+    while max_batches is None or rounds < max_batches:
+        rounds += 1
+        outcome = _one_batch(town, spec, handler, report, batch)
+        if outcome != "more":
+            return
+
+
+def _run(handler, town, events: list[OutboxEvent]) -> tuple[int, Exception] | None:
+    """Run the handler over ``events`` under one savepoint; on an error roll the whole run back and
+    say where it failed."""
+    savepoint = transaction.savepoint()
+    for index, row in enumerate(events):
+        try:
+            handler(Event.from_row(row, town.code), town)
+        except Exception as exc:  # a consumer's failure of any kind is counted, never fatal here
+            transaction.savepoint_rollback(savepoint)
+            return index, exc
+    transaction.savepoint_commit(savepoint)
+    return None
+
+
+def _one_batch(town, spec: ConsumerSpec, handler, report: RelayReport, batch: int) -> str:
+    now = timezone.now()
+    with transaction.atomic():
+        state = ConsumerState.objects.select_for_update(skip_locked=True).filter(consumer=spec.name).first()
+        if state is None:
+            return "busy"  # another relay is delivering to this consumer in this town
+        if state.next_attempt_at and state.next_attempt_at > now:
+            wait = (state.next_attempt_at - now).total_seconds()
+            report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
+            return "waiting"
+        rows = list(OutboxEvent.objects.filter(position__gt=state.position).order_by("position")[:batch])
+        if not rows:
+            return "empty"
+        wanted = [r for r in rows if spec.wants(r.event_type)]
+        already = set(HandledEvent.objects.filter(consumer=spec.name, event_id__in=[r.event_id for r in wanted])
+                      .values_list("event_id", flat=True))
+        todo = [r for r in wanted if r.event_id not in already]
+        failure: tuple[OutboxEvent, Exception] | None = None
+        limit = len(todo)
+        while True:
+            result = _run(handler, town, todo[:limit])
+            if result is None:
+                break
+            index, exc = result
+            failure = (todo[index], exc)
+            limit = index  # re-run what came before the failing event, then stop there
+        handled_at = timezone.now()
+        done = todo[:limit]
+        HandledEvent.objects.bulk_create([
+            HandledEvent(consumer=spec.name, event_id=r.event_id, position=r.position, handled_at=handled_at,
+                         lag_ms=(handled_at - r.occurred_at).total_seconds() * 1000) for r in done])
+        report.handled[spec.name] = report.handled.get(spec.name, 0) + len(done)
+        if failure is None:
+            state.position = rows[-1].position
+            state.failures = 0
+            state.next_attempt_at = None
+            state.last_error = ""
+            state.save()
+            return "more" if len(rows) == batch else "empty"
+        failed_row, exc = failure
+        state.position = failed_row.position - 1
+        state.failures += 1
+        state.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+        report.failed[spec.name] = state.last_error
+        logger.warning("consumer %s failed on event %s in %s (%d): %s", spec.name, failed_row.event_id,
+                       town.schema_name, state.failures, state.last_error)
+        if state.failures >= RELAY.max_failures:
+            ParkedEvent.objects.create(consumer=spec.name, event_id=failed_row.event_id,
+                                       position=failed_row.position, failures=state.failures,
+                                       last_error=state.last_error, parked_at=handled_at)
+            report.parked[spec.name] = report.parked.get(spec.name, 0) + 1
+            state.position = failed_row.position
+            state.failures = 0
+            state.next_attempt_at = None
+            state.save()
+            return "more"
+        wait = _backoff(state.failures)
+        state.next_attempt_at = handled_at + dt.timedelta(seconds=wait)
+        state.save()
+        report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
+        return "failed"
+
+
+# --- replay, lag -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReplayResult:
+    consumer: str
+    event_id: str
+    outcome: str  # handled | already_handled | not_reached | failed | not_subscribed
+    error: str = ""
+
+
+def replay(town, *, event_id: str | None = None, consumer: str | None = None) -> list[ReplayResult]:
+    """Deliver again: one event (to every consumer that wants it, or to ``consumer``), or every
+    parked event. An event a consumer already handled is skipped (idempotent by event id); an event
+    past a consumer's cursor is left to the relay, so order is never broken by a replay."""
+    assert_in_town(town)
+    specs = [s for s in town_consumers(town) if consumer is None or s.name == consumer]
+    if event_id is not None:
+        row = OutboxEvent.objects.filter(event_id=event_id).first()
+        if row is None:
+            return []
+        targets = [(spec, row) for spec in specs if spec.wants(row.event_type)]
+        if not targets:
+            return [ReplayResult(s.name, str(row.event_id), "not_subscribed") for s in specs]
+    else:
+        names = {s.name: s for s in specs}
+        parked = ParkedEvent.objects.filter(replayed_at__isnull=True, consumer__in=names).order_by("position")
+        rows = {r.event_id: r for r in OutboxEvent.objects.filter(event_id__in=[p.event_id for p in parked])}
+        targets = [(names[p.consumer], rows[p.event_id]) for p in parked if p.event_id in rows]
+    return [_replay_one(town, spec, row) for spec, row in targets]
+
+
+def _replay_one(town, spec: ConsumerSpec, row: OutboxEvent) -> ReplayResult:
+    handler = registry.load_callable(spec.handler)
+    with transaction.atomic():
+        ConsumerState.objects.get_or_create(consumer=spec.name)
+        state = ConsumerState.objects.select_for_update().get(consumer=spec.name)
+        if HandledEvent.objects.filter(consumer=spec.name, event_id=row.event_id).exists():
+            ParkedEvent.objects.filter(consumer=spec.name, event_id=row.event_id, replayed_at__isnull=True) \
+                .update(replayed_at=timezone.now())
+            return ReplayResult(spec.name, str(row.event_id), "already_handled")
+        if row.position > state.position:
+            return ReplayResult(spec.name, str(row.event_id), "not_reached")
+        result = _run(handler, town, [row])
+        if result is not None:
+            error = "".join(traceback.format_exception_only(type(result[1]), result[1])).strip()[:2000]
+            ParkedEvent.objects.filter(consumer=spec.name, event_id=row.event_id, replayed_at__isnull=True) \
+                .update(last_error=error)
+            return ReplayResult(spec.name, str(row.event_id), "failed", error)
+        now = timezone.now()
+        HandledEvent.objects.create(consumer=spec.name, event_id=row.event_id, position=row.position,
+                                    handled_at=now, lag_ms=(now - row.occurred_at).total_seconds() * 1000)
+        ParkedEvent.objects.filter(consumer=spec.name, event_id=row.event_id, replayed_at__isnull=True) \
+            .update(replayed_at=now)
+    return ReplayResult(spec.name, str(row.event_id), "handled")
+
+
+@dataclass(frozen=True)
+class ConsumerLag:
+    consumer: str
+    position: int
+    pending: int
+    oldest_pending_at: dt.datetime | None
+    failures: int
+    next_attempt_at: dt.datetime | None
+    last_error: str
+    parked: int
+
+    @property
+    def lag_seconds(self) -> float:
+        if self.oldest_pending_at is None:
+            return 0.0
+        return max(0.0, (timezone.now() - self.oldest_pending_at).total_seconds())
+
+
+def consumer_lag(town) -> list[ConsumerLag]:
+    """Per consumer: how far behind it is in this town (for ``kyodo events lag`` and the console)."""
+    assert_in_town(town)
+    states = {s.consumer: s for s in ConsumerState.objects.all()}
+    parked = dict(ParkedEvent.objects.filter(replayed_at__isnull=True).values("consumer")
+                  .annotate(n=Count("id")).values_list("consumer", "n"))
+    out = []
+    for spec in town_consumers(town):
+        state = states.get(spec.name)
+        position = state.position if state else 0
+        pending = OutboxEvent.objects.filter(_type_filter(spec), position__gt=position)
+        figures = pending.aggregate(n=Count("id"), oldest=Min("occurred_at"))
+        out.append(ConsumerLag(spec.name, position, figures["n"], figures["oldest"],
+                               state.failures if state else 0, state.next_attempt_at if state else None,
+                               state.last_error if state else "", parked.get(spec.name, 0)))
+    return out
+
+
+def has_pending(town) -> bool:
+    """Is any consumer of this town behind the newest event (cheap: two small queries)?"""
+    newest = OutboxEvent.objects.order_by("-position").values_list("position", flat=True).first()
+    if newest is None:
+        return False
+    specs = town_consumers(town)
+    if not specs:
+        return False
+    positions = dict(ConsumerState.objects.filter(consumer__in=[s.name for s in specs])
+                     .values_list("consumer", "position"))
+    return any(positions.get(s.name, 0) < newest for s in specs)

@@ -1,0 +1,78 @@
+"""Celery tasks of the event relay. They take ``schema_name`` and the enqueuing principal, are
+idempotent (the relay skips what was handled) and acknowledge late."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from kyodo.identity.principal import SystemPrincipal, from_task
+
+logger = logging.getLogger(__name__)
+KICK_KEY = "kyodo:relay-kick:{schema}"
+RELAY_PRINCIPAL = SystemPrincipal("relay")
+
+
+def _redis():
+    import redis
+
+    from kyodo.celery import app
+
+    return redis.Redis.from_url(app.conf.broker_url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def relay_kick(schema_name: str, principal=RELAY_PRINCIPAL) -> None:
+    """Ask for a relay of ``schema_name`` soon; kicks within a second of each other make one task."""
+    try:
+        if not _redis().set(KICK_KEY.format(schema=schema_name), 1, nx=True, px=1000):
+            return  # a relay of this town is already queued and has not started yet
+    except Exception:  # noqa: BLE001 - no debounce without redis; the task itself is idempotent
+        logger.debug("relay kick debounce unavailable", exc_info=True)
+    try:
+        relay_town_task.apply_async(kwargs={"schema_name": schema_name, "principal": principal.to_task()})
+    except Exception:  # noqa: BLE001 - a lost kick is caught by the sweep
+        logger.warning("could not enqueue the relay of %s; the sweep will catch up", schema_name, exc_info=True)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def relay_town_task(*, schema_name: str, principal: dict) -> dict:
+    """Deliver one town's pending events (all consumers); re-queue itself for a consumer's back-off."""
+    from kyodo.tenancy.models import Municipality
+
+    from .relay import relay_town
+
+    from_task(principal)  # refuse a task without an explicit principal
+    try:
+        _redis().delete(KICK_KEY.format(schema=schema_name))
+    except Exception:  # noqa: BLE001
+        pass
+    town = Municipality.objects.filter(schema_name=schema_name).first()
+    if town is None:
+        return {"schema_name": schema_name, "skipped": "no such town"}
+    with schema_context(schema_name):
+        report = relay_town(town)
+    if report.retry_in is not None:
+        relay_town_task.apply_async(kwargs={"schema_name": schema_name, "principal": principal},
+                                    countdown=max(0.5, report.retry_in))
+    return {"schema_name": schema_name, "handled": report.handled, "failed": report.failed,
+            "parked": report.parked}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def relay_sweep(*, principal: dict | None = None) -> int:
+    """Beat: queue a relay for every town with events some consumer has not reached."""
+    from kyodo.tenancy.models import Municipality
+
+    from .relay import has_pending
+
+    who = from_task(principal) if principal else RELAY_PRINCIPAL
+    queued = 0
+    for town in Municipality.objects.exclude(schema_name="public"):
+        with schema_context(town.schema_name):
+            pending = has_pending(town)
+        if pending:
+            relay_kick(town.schema_name, principal=who)  # type: ignore[arg-type]
+            queued += 1
+    return queued
