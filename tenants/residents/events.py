@@ -17,13 +17,6 @@ HOUSEHOLD_CHANGED = "residents.household_changed"    # 世帯分離・合併・�
 RECORD_CORRECTED = "residents.record_corrected"      # 職権記載・修正・消除
 CERTIFICATE_ISSUED = "residents.certificate_issued"
 
-KIND_EVENTS = {
-    "move_in": MOVED_IN, "move_out": MOVED_OUT, "relocation": RELOCATED, "birth": BORN, "death": DIED,
-    "household_split": HOUSEHOLD_CHANGED, "household_merge": HOUSEHOLD_CHANGED,
-    "head_change": HOUSEHOLD_CHANGED, "ex_officio_record": RECORD_CORRECTED,
-    "ex_officio_correct": RECORD_CORRECTED, "ex_officio_remove": RECORD_CORRECTED,
-}
-
 
 def emit(event_type: str, *, town, aggregate_id="", actor=None, aggregate_type: str = "change",
          **payload) -> OutboxEvent:

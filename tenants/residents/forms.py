@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .certificates.issue import REQUESTER_RELATIONS
+from .certificates import REQUESTER_RELATIONS
 from .models import CertificateKind
 
 MAX_PERSONS = 4
@@ -106,6 +106,10 @@ class MoveOutForm(ServiceForm, ChangeDatesMixin):
 
 class RemovalForm(ServiceForm, ChangeDatesMixin):
     """死亡・職権消除."""
+
+
+class HouseholdChangeForm(ServiceForm, ChangeDatesMixin):
+    """世帯主変更・世帯分離・世帯合併: the dates; the 続柄 per member are posted beside the form."""
 
 
 class CorrectionForm(ServiceForm, ChangeDatesMixin):

@@ -12,21 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import permissions, selectors, services
+from . import kinds, permissions, selectors, services
 from .certificates.issue import certificate_issue
 from .dates import parse_date, to_wareki
-from .forms import (
-    BirthForm,
-    CertificateForm,
-    CorrectionForm,
-    MeasureForm,
-    MoveInForm,
-    MoveOutForm,
-    RejectForm,
-    RelocationForm,
-    RemovalForm,
-)
-from .models import BlockedAttempt, Change, Household, MeasureRequest, SupportMeasure
+from .forms import CertificateForm, MeasureForm, RejectForm
+from .models import BlockedAttempt, Change, ChangeKind, Household, MeasureRequest, SupportMeasure
 from .protection import ResidentNotFound
 
 
@@ -113,94 +103,77 @@ def _submit(request, town, form, kind, data):
     return redirect(reverse("residents:change_detail", args=[change.pk]))
 
 
+def _page_spec(entry: str, kind) -> kinds.ChangeKindSpec:
+    """The kind this page starts, or the uniform 404 (before anything is read or audited)."""
+    spec = kinds.started_from(entry, kind)
+    if spec is None:
+        raise ResidentNotFound()
+    return spec
+
+
 @residents_view(permissions.can_enter_change)
 def move_in(request, town):
-    form = MoveInForm(request.POST or None)
+    spec = _page_spec(kinds.NEW, ChangeKind.MOVE_IN)
+    form = spec.bind_form(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        response = _submit(request, town, form, "move_in", form.service_data())
+        response = _submit(request, town, form, spec.kind, spec.data_from(kinds.Page(form)))
         if response:
             return response
     return render(request, "residents/move_in_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-SIMPLE_FORMS = {
-    "relocation": (RelocationForm, "転居届"), "move_out": (MoveOutForm, "転出届"), "death": (RemovalForm, "死亡届"),
-    "ex_officio_remove": (RemovalForm, "職権消除"), "birth": (BirthForm, "出生届"),
-}
-
-
 @residents_view(permissions.can_enter_change)
 def change_for_person(request, town, pk, kind):
-    """転居・転出・死亡・職権消除・出生 started from a person's page (出生: into that person's household)."""
-    if kind not in SIMPLE_FORMS:
-        raise ResidentNotFound()
+    """The kinds started from a person's page (転居・転出・死亡・職権消除・出生 into that household)."""
+    spec = _page_spec(kinds.PERSON, kind)
     view = selectors.person_get(actor=request.user, town=town, person_id=pk, purpose="異動入力")
-    form_class, title = SIMPLE_FORMS[kind]
-    form = form_class(request.POST or None)
+    form = spec.bind_form(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        hh = view.version.household_id
-        if kind == "relocation":
-            data = {"household_id": hh, **{k: d[k] for k in ("address", "katagaki", "district", "postal_code")}}
-        elif kind == "move_out":
-            data = {"person_ids": [view.person.pk], "destination": d["destination"]}
-        elif kind == "birth":
-            data = {"household_mode": "existing", "household_id": hh,
-                    "persons": [{k[3:]: v for k, v in d.items() if k.startswith("p0_")}]}
-        else:
-            data = {"person_id": view.person.pk}
-        response = _submit(request, town, form, kind, data)
+        page = kinds.Page(form, person_id=view.person.pk, household_id=view.version.household_id)
+        response = _submit(request, town, form, spec.kind, spec.data_from(page))
         if response:
             return response
-    return render(request, "residents/change_form.html", {"form": form, "title": title, "v": view.version},
+    return render(request, "residents/change_form.html", {"form": form, "title": spec.title, "v": view.version},
                   status=400 if form.errors else 200)
-
-
-HOUSEHOLD_KINDS = {"head_change": "世帯主変更", "household_split": "世帯分離", "household_merge": "世帯合併"}
 
 
 @residents_view(permissions.can_enter_change)
 def household_change(request, town, pk, kind):
-    """世帯主変更・世帯分離・世帯合併: a 続柄 per member (分離: only the members who leave)."""
-    if kind not in HOUSEHOLD_KINDS:
-        raise ResidentNotFound()
+    """The kinds started from a household's page (世帯主変更・世帯分離・世帯合併): a 続柄 per member
+    (分離: only the members who leave)."""
+    spec = _page_spec(kinds.HOUSEHOLD, kind)
     members = selectors.household_get(actor=request.user, town=town, household_id=pk, purpose="異動入力")
-    form = RemovalForm(request.POST or None)
+    form = spec.bind_form(request.POST or None)
     posted = {str(m.person_id): request.POST.get(f"relationship_{m.person_id}", m.relationship) for m in members}
     chosen = set(request.POST.getlist("person_ids"))
+    target_number = request.POST.get("target_number", "").strip()
     if request.method == "POST" and form.is_valid():
-        if kind == "head_change":
-            data = {"household_id": pk, "relationships": posted}
-        elif kind == "household_split":
-            data = {"person_ids": sorted(chosen), "relationships": {k: v for k, v in posted.items() if k in chosen}}
-        else:
-            target = Household.objects.filter(number=request.POST.get("target_number", "").strip()).first()
-            data = {"household_id": pk, "target_household_id": target.pk if target else None,
-                    "relationships": posted}
-        response = _submit(request, town, form, kind, data)
+        target = Household.objects.filter(number=target_number).first() if target_number else None
+        page = kinds.Page(form, household_id=pk, relationships=posted, chosen=frozenset(chosen),
+                          target_household_id=target.pk if target else None)
+        response = _submit(request, town, form, spec.kind, spec.data_from(page))
         if response:
             return response
     rows = [(m, posted[str(m.person_id)], str(m.person_id) in chosen) for m in members]
     return render(request, "residents/household_change_form.html", {
-        "form": form, "title": HOUSEHOLD_KINDS[kind], "kind": kind, "rows": rows,
+        "form": form, "title": spec.title, "kind": spec.kind.value, "rows": rows,
         "target_number": request.POST.get("target_number", ""),
     }, status=400 if form.errors else 200)
 
 
 @residents_view(permissions.can_enter_change)
 def correct(request, town, pk):
-    """職権修正: only the items that differ from the current record are submitted."""
+    """職権修正: the form starts from the current record; only the items changed are submitted."""
+    spec = _page_spec(kinds.CORRECTION, ChangeKind.EX_OFFICIO_CORRECT)
     view = selectors.person_get(actor=request.user, town=town, person_id=pk, purpose="異動入力")
     v = view.version
     current = {k: (v.birth_date.isoformat() if k == "birth_date" else getattr(v, k)) for k in services.CORRECTABLE}
-    form = CorrectionForm(request.POST or None, initial=current)
+    form = spec.bind_form(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
-        fields = {k: form.cleaned_data[k] for k in services.CORRECTABLE
-                  if str(form.cleaned_data[k]).strip() != str(current[k])}
-        response = _submit(request, town, form, "ex_officio_correct", {"person_id": view.person.pk, "fields": fields})
+        response = _submit(request, town, form, spec.kind, spec.data_from(kinds.Page(form, person_id=view.person.pk)))
         if response:
             return response
-    return render(request, "residents/change_form.html", {"form": form, "title": "職権修正", "v": v},
+    return render(request, "residents/change_form.html", {"form": form, "title": spec.title, "v": v},
                   status=400 if form.errors else 200)
 
 

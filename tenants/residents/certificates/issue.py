@@ -21,11 +21,11 @@ from ..models import (
 )
 from ..protection import ResidentNotFound
 from ..selectors import household_as_of
-from ..services import _require, next_number
+from ..services import next_number, parse_id, require_permission
+from . import REQUESTER_RELATIONS
 from .render import Document, render
 
 OPTIONS = ("include_relationship", "include_honseki", "include_resident_code", "include_my_number")
-REQUESTER_RELATIONS = ("本人", "同一世帯員", "代理人", "第三者", "公用")
 
 
 @dataclass
@@ -41,7 +41,7 @@ def _sex(code: str) -> str:
 def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requester_name: str,
                       requester_relation: str, purpose: str, options: dict | None = None) -> Issued:
     """交付: refused (like a missing record) if any person in scope is protected by 支援措置."""
-    _require(actor, town, permissions.can_issue_certificate, "証明書の交付")
+    require_permission(actor, town, permissions.can_issue_certificate, "証明書の交付")
     options = {k: bool((options or {}).get(k)) for k in OPTIONS}
     errors: dict[str, list[str]] = {}
     if kind not in CertificateKind.values:
@@ -54,10 +54,8 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
         errors["purpose"] = ["使用目的を入力してください。"]
     if options["include_my_number"] and requester_relation not in permissions.MY_NUMBER_REQUESTERS:
         errors["include_my_number"] = ["個人番号は本人または同一世帯員の請求に限り記載できます。"]
-    try:
-        ids = sorted({int(p) for p in person_ids})
-    except (TypeError, ValueError):
-        ids = []
+    parsed = [parse_id(p) for p in person_ids or []]
+    ids = sorted({p for p in parsed if p is not None}) if None not in parsed else []
     if not ids:
         errors["person_ids"] = ["対象者を選択してください。"]
     if errors:

@@ -1,0 +1,178 @@
+"""Applying an approved 異動: new history rows (履歴) per affected person; nothing is overwritten.
+
+Each ``apply_<kind>(change, clean, town)`` runs inside ``change_approve``'s transaction with the
+payload just re-validated, and returns the ids of every person it gave a new row."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from django.db.models import Max
+
+from .. import crypto, numbers
+from ..models import Change, Household, Person, PersonalNumber, PersonVersion, ResidentStatus
+from ..search import fold_kana, fold_name
+from .common import current_version, household_members, next_number
+from .validation import HEAD
+
+
+def _search_keys(values: dict) -> dict:
+    return {
+        "kana_full": fold_kana(values["family_name_kana"] + values["given_name_kana"]),
+        "kana_given": fold_kana(values["given_name_kana"]),
+        "name_full": fold_name(values["family_name"] + values["given_name"]),
+        "name_given": fold_name(values["given_name"]),
+    }
+
+
+_COPIED = ("status", "household_id", "relationship", "family_name", "given_name", "family_name_kana",
+           "given_name_kana", "birth_date", "sex", "became_resident_on", "address_set_on", "notified_on",
+           "address", "katagaki", "district", "postal_code", "honseki", "hittousha", "previous_address",
+           "destination")
+
+
+def new_version(person_id: int, change: Change, **overrides) -> PersonVersion:
+    """Add history row N+1 for a person: a copy of the current one with ``overrides`` applied."""
+    current = current_version(person_id, lock=True)
+    values = {name: getattr(current, name) for name in _COPIED} if current else {}
+    values.update(overrides)
+    for key in ("birth_date", "became_resident_on", "address_set_on", "notified_on"):
+        if isinstance(values.get(key), str):
+            values[key] = dt.date.fromisoformat(values[key])
+    last = PersonVersion.objects.filter(person_id=person_id).aggregate(m=Max("history_no"))["m"] or 0
+    if current:
+        PersonVersion.objects.filter(pk=current.pk).update(is_current=False)
+    effective = change.effective_on
+    if isinstance(effective, str):
+        effective = dt.date.fromisoformat(effective)
+    return PersonVersion.objects.create(
+        person_id=person_id, history_no=last + 1, change=change, valid_from=effective, is_current=True,
+        **values, **_search_keys(values),
+    )
+
+
+def _new_household() -> Household:
+    return Household.objects.create(number=numbers.with_check_digit(next_number("household"), 9))
+
+
+def _new_person(town, data: dict) -> Person:
+    person = Person.objects.create(
+        atena_number=numbers.with_check_digit(next_number("atena"), 9),
+        resident_code=data.get("resident_code") or numbers.stand_in_resident_code(),
+    )
+    if data.get("my_number_enc"):
+        blob = base64.b64decode(data["my_number_enc"])
+        PersonalNumber.objects.create(person=person, ciphertext=blob,
+                                      last4=crypto.decrypt(blob, context=town.code)[-4:])
+    return person
+
+
+def apply_new_persons(change: Change, clean: dict, town) -> list[int]:
+    """転入・出生・職権記載: new persons (and a new household unless joining one)."""
+    effective = clean["effective_on"]
+    if clean.get("household_mode") == "existing":
+        household = Household.objects.get(pk=clean["household_id"])
+        base = household_members(household.pk)[0]
+        address = {k: getattr(base, k) for k in ("address", "katagaki", "district", "postal_code")}
+    else:
+        household = _new_household()
+        address = {k: clean.get(k, "") for k in ("address", "katagaki", "district", "postal_code")}
+    change.household = household
+    touched = []
+    for data in clean["persons"]:
+        person = _new_person(town, data)
+        new_version(
+            person.pk, change, status=ResidentStatus.RESIDENT, household_id=household.pk,
+            relationship=data["relationship"], family_name=data["family_name"], given_name=data["given_name"],
+            family_name_kana=data["family_name_kana"], given_name_kana=data["given_name_kana"],
+            birth_date=data["birth_date"], sex=data["sex"], became_resident_on=effective,
+            address_set_on=effective, notified_on=clean["notified_on"], honseki=data["honseki"],
+            hittousha=data["hittousha"], previous_address=clean.get("previous_address", ""), destination="",
+            **address,
+        )
+        touched.append(person.pk)
+    return touched
+
+
+def _promote_sole_member(change: Change, household_id: int, leaving: set[int]) -> list[int]:
+    """標準仕様: when the 世帯主 leaves and one member remains, that member becomes 世帯主 (職権).
+    With two or more remaining the household stays without a head until a 世帯主変更."""
+    members = household_members(household_id)
+    if any(m.is_head and m.person_id in leaving for m in members):
+        remaining = [m for m in members if m.person_id not in leaving]
+        if len(remaining) == 1:
+            new_version(remaining[0].person_id, change, relationship=HEAD)
+            return [remaining[0].person_id]
+    return []
+
+
+def _remove(change: Change, clean: dict, status: ResidentStatus) -> list[int]:
+    """The persons leave the registry with ``status``; if the head left and one member remains,
+    that member becomes 世帯主."""
+    ids = clean["person_ids"]
+    promoted = _promote_sole_member(change, clean["household_id"], set(ids))
+    for pid in ids:
+        new_version(pid, change, status=status, destination=clean.get("destination", ""),
+                    notified_on=clean["notified_on"])
+    return ids + promoted
+
+
+def apply_move_out(change: Change, clean: dict, town) -> list[int]:
+    """転出: 住民状態 = 転出, with 転出先."""
+    return _remove(change, clean, ResidentStatus.MOVED_OUT)
+
+
+def apply_death(change: Change, clean: dict, town) -> list[int]:
+    """死亡: 住民状態 = 死亡."""
+    return _remove(change, clean, ResidentStatus.DECEASED)
+
+
+def apply_ex_officio_remove(change: Change, clean: dict, town) -> list[int]:
+    """職権消除: 住民状態 = 職権消除."""
+    return _remove(change, clean, ResidentStatus.REMOVED)
+
+
+def apply_relocation(change: Change, clean: dict, town) -> list[int]:
+    """転居: the new address for every member (住所を定めた年月日 = 異動日)."""
+    for pid in clean["person_ids"]:
+        new_version(pid, change, address=clean["address"], katagaki=clean["katagaki"],
+                    district=clean["district"], postal_code=clean["postal_code"],
+                    address_set_on=clean["effective_on"], notified_on=clean["notified_on"])
+    return clean["person_ids"]
+
+
+def apply_household_split(change: Change, clean: dict, town) -> list[int]:
+    """世帯分離: the chosen members form a new household with the 続柄 given."""
+    ids = clean["person_ids"]
+    promoted = _promote_sole_member(change, clean["household_id"], set(ids))
+    household = _new_household()
+    for pid in ids:
+        new_version(pid, change, household_id=household.pk, relationship=clean["relationships"][str(pid)],
+                    notified_on=clean["notified_on"])
+    return ids + promoted
+
+
+def apply_household_merge(change: Change, clean: dict, town) -> list[int]:
+    """世帯合併: the members join the target household at its address, with the 続柄 given."""
+    target = household_members(clean["target_household_id"])[0]
+    for pid in clean["person_ids"]:
+        new_version(pid, change, household_id=target.household_id,
+                    relationship=clean["relationships"][str(pid)], address=target.address,
+                    katagaki=target.katagaki, district=target.district, postal_code=target.postal_code,
+                    notified_on=clean["notified_on"])
+    return clean["person_ids"]
+
+
+def apply_head_change(change: Change, clean: dict, town) -> list[int]:
+    """世帯主変更: the new 続柄 of every member."""
+    for pid in clean["person_ids"]:
+        new_version(pid, change, relationship=clean["relationships"][str(pid)], notified_on=clean["notified_on"])
+    return clean["person_ids"]
+
+
+def apply_correction(change: Change, clean: dict, town) -> list[int]:
+    """職権修正: the corrected items, as a new row (the old one stays in the history)."""
+    for pid in clean["person_ids"]:
+        new_version(pid, change, **clean["fields"])
+    return clean["person_ids"]
