@@ -75,6 +75,7 @@ KYODO_TOWN_HOST_SUFFIX = CONFIG.town_host_suffix
 MIDDLEWARE = [
     "kyodo.tenancy.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "kyodo.core.input.InputHygieneMiddleware",  # NUL, non-UTF-8, oversize input: 400 before anything reads it
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

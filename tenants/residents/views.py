@@ -298,7 +298,14 @@ def measure_request(request, town, pk):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    return redirect(request.POST.get("next") or reverse("residents:search"))
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    # Back to the page the form was on, but only on this host (never another town's or an outside site).
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = reverse("residents:search")
+    return redirect(next_url)
 
 
 @require_POST
@@ -320,7 +327,10 @@ def measure_decide(request, town, pk):
 @residents_view(permissions.can_supervise)
 def alerts(request, town):
     if request.method == "POST":
-        attempt = BlockedAttempt.objects.filter(pk=request.POST.get("attempt")).first()
+        from kyodo.core.input import ascii_int
+
+        attempt_id = ascii_int(request.POST.get("attempt"), field="attempt")  # "²" is a 400, not a 500
+        attempt = BlockedAttempt.objects.filter(pk=attempt_id).first()
         if attempt:
             services.blocked_attempt_acknowledge(actor=request.user, town=town, attempt=attempt)
         return redirect(reverse("residents:alerts"))
@@ -330,7 +340,9 @@ def alerts(request, town):
 
 @residents_view(permissions.can_read_audit)
 def audit_log(request, town):
+    from kyodo.core.input import optional_ascii_int
+
     person = request.GET.get("person", "").strip()
     rows, report = selectors.audit_entries(actor=request.user, town=town,
-                                           person_id=int(person) if person.isdigit() else None)
+                                           person_id=optional_ascii_int(person, field="person"))
     return render(request, "residents/audit_log.html", {"rows": rows, "report": report, "person": person})

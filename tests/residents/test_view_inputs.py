@@ -1,0 +1,78 @@
+"""What the residents pages do with the values they are sent: the 支援措置 request form goes back only to
+a page of this host, and ids are ASCII digits or a 400 naming the parameter."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import logged_in_client
+
+pytestmark = pytest.mark.django_db
+
+HOST_A = "takeo.test"
+
+
+@pytest.fixture
+def measure(household, in_a, approver_a):
+    from tenants.residents import services
+
+    return services.support_measure_create(actor=approver_a, town=in_a, person_id=household["hanako"].person_id,
+                                           starts_on="2024-05-01")
+
+
+def _request(client, measure, next_url, **extra):
+    return client.post(f"/residents/measures/{measure.pk}/request/",
+                       {"kind": "exception", "purpose": "照会", "next": next_url}, **extra)
+
+
+@pytest.mark.parametrize("next_url", [
+    "https://evil.example/phish", "//evil.example/", "http://kashima.test/residents/", "javascript:alert(1)",
+    "https:evil.example", "/\\evil.example", "",
+])
+def test_the_measure_request_never_goes_to_another_site(client_a, measure, next_url):
+    response = _request(client_a, measure, next_url)
+    assert response.status_code == 302
+    assert response["Location"] == "/residents/"
+
+
+@pytest.mark.parametrize("next_url", ["/residents/measures/", f"http://{HOST_A}/residents/measures/"])
+def test_the_measure_request_goes_back_to_a_page_of_this_host(client_a, measure, next_url):
+    response = _request(client_a, measure, next_url)
+    assert response.status_code == 302 and response["Location"] == next_url
+
+
+def test_on_https_the_way_back_must_be_https(client_a, measure):
+    plain = _request(client_a, measure, f"http://{HOST_A}/residents/measures/", secure=True)
+    assert plain["Location"] == "/residents/"
+    secure = _request(client_a, measure, f"https://{HOST_A}/residents/measures/", secure=True)
+    assert secure["Location"] == f"https://{HOST_A}/residents/measures/"
+
+
+@pytest.fixture
+def chief_client(chief_a):
+    return logged_in_client(chief_a, HOST_A)
+
+
+@pytest.mark.parametrize("value", ["²", "１２", "1a", "", "-1"])
+def test_an_alert_id_that_is_not_ascii_digits_is_a_400(chief_client, value):
+    response = chief_client.post("/residents/alerts/", {"attempt": value})
+    assert response.status_code == 400
+    assert "'attempt'" in response.content.decode() and "半角数字" in response.content.decode()
+
+
+def test_an_alert_is_acknowledged_by_its_id(chief_client, measure, client_a, in_a):
+    from tenants.residents.models import BlockedAttempt
+
+    client_a.get(f"/residents/persons/{measure.person_id}/")  # refused: flagged for the supervisors
+    attempt = BlockedAttempt.objects.latest("pk")
+    assert chief_client.post("/residents/alerts/", {"attempt": str(attempt.pk)}).status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.acknowledged_at is not None
+
+
+@pytest.mark.parametrize("value", ["²", "１２", "x"])
+def test_an_audit_filter_that_is_not_ascii_digits_is_a_400(chief_client, value):
+    response = chief_client.get("/residents/audit/", {"person": value})
+    assert response.status_code == 400 and "'person'" in response.content.decode()
+    assert chief_client.get("/residents/audit/", {"person": ""}).status_code == 200
+    assert chief_client.get("/residents/audit/", {"person": "12"}).status_code == 200
