@@ -7,6 +7,8 @@ from kyodo.tenantlog.models import OutboxEvent
 
 from .permissions import APPLICATION
 
+CHANGE_SUBMITTED = "residents.change_submitted"      # any 異動 entered (仮登録), awaiting 審査
+CHANGE_REJECTED = "residents.change_rejected"        # 差戻し
 CHANGE_APPROVED = "residents.change_approved"        # any 異動 approved; payload has kind
 MOVED_IN = "residents.moved_in"                      # 転入 approved
 MOVED_OUT = "residents.moved_out"                    # 転出 approved

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from kyodo.cli import build_parser
-from tenants.residents import audit, selectors
 from kyodo.tenantlog.models import AuditEntry
+from tenants.residents import audit, selectors
 
 pytestmark = pytest.mark.django_db
 

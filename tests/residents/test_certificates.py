@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from pypdf import PdfReader
 
+from kyodo.tenantlog.models import AuditEntry, OutboxEvent
 from tenants.residents import services
 from tenants.residents.certificates.fonts import japanese_font
 from tenants.residents.certificates.issue import certificate_issue
-from kyodo.tenantlog.models import AuditEntry, OutboxEvent
 from tenants.residents.models import CertificateIssuance
 
 pytestmark = pytest.mark.django_db

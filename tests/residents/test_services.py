@@ -250,12 +250,15 @@ def test_approval_rechecks_the_registry(household, in_a, clerk_a, approve):
 def test_approval_writes_outbox_events_in_the_same_transaction(in_a, clerk_a, approve):
     change = services.change_submit(actor=clerk_a, town=in_a, kind="move_in", notified_on="2024-04-05",
                                     effective_on="2024-04-01", data=move_in_data())
-    assert not OutboxEvent.objects.exists()
+    # 仮登録 is announced at once (intake and task distribution act on it); nothing else yet.
+    assert list(OutboxEvent.objects.values_list("event_type", "actor_name")) == [
+        ("residents.change_submitted", "clerk-a")]
     approve(change)
-    events = list(OutboxEvent.objects.values_list("event_type", "payload"))
-    assert [e[0] for e in events] == ["residents.change_approved", "residents.moved_in"]
-    assert events[1][1]["town"] == "412066" and events[1][1]["kind"] == "move_in"
-    assert events[1][1]["person_ids"] == change.__class__.objects.get(pk=change.pk).person_ids
+    events = list(OutboxEvent.objects.order_by("position").values_list("event_type", "payload", "actor_name"))
+    assert [e[0] for e in events] == ["residents.change_submitted", "residents.change_approved", "residents.moved_in"]
+    assert events[2][1]["town"] == "412066" and events[2][1]["kind"] == "move_in"
+    assert events[2][1]["person_ids"] == change.__class__.objects.get(pk=change.pk).person_ids
+    assert events[2][2] == "approver-a"
 
 
 def test_failed_approval_leaves_no_event(household, in_a, clerk_a, approve):
@@ -318,4 +321,4 @@ def test_every_kind_needs_a_second_person_to_take_effect(kind, household, in_a, 
     assert PersonVersion.objects.count() == before
     services.change_approve(actor=chief_a, town=in_a, change=change)
     assert PersonVersion.objects.count() > before
-    assert OutboxEvent.objects.filter(payload__change_id=change.pk).count() == 2
+    assert OutboxEvent.objects.filter(payload__change_id=change.pk).count() == 3  # submitted, approved, kind

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from kyodo.tenantlog.models import AuditEntry
 from tenants.residents import selectors, services
 from tenants.residents.certificates.issue import certificate_issue
-from kyodo.tenantlog.models import AuditEntry
 from tenants.residents.models import BlockedAttempt
 from tenants.residents.protection import NOT_FOUND_MESSAGE, ResidentNotFound
 

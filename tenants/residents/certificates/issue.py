@@ -90,7 +90,8 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
         )
         audit.record(town=town, actor=actor, action="certificate.issue", persons=ids, purpose=purpose,
                      serial=serial, kind=kind, options=options, requester_relation=requester_relation)
-        events.emit(events.CERTIFICATE_ISSUED, town=town, aggregate_id=issuance.pk, serial=serial, kind=kind,
+        events.emit(events.CERTIFICATE_ISSUED, town=town, actor=actor, aggregate_type="certificate",
+                    aggregate_id=issuance.pk, serial=serial, kind=kind,
                     person_ids=ids)
     return Issued(issuance, pdf)
 

@@ -89,6 +89,10 @@ def change_submit(*, actor, town, kind: str, notified_on, effective_on, data: di
         )
         audit.record(town=town, actor=actor, action="change.submit", persons=checked.person_ids,
                      purpose=spec.label, change_id=change.pk, kind=spec.kind.value)
+        # Intake and task distribution act on entries awaiting 審査, not only on approved ones.
+        events.emit(events.CHANGE_SUBMITTED, town=town, actor=actor, aggregate_id=change.pk, change_id=change.pk,
+                    kind=change.kind, effective_on=checked.payload["effective_on"],
+                    person_ids=checked.person_ids, household_id=checked.household_id)
     return change
 
 
@@ -101,6 +105,8 @@ def change_reject(*, actor, town, change: Change, reason: str) -> Change:
         change = decision.instance
         audit.record(town=town, actor=actor, action="change.reject", persons=change.person_ids,
                      purpose="審査・決裁", change_id=change.pk, reason=decision.reason)
+        events.emit(events.CHANGE_REJECTED, town=town, actor=actor, aggregate_id=change.pk, change_id=change.pk,
+                    kind=change.kind, person_ids=change.person_ids)
     return change
 
 
@@ -124,6 +130,6 @@ def change_approve(*, actor, town, change: Change) -> Change:
         payload: dict[str, Any] = {"change_id": change.pk, "kind": change.kind, "effective_on": change.effective_on.isoformat()
                    if isinstance(change.effective_on, dt.date) else change.effective_on,
                    "person_ids": change.person_ids, "household_id": change.household_id}
-        events.emit(events.CHANGE_APPROVED, town=town, aggregate_id=change.pk, **payload)
-        events.emit(spec.event_type, town=town, aggregate_id=change.pk, **payload)
+        events.emit(events.CHANGE_APPROVED, town=town, actor=actor, aggregate_id=change.pk, **payload)
+        events.emit(spec.event_type, town=town, actor=actor, aggregate_id=change.pk, **payload)
     return change
