@@ -86,6 +86,9 @@ def main(argv: list[str]) -> int:
         _env, processes = start_local_stores(Path(tmp), ports=PORTS)
         os.environ.update(local_store_env(PORTS, "kyodo-bench"))
         os.environ.setdefault("KYODO_BACKUP_SIGNING_KEY", os.urandom(32).hex())
+        from kyodo.config import backups_reconfigure
+
+        backups_reconfigure()  # read at import, before these stores existed
         try:
             django_ready()
             from kyodo.backups import conf, pgio, services

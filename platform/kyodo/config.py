@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
+def _env(name: str, default: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    value = (os.environ if environ is None else environ).get(name)
     return value if value not in (None, "") else default
 
 
@@ -22,13 +25,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret(name: str, state_dir: Path, debug: bool) -> str:
+def secret(name: str, state_dir: Path, debug: bool, environ: Mapping[str, str] | None = None) -> str:
     """A secret comes from NAME, or from the file named by NAME_FILE; in debug/demo mode only,
     a random one is generated once into the state directory (outside version control)."""
-    value = _env(name)
+    value = _env(name, environ=environ)
     if value:
         return value
-    file_name = _env(f"{name}_FILE")
+    file_name = _env(f"{name}_FILE", environ=environ)
     if file_name:
         return Path(file_name).read_text().strip()
     if not debug:
@@ -71,7 +74,7 @@ class Config:
             state_dir=state_dir,
             database_url=_env("DATABASE_URL"),
             redis_url=_env("REDIS_URL"),
-            secret_key=_secret("KYODO_SECRET_KEY", state_dir, debug),
+            secret_key=secret("KYODO_SECRET_KEY", state_dir, debug),
             allowed_hosts=tuple(
                 h.strip() for h in (_env("KYODO_ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1") or "").split(",")
                 if h.strip()
@@ -110,18 +113,18 @@ class IdentityConfig:
         issuer = (_env("KYODO_OIDC_ISSUER") or "").rstrip("/") or None
         keycloak_url = _env("KYODO_KEYCLOAK_URL")
         # Secrets shared with the identity provider can never be generated locally: debug=False makes
-        # _secret insist on KYODO_..._SECRET or KYODO_..._SECRET_FILE.
+        # secret insist on KYODO_..._SECRET or KYODO_..._SECRET_FILE.
         return cls(
             oidc_issuer=issuer,
             oidc_client_id=_env("KYODO_OIDC_CLIENT_ID", "kyodo-portal") or "kyodo-portal",
-            oidc_client_secret=_secret("KYODO_OIDC_CLIENT_SECRET", base.state_dir, False) if issuer else None,
+            oidc_client_secret=secret("KYODO_OIDC_CLIENT_SECRET", base.state_dir, False) if issuer else None,
             oidc_recheck_seconds=int(_env("KYODO_OIDC_RECHECK_SECONDS", "60") or 60),
             provisioner=_env("KYODO_IDENTITY_PROVISIONER", "keycloak" if keycloak_url else "null") or "null",
             keycloak_url=keycloak_url,
             keycloak_realm=_env("KYODO_KEYCLOAK_REALM", "kyodo") or "kyodo",
             keycloak_admin_client_id=_env("KYODO_KEYCLOAK_ADMIN_CLIENT_ID", "kyodo-provisioner") or "kyodo-provisioner",
             keycloak_admin_client_secret=(
-                _secret("KYODO_KEYCLOAK_ADMIN_CLIENT_SECRET", base.state_dir, False) if keycloak_url else None
+                secret("KYODO_KEYCLOAK_ADMIN_CLIENT_SECRET", base.state_dir, False) if keycloak_url else None
             ),
             # The one scheme rule for the URLs registered at the IdP (redirect and post-logout URIs per town
             # host): https, except in debug/demo mode where the portal is served over plain http.
@@ -156,3 +159,63 @@ class RelayConfig:
 
 
 RELAY = RelayConfig.from_environ()
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    """Backups (docs/backups.md): the three stores, retention, chunk size and the signing key.
+    Read at start like everything here; ``kyodo.backups.conf`` only reads this object."""
+
+    stores: Mapping[str, Any]  # store name → integrations.objectstore.StoreConfig
+    retention_days: int
+    retention_days_by_town: Mapping[str, int]  # KYODO_BACKUP_RETENTION_DAYS_<団体コード>
+    chunk_bytes: int
+    # Read with the stores (a backup or a restore needs both) or in debug mode (generated there);
+    # None otherwise, so that a process that never backs up needs no key.
+    signing_key: str | None = field(default=None, repr=False)
+
+    DEFAULT_RETENTION_DAYS = 35
+    DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
+
+    @classmethod
+    def from_environ(cls, base: Config, environ: Mapping[str, str] | None = None) -> BackupConfig:
+        from integrations.objectstore import store_configs_from_env
+
+        env = os.environ if environ is None else environ
+        stores = store_configs_from_env(env)
+        prefix = "KYODO_BACKUP_RETENTION_DAYS_"
+        by_town = {name[len(prefix):]: _positive_int(name, value) for name, value in env.items()
+                   if name.startswith(prefix) and value not in (None, "")}
+        return cls(
+            stores=stores,
+            retention_days=_positive_int("KYODO_BACKUP_RETENTION_DAYS",
+                                         _env("KYODO_BACKUP_RETENTION_DAYS", environ=env)
+                                         or str(cls.DEFAULT_RETENTION_DAYS)),
+            retention_days_by_town=by_town,
+            chunk_bytes=_positive_int("KYODO_BACKUP_CHUNK_BYTES", _env("KYODO_BACKUP_CHUNK_BYTES", environ=env)
+                                      or str(cls.DEFAULT_CHUNK_BYTES)),
+            signing_key=(secret("KYODO_BACKUP_SIGNING_KEY", base.state_dir, base.debug, env)
+                         if stores or base.debug else None),
+        )
+
+    def retention_for(self, town_code: str) -> timedelta:
+        """Object Lock retention of a town's backup objects: its own override, else the default."""
+        return timedelta(days=self.retention_days_by_town.get(town_code, self.retention_days))
+
+
+def _positive_int(name: str, value: str) -> int:
+    number = int(value) if value.strip().isascii() and value.strip().isdigit() else 0
+    if number < 1:
+        raise ValueError(f"{name} must be a positive whole number (got {value!r})")
+    return number
+
+
+BACKUPS = BackupConfig.from_environ(CONFIG)
+
+
+def backups_reconfigure(environ: Mapping[str, str] | None = None) -> BackupConfig:
+    """Read the backup configuration again, for a process whose environment was changed after start
+    (``kyodo backup ...`` pointed at the running demo's stores; the test session's stores)."""
+    global BACKUPS
+    BACKUPS = BackupConfig.from_environ(CONFIG, environ)
+    return BACKUPS

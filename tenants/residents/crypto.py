@@ -9,20 +9,20 @@ import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kyodo.config import CONFIG, _secret
+from kyodo.config import CONFIG, secret
 
 _VERSION = b"\x01"
 
 
 @functools.cache
 def _key() -> bytes:
-    secret = _secret("KYODO_PII_KEY", CONFIG.state_dir, CONFIG.debug)
+    text = secret("KYODO_PII_KEY", CONFIG.state_dir, CONFIG.debug)
     try:
-        raw = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except ValueError:
         raw = b""
     # A 32-byte base64 key is used as is; any other secret string is stretched with SHA-256.
-    return raw if len(raw) == 32 else hashlib.sha256(secret.encode()).digest()
+    return raw if len(raw) == 32 else hashlib.sha256(text.encode()).digest()
 
 
 def encrypt(plaintext: str, *, context: str) -> bytes:

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from kyodo.backups.embedded import free_ports, local_store_env
+from kyodo.config import backups_reconfigure
 
 # Free ports per session, so two test sessions on one machine never share or stop each other's stores.
 _PORTS = free_ports(4)
@@ -17,6 +18,8 @@ DOWN_PORT = _PORTS[3]  # nothing listens here: "a store that is down"
 # Set before any worker process starts so a real Celery worker sees the same stores.
 os.environ.update(local_store_env(TEST_PORTS, bucket_prefix="kyodo-test"))
 os.environ.setdefault("KYODO_BACKUP_SIGNING_KEY", "test-signing-key-not-a-secret-" + "x" * 16)
+# kyodo.config read the backup configuration when Django started, before these variables were set.
+backups_reconfigure()
 
 OMACHI = {"code": "414247", "name": "大町町", "name_kana": "オオマチチョウ", "hosts": ["omachi.test"],
           "applications": ["residents"]}

@@ -317,8 +317,11 @@ def test_pg_dump_killed_midway_leaves_no_manifest(backup_town, stores):
 
 
 def test_objects_carry_the_towns_retention(backup_town, stores, monkeypatch):
-    monkeypatch.setenv("KYODO_BACKUP_RETENTION_DAYS", "35")
-    monkeypatch.setenv(f"KYODO_BACKUP_RETENTION_DAYS_{backup_town.code}", "400")
+    from kyodo import config
+
+    environ = {"KYODO_BACKUP_RETENTION_DAYS": "35", f"KYODO_BACKUP_RETENTION_DAYS_{backup_town.code}": "400",
+               "KYODO_BACKUP_SIGNING_KEY": config.BACKUPS.signing_key}
+    monkeypatch.setattr(config, "BACKUPS", config.BackupConfig.from_environ(config.CONFIG, environ))
 
     run = services.backup_run(town=backup_town, stores=stores)
 

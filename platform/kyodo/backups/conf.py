@@ -1,42 +1,41 @@
-"""Backup configuration, read once from the environment (documented in docs/configuration.md)."""
+"""Backup configuration as the backup code uses it, from ``kyodo.config.BACKUPS`` (read once at start;
+every variable is documented in docs/configuration.md)."""
 
 from __future__ import annotations
 
-import functools
-import os
 from datetime import timedelta
 
-from integrations.objectstore import ObjectStore, store_configs_from_env, store_open
+from integrations.objectstore import ObjectStore, store_open
+from kyodo import config
 
-DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
-DEFAULT_RETENTION_DAYS = 35
 KEY_PREFIX = "kyodo"
 
-
-def _env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else None
+_opened: tuple[config.BackupConfig, dict[str, ObjectStore]] | None = None
 
 
-@functools.lru_cache(maxsize=1)
 def signing_key() -> bytes:
-    """HMAC-SHA256 key that signs manifests and key-share documents: KYODO_BACKUP_SIGNING_KEY or
-    KYODO_BACKUP_SIGNING_KEY_FILE; generated into <state dir>/secrets only in debug/demo mode."""
-    from kyodo.config import CONFIG, _secret
-
-    return _secret("KYODO_BACKUP_SIGNING_KEY", CONFIG.state_dir, CONFIG.debug).encode()
+    """HMAC-SHA256 key that signs manifests and key-share documents (KYODO_BACKUP_SIGNING_KEY or
+    KYODO_BACKUP_SIGNING_KEY_FILE; generated into <state dir>/secrets only in debug/demo mode)."""
+    key = config.BACKUPS.signing_key
+    if not key:
+        raise RuntimeError("KYODO_BACKUP_SIGNING_KEY (or KYODO_BACKUP_SIGNING_KEY_FILE) must be set "
+                           "when KYODO_DEBUG is off")
+    return key.encode()
 
 
 def chunk_bytes() -> int:
-    return int(_env("KYODO_BACKUP_CHUNK_BYTES") or DEFAULT_CHUNK_BYTES)
+    return config.BACKUPS.chunk_bytes
 
 
 def retention_for(town_code: str) -> timedelta:
     """Object Lock retention: KYODO_BACKUP_RETENTION_DAYS_<code> overrides KYODO_BACKUP_RETENTION_DAYS."""
-    days = _env(f"KYODO_BACKUP_RETENTION_DAYS_{town_code}") or _env("KYODO_BACKUP_RETENTION_DAYS")
-    return timedelta(days=int(days or DEFAULT_RETENTION_DAYS))
+    return config.BACKUPS.retention_for(town_code)
 
 
-@functools.lru_cache(maxsize=1)
 def configured_stores() -> dict[str, ObjectStore]:
-    return {name: store_open(config) for name, config in store_configs_from_env().items()}
+    """The configured stores, opened once per configuration (their clients are reused)."""
+    global _opened
+    current = config.BACKUPS
+    if _opened is None or _opened[0] is not current:
+        _opened = (current, {name: store_open(c) for name, c in current.stores.items()})
+    return dict(_opened[1])

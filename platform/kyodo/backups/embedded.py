@@ -91,4 +91,7 @@ def use_running_demo_stores() -> bool:
     if not all(_port_open(port) for port in DEMO_PORTS):
         return False
     os.environ.update(local_store_env(DEMO_PORTS))
+    from kyodo.config import backups_reconfigure
+
+    backups_reconfigure()  # the configuration was read at start, before the stores were known
     return True
