@@ -6,9 +6,14 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export PYTHONPATH="$PWD/platform:$PWD"
 export KYODO_DEBUG=1
-if [ -z "${REDIS_URL:-}" ]; then
-  .venv/bin/python -c "from kyodo.config import CONFIG; from kyodo.embedded import redis_url; redis_url(CONFIG.state_dir)"
-  export REDIS_URL=redis://127.0.0.1:6390/15   # a database of its own, apart from the demo's
+if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
+  # Embedded servers for the variables left unset, registered as used by this script; at the end they
+  # are stopped unless another command (a running demo, say) still uses them (docs/testing.md).
+  trap '.venv/bin/python -m kyodo.embedded stop --for-pid $$' EXIT
+  embedded_redis=$(.venv/bin/python -m kyodo.embedded start --for-pid $$ --redis-db 15)
+  if [ -z "${REDIS_URL:-}" ]; then
+    export REDIS_URL=$embedded_redis   # the URL it really runs on; database 15, apart from the demo's 0
+  fi
 fi
 echo "== ruff"
 .venv/bin/ruff check .
@@ -17,4 +22,4 @@ echo "== mypy"
 echo "== makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 echo "== pytest"
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"   # not exec: the EXIT trap stops the embedded servers
