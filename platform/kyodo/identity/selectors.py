@@ -1,4 +1,5 @@
-"""Reads for identity: a user's memberships, and vendor tokens resolved to what they may reach."""
+"""Reads for identity: vendor tokens resolved to what they may reach (a user's roles in a town are
+read by ``kyodo.identity.permissions.town_roles``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,7 @@ from dataclasses import dataclass
 import requests
 
 from .conf import oidc_setting
-from .models import ServiceAccount, StaffMembership
-
-
-def memberships_for_user(*, user) -> list[StaffMembership]:
-    return list(StaffMembership.objects.filter(user=user, active=True).select_related("municipality")
-                .order_by("municipality__code", "role"))
+from .models import ServiceAccount
 
 
 @dataclass(frozen=True)
