@@ -27,9 +27,9 @@ SAGA_TOWNS = (
     DemoTown("412066", "武雄市", "タケオシ", "takeo", ("residents", "tax", "nhi", "cases")),
     DemoTown("412074", "鹿島市", "カシマシ", "kashima", ("residents", "tax", "nhi")),
     DemoTown("412091", "嬉野市", "ウレシノシ", "ureshino", ("residents", "tax", "nhi")),
-    DemoTown("414247", "大町町", "オオマチチョウ", "omachi", ("residents", "tax")),
-    DemoTown("414255", "江北町", "コウホクマチ", "kouhoku", ("residents", "tax", "nhi")),
-    DemoTown("414417", "白石町", "シロイシチョウ", "shiroishi", ("residents", "tax", "nhi", "assignments")),
+    DemoTown("414239", "大町町", "オオマチチョウ", "omachi", ("residents", "tax")),
+    DemoTown("414247", "江北町", "コウホクマチ", "kouhoku", ("residents", "tax", "nhi")),
+    DemoTown("414255", "白石町", "シロイシチョウ", "shiroishi", ("residents", "tax", "nhi", "assignments")),
 )
 
 

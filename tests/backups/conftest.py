@@ -21,9 +21,9 @@ os.environ.setdefault("KYODO_BACKUP_SIGNING_KEY", "test-signing-key-not-a-secret
 # kyodo.config read the backup configuration when Django started, before these variables were set.
 backups_reconfigure()
 
-OMACHI = {"code": "414247", "name": "大町町", "name_kana": "オオマチチョウ", "hosts": ["omachi.test"],
+OMACHI = {"code": "414239", "name": "大町町", "name_kana": "オオマチチョウ", "hosts": ["omachi.test"],
           "applications": ["residents"]}
-KOHOKU = {"code": "414255", "name": "江北町", "name_kana": "コウホクマチ", "hosts": ["kohoku.test"],
+KOHOKU = {"code": "414247", "name": "江北町", "name_kana": "コウホクマチ", "hosts": ["kohoku.test"],
           "applications": ["residents"]}
 
 

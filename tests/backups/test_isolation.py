@@ -72,11 +72,11 @@ def test_a_backup_cannot_be_restored_as_another_town(backup_town, committed, sto
     with pytest.raises(RestoreRefused) as exc:
         services.backup_restore(town_code=town_b.code, store_names=["store-a", "store-b"],
                                 as_new_schema="restored_as_b", backup_id=run.backup_id, stores=stores)
-    assert "団体 414247" in exc.value.message and "江北町" in exc.value.message
+    assert "団体 414239" in exc.value.message and "江北町" in exc.value.message
     assert "restored_as_b" not in _schemas()
 
 
-@pytest.mark.parametrize("target", ["town_412074", "town_414255", "public", "kyodo_template"])
+@pytest.mark.parametrize("target", ["town_412074", "town_414247", "public", "kyodo_template"])
 def test_restore_into_another_towns_schema_is_refused(backup_town, stores, target):
     services.backup_run(town=backup_town, stores=stores)
     before = checksums("town_412074")
@@ -90,7 +90,7 @@ def test_restore_over_an_existing_town_schema_is_refused(backup_town, stores):
     services.backup_run(town=backup_town, stores=stores)
     with pytest.raises(RestoreRefused) as exc:
         services.backup_restore(town_code=backup_town.code, store_names=["store-a", "store-b"], stores=stores)
-    assert "town_414247" in exc.value.message and "既に存在" in exc.value.message
+    assert "town_414239" in exc.value.message and "既に存在" in exc.value.message
 
 
 def test_disaster_restore_recreates_schema_and_public_rows(backup_town, stores):
@@ -104,10 +104,10 @@ def test_disaster_restore_recreates_schema_and_public_rows(backup_town, stores):
     BackupRun.objects.filter(town_code=backup_town.code).update(municipality=None)
     Municipality.objects.filter(pk=backup_town.pk).delete()
 
-    services.backup_restore(town_code="414247", store_names=["store-b", "store-c"], stores=stores)
+    services.backup_restore(town_code="414239", store_names=["store-b", "store-c"], stores=stores)
 
-    assert checksums("town_414247") == source
-    town = Municipality.objects.get(code="414247")
+    assert checksums("town_414239") == source
+    town = Municipality.objects.get(code="414239")
     assert town.name == "大町町" and list(town.domains.values_list("domain", flat=True)) == ["omachi.test"]
 
 
@@ -129,7 +129,7 @@ def test_one_backup_per_town_at_a_time_but_towns_do_not_wait(backup_town, commit
     try:
         with pytest.raises(BackupRefused) as exc:
             services.backup_run(town=backup_town, stores=stores)
-        assert "大町町（414247）のバックアップは既に実行中です" in exc.value.message
+        assert "大町町（414239）のバックアップは既に実行中です" in exc.value.message
         assert services.backup_run(town=town_b, stores=stores).status == RunStatus.SUCCEEDED
     finally:
         other.close()

@@ -14,7 +14,7 @@ def test_template_built_town_equals_migrated_town(pref_admin):
     by_template = services.municipality_provision(
         actor=pref_admin, code="412091", name="嬉野市", name_kana="ウレシノシ", hosts=["ureshino.test"])
     by_migrations = services.municipality_provision(
-        actor=pref_admin, code="414247", name="大町町", name_kana="オオマチチョウ", hosts=["omachi.test"],
+        actor=pref_admin, code="414239", name="大町町", name_kana="オオマチチョウ", hosts=["omachi.test"],
         from_template=False)
 
     a = describe(by_template.schema_name)

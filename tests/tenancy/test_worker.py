@@ -23,7 +23,7 @@ def test_worker_refreshes_statistics_for_the_town_named_in_the_task(celery_worke
 
 @pytest.mark.slow
 def test_task_is_idempotent_and_ignores_unknown_towns(celery_worker_process, committed):
-    town = committed.provision(code="414247", name="大町町", name_kana="オオマチチョウ", hosts=["omachi.test"])
+    town = committed.provision(code="414239", name="大町町", name_kana="オオマチチョウ", hosts=["omachi.test"])
     first = municipality_statistics_refresh.delay(schema_name=town.schema_name)
     second = municipality_statistics_refresh.delay(schema_name=town.schema_name)
     gone = municipality_statistics_refresh.delay(schema_name="town_999999")

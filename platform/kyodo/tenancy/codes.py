@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
@@ -55,3 +59,27 @@ def schema_name_for(code: str) -> str:
     """Schema names are derived from the validated code only, never from other user input."""
     validate_municipality_code(code)
     return f"town_{code}"
+
+
+@dataclass(frozen=True)
+class KnownMunicipality:
+    """A municipality listed in data/municipalities.csv (総務省「全国地方公共団体コード」)."""
+
+    code: str
+    name: str
+    name_kana: str
+    prefecture: str
+
+
+MUNICIPALITIES_FILE = Path(__file__).resolve().parent / "data" / "municipalities.csv"
+
+
+@functools.cache
+def known_municipalities() -> dict[str, KnownMunicipality]:
+    """The municipalities Kyodo knows by code (read once per process); see data/README.md."""
+    with MUNICIPALITIES_FILE.open(encoding="utf-8", newline="") as handle:
+        return {row["code"]: KnownMunicipality(**row) for row in csv.DictReader(handle)}
+
+
+def known_municipality(code: str) -> KnownMunicipality | None:
+    return known_municipalities().get(code)

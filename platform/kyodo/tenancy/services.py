@@ -16,7 +16,7 @@ from kyodo import registry
 from kyodo.audit.services import platform_audit_record
 
 from . import template
-from .codes import PREFECTURES, prefecture_of, schema_name_for, validate_municipality_code
+from .codes import PREFECTURES, known_municipality, prefecture_of, schema_name_for, validate_municipality_code
 from .db import current_schema, use_public_schema
 from .models import Municipality, MunicipalityStatus, TownHost
 
@@ -27,6 +27,14 @@ _KATAKANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
 def _normalise_kana(value: str) -> str:
     value = unicodedata.normalize("NFKC", value or "").strip()
     return jaconv.hira2kata(value)
+
+
+def _fold_name(value: str) -> str:
+    return value.replace("ケ", "ヶ").replace("ヵ", "ヶ")
+
+
+def _fold_kana(value: str) -> str:
+    return re.sub(r"[\u3000 ]", "", value)
 
 
 def _validate_host(host: str) -> str:
@@ -54,11 +62,13 @@ def _clean(*, code: str, name: str, name_kana: str, prefecture: str | None, host
         errors.setdefault(field, []).extend(exc.messages)
 
     code = (code or "").strip()
+    known = None
     try:
         validate_municipality_code(code)
     except ValidationError as exc:
         add("code", exc)
     else:
+        known = known_municipality(code)
         existing = Municipality.objects.filter(code=code).first()
         if existing is not None:
             errors.setdefault("code", []).append(
@@ -69,11 +79,22 @@ def _clean(*, code: str, name: str, name_kana: str, prefecture: str | None, host
         errors.setdefault("name", []).append("名称を入力してください。")
     elif len(name) > 50:
         errors.setdefault("name", []).append("名称は50文字以内で入力してください。")
+    elif known is not None:
+        # A code of data/municipalities.csv belongs to one municipality: a name that differs is a
+        # mistyped code or name, not a new town. ケ/ヶ are written both ways (吉野ヶ里町).
+        if _fold_name(name) != _fold_name(known.name):
+            errors.setdefault("name", []).append(f"団体コード {code} は{known.name}のコードです（入力: {name}）。")
+        else:
+            name = known.name
     kana = _normalise_kana(name_kana)
     if not kana:
         errors.setdefault("name_kana", []).append("名称カナを入力してください。")
     elif not _KATAKANA.match(kana):
         errors.setdefault("name_kana", []).append("名称カナはカタカナで入力してください。")
+    elif known is not None and "name" not in errors and _fold_kana(kana) != _fold_kana(known.name_kana):
+        errors.setdefault("name_kana", []).append(
+            f"{known.name}（{code}）の名称カナは {known.name_kana} です（入力: {kana}）。"
+        )
     prefecture = (prefecture or "").strip()
     if "code" not in errors:
         expected = prefecture_of(code)

@@ -43,7 +43,7 @@ def server(committed):
     from kyodo.identity.models import StaffMembership
     from tests.conftest import _test_database_url
 
-    town = committed.provision(code="414255", name="江北町", name_kana="コウホクマチ", hosts=[HOST],
+    town = committed.provision(code="414247", name="江北町", name_kana="コウホクマチ", hosts=[HOST],
                                applications=["residents"])
     users = []
     for username, role in (("kouhoku-browser-clerk", "counter_clerk"), ("kouhoku-browser-approver", "approver")):
