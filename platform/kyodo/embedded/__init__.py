@@ -124,7 +124,7 @@ def _pgserver_bin(name: str) -> Path:
 
 def postgres_url(state_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL cluster under ``state_dir/pgdata`` and return its URL.
-    It listens on a Unix socket in its data dir only, so it cannot be confused with another server."""
+    It listens on a Unix socket only (no TCP port), so it cannot be confused with another server."""
     data_dir = state_dir / "pgdata"
     data_dir.mkdir(parents=True, exist_ok=True)
     # pgserver asks platformdirs for a runtime dir; give it one of ours rather than a warning.
