@@ -246,9 +246,11 @@ def cmd_demo(args) -> int:
         except OSError:
             time.sleep(0.2)
     # Refresh every town's statistics through the real worker so the console shows them.
+    from kyodo.identity.principal import task_principal
     from kyodo.tenancy.tasks import municipality_statistics_refresh
 
-    pending = [municipality_statistics_refresh.delay(schema_name=t.schema_name) for t in towns]
+    pending = [municipality_statistics_refresh.delay(schema_name=t.schema_name, principal=task_principal(None, "demo"))
+               for t in towns]
     print("\nKyodo 共同利用デモが起動しました。")
     print(f"  共同利用コンソール: {base}/console/   (pref-admin)")
     for town in towns:

@@ -169,8 +169,9 @@ def changes_pending(*, actor, town) -> list[QueueItem]:
     changes = list(Change.objects.filter(status=ChangeStatus.PENDING).order_by("entered_at"))
     ids = {pid for c in changes for pid in c.person_ids}
     hidden_people = protection.blocked_person_ids(actor, ids)
-    items = [QueueItem(c, bool(set(c.person_ids) & hidden_people),
-                       permissions.can_approve_change(actor, town, c)) for c in changes]
+    may_approve = permissions.can_approve_changes(actor, town)  # once, not per row
+    items = [QueueItem(c, bool(set(c.person_ids) & hidden_people), may_approve and c.entered_by_id != actor.pk)
+             for c in changes]
     audit.record(town=town, actor=actor, action="change.queue", persons=sorted(ids - hidden_people),
                  purpose="審査・決裁")
     return items

@@ -32,7 +32,8 @@ def residents_view(check=permissions.can_read):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             town = request.tenant
-            if not town.has_application(permissions.APPLICATION) or not check(request.user, town):
+            principal = getattr(request, "principal", None)  # resolved once by the access middleware
+            if principal is None or not town.has_application(permissions.APPLICATION) or not check(principal, town):
                 return refused(request)
             try:
                 return view(request, town, *args, **kwargs)
@@ -53,7 +54,7 @@ def _purpose(request, default: str) -> str:
 def search(request, town):
     query = request.GET.get("q", "").strip()
     include_removed = request.GET.get("removed") == "1"
-    rows = selectors.persons_search(actor=request.user, town=town, query=query, include_removed=include_removed,
+    rows = selectors.persons_search(actor=request.principal, town=town, query=query, include_removed=include_removed,
                                     purpose=_purpose(request, "住民検索")) if query else []
     return render(request, "residents/search.html", {"query": query, "rows": rows,
                                                      "include_removed": include_removed, "searched": bool(query)})
@@ -62,12 +63,12 @@ def search(request, town):
 @residents_view()
 def person_detail(request, town, pk):
     as_of, as_of_text, as_of_error = _as_of(request)
-    view = selectors.person_get(actor=request.user, town=town, person_id=pk, as_of=as_of,
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, as_of=as_of,
                                 purpose=_purpose(request, "住民照会"))
     return render(request, "residents/person_detail.html", {
         "view": view, "v": view.version, "as_of_text": as_of_text, "as_of_error": as_of_error,
         "as_of_wareki": to_wareki(as_of) if as_of else "",
-        "can_issue": permissions.can_issue_certificate(request.user, town),
+        "can_issue": permissions.can_issue_certificate(request.principal, town),
     })
 
 
@@ -84,7 +85,7 @@ def _as_of(request):
 @residents_view()
 def household_detail(request, town, pk):
     as_of, as_of_text, as_of_error = _as_of(request)
-    members = selectors.household_get(actor=request.user, town=town, household_id=pk, as_of=as_of,
+    members = selectors.household_get(actor=request.principal, town=town, household_id=pk, as_of=as_of,
                                       purpose=_purpose(request, "世帯照会"))
     return render(request, "residents/household_detail.html", {
         "members": members, "household_id": pk, "as_of": as_of, "as_of_text": as_of_text,
@@ -93,7 +94,7 @@ def household_detail(request, town, pk):
 
 def _submit(request, town, form, kind, data):
     try:
-        change = services.change_submit(actor=request.user, town=town, kind=kind,
+        change = services.change_submit(actor=request.principal, town=town, kind=kind,
                                         notified_on=form.cleaned_data["notified_on"],
                                         effective_on=form.cleaned_data["effective_on"], data=data)
     except ValidationError as exc:
@@ -126,7 +127,7 @@ def move_in(request, town):
 def change_for_person(request, town, pk, kind):
     """The kinds started from a person's page (転居・転出・死亡・職権消除・出生 into that household)."""
     spec = _page_spec(kinds.PERSON, kind)
-    view = selectors.person_get(actor=request.user, town=town, person_id=pk, purpose="異動入力")
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力")
     form = spec.bind_form(request.POST or None)
     if request.method == "POST" and form.is_valid():
         page = kinds.Page(form, person_id=view.person.pk, household_id=view.version.household_id)
@@ -142,7 +143,7 @@ def household_change(request, town, pk, kind):
     """The kinds started from a household's page (世帯主変更・世帯分離・世帯合併): a 続柄 per member
     (分離: only the members who leave)."""
     spec = _page_spec(kinds.HOUSEHOLD, kind)
-    members = selectors.household_get(actor=request.user, town=town, household_id=pk, purpose="異動入力")
+    members = selectors.household_get(actor=request.principal, town=town, household_id=pk, purpose="異動入力")
     form = spec.bind_form(request.POST or None)
     posted = {str(m.person_id): request.POST.get(f"relationship_{m.person_id}", m.relationship) for m in members}
     chosen = set(request.POST.getlist("person_ids"))
@@ -165,7 +166,7 @@ def household_change(request, town, pk, kind):
 def correct(request, town, pk):
     """職権修正: the form starts from the current record; only the items changed are submitted."""
     spec = _page_spec(kinds.CORRECTION, ChangeKind.EX_OFFICIO_CORRECT)
-    view = selectors.person_get(actor=request.user, town=town, person_id=pk, purpose="異動入力")
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力")
     v = view.version
     current = {k: (v.birth_date.isoformat() if k == "birth_date" else getattr(v, k)) for k in services.CORRECTABLE}
     form = spec.bind_form(request.POST or None, initial=current)
@@ -179,13 +180,13 @@ def correct(request, town, pk):
 
 @residents_view()
 def approval_queue(request, town):
-    items = selectors.changes_pending(actor=request.user, town=town)
+    items = selectors.changes_pending(actor=request.principal, town=town)
     return render(request, "residents/approval_queue.html", {"items": items})
 
 
 @residents_view()
 def change_detail(request, town, pk):
-    item = selectors.change_get(actor=request.user, town=town, change_id=pk)
+    item = selectors.change_get(actor=request.principal, town=town, change_id=pk)
     return render(request, "residents/change_detail.html", {"item": item, "c": item.change,
                                                              "reject_form": RejectForm()})
 
@@ -199,10 +200,10 @@ def change_decide(request, town, pk):
         raise ResidentNotFound("該当する異動が見つかりません。") from None
     try:
         if request.POST.get("decision") == "approve":
-            services.change_approve(actor=request.user, town=town, change=change)
+            services.change_approve(actor=request.principal, town=town, change=change)
             messages.success(request, f"受付番号 {change.pk} を決裁しました（本登録）。")
         else:
-            services.change_reject(actor=request.user, town=town, change=change, reason=request.POST.get("reason", ""))
+            services.change_reject(actor=request.principal, town=town, change=change, reason=request.POST.get("reason", ""))
             messages.success(request, f"受付番号 {change.pk} を差し戻しました。")
     except ValidationError as exc:
         for message in exc.messages:
@@ -213,7 +214,7 @@ def change_decide(request, town, pk):
 
 @residents_view(permissions.can_issue_certificate)
 def certificate_new(request, town, pk):
-    view = selectors.person_get(actor=request.user, town=town, person_id=pk, purpose="証明書交付")
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="証明書交付")
     moved_out = view.version.status == "moved_out"
     form = CertificateForm(request.POST or None,
                            initial={"kind": "move_out" if moved_out else "copy", "requester_relation": "本人"})
@@ -224,7 +225,7 @@ def certificate_new(request, town, pk):
         d = form.cleaned_data
         try:
             issued = certificate_issue(
-                actor=request.user, town=town, kind=d["kind"], person_ids=chosen,
+                actor=request.principal, town=town, kind=d["kind"], person_ids=chosen,
                 requester_name=d["requester_name"], requester_relation=d["requester_relation"], purpose=d["purpose"],
                 options={k: d[k] for k in ("include_relationship", "include_honseki", "include_resident_code",
                                            "include_my_number")},
@@ -244,14 +245,14 @@ def certificate_new(request, town, pk):
 @residents_view()
 def issuance_list(request, town):
     return render(request, "residents/issuance_list.html",
-                  {"rows": selectors.issuances_list(actor=request.user, town=town)})
+                  {"rows": selectors.issuances_list(actor=request.principal, town=town)})
 
 
 @residents_view()
 def export_csv(request, town):
     purpose = request.GET.get("purpose", "").strip()
     try:
-        rows = selectors.residents_export(actor=request.user, town=town, purpose=purpose,
+        rows = selectors.residents_export(actor=request.principal, town=town, purpose=purpose,
                                           district=request.GET.get("district", ""))
     except ValidationError as exc:
         return HttpResponse("\n".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
@@ -270,7 +271,7 @@ def measures(request, town):
         d = form.cleaned_data
         aggressors = [{"name": d["aggressor_name"], "name_kana": d["aggressor_kana"]}] if d["aggressor_name"] else []
         try:
-            services.support_measure_create(actor=request.user, town=town, person_id=d["person_id"],
+            services.support_measure_create(actor=request.principal, town=town, person_id=d["person_id"],
                                             starts_on=d["starts_on"], ends_on=d["ends_on"], note=d["note"],
                                             aggressors=aggressors)
         except ValidationError as exc:
@@ -279,9 +280,9 @@ def measures(request, town):
             messages.success(request, "支援措置を登録しました。")
             return redirect(reverse("residents:measures"))
     return render(request, "residents/measures.html", {
-        "form": form, "measures": selectors.measures_list(actor=request.user, town=town),
-        "requests": selectors.measure_requests_pending(actor=request.user, town=town),
-        "alerts": selectors.measure_alerts(actor=request.user, town=town),
+        "form": form, "measures": selectors.measures_list(actor=request.principal, town=town),
+        "requests": selectors.measure_requests_pending(actor=request.principal, town=town),
+        "alerts": selectors.measure_alerts(actor=request.principal, town=town),
     })
 
 
@@ -290,7 +291,7 @@ def measures(request, town):
 def measure_request(request, town, pk):
     try:
         measure = SupportMeasure.objects.get(pk=int(pk))
-        services.support_measure_request(actor=request.user, town=town, measure=measure,
+        services.support_measure_request(actor=request.principal, town=town, measure=measure,
                                          kind=request.POST.get("kind", ""), purpose=request.POST.get("purpose", ""))
         messages.success(request, "申請しました。別の職員の決裁が必要です。")
     except SupportMeasure.DoesNotExist:
@@ -313,7 +314,7 @@ def measure_request(request, town, pk):
 def measure_decide(request, town, pk):
     try:
         req = MeasureRequest.objects.get(pk=int(pk))
-        services.support_measure_decide(actor=request.user, town=town, request=req,
+        services.support_measure_decide(actor=request.principal, town=town, request=req,
                                         approve=request.POST.get("decision") == "approve")
         messages.success(request, "決裁しました。")
     except MeasureRequest.DoesNotExist:
@@ -332,10 +333,10 @@ def alerts(request, town):
         attempt_id = ascii_int(request.POST.get("attempt"), field="attempt")  # "²" is a 400, not a 500
         attempt = BlockedAttempt.objects.filter(pk=attempt_id).first()
         if attempt:
-            services.blocked_attempt_acknowledge(actor=request.user, town=town, attempt=attempt)
+            services.blocked_attempt_acknowledge(actor=request.principal, town=town, attempt=attempt)
         return redirect(reverse("residents:alerts"))
     return render(request, "residents/alerts.html",
-                  {"attempts": selectors.blocked_attempts(actor=request.user, town=town)})
+                  {"attempts": selectors.blocked_attempts(actor=request.principal, town=town)})
 
 
 @residents_view(permissions.can_read_audit)
@@ -343,6 +344,6 @@ def audit_log(request, town):
     from kyodo.core.input import optional_ascii_int
 
     person = request.GET.get("person", "").strip()
-    rows, report = selectors.audit_entries(actor=request.user, town=town,
+    rows, report = selectors.audit_entries(actor=request.principal, town=town,
                                            person_id=optional_ascii_int(person, field="person"))
     return render(request, "residents/audit_log.html", {"rows": rows, "report": report, "person": person})

@@ -70,7 +70,8 @@ def test_backup_task_on_a_real_worker_then_repeat_is_a_no_op(backup_town, stores
     from kyodo.backups.tasks import backup_town as task
 
     night = "2026-11-20"
-    task.delay(schema_name=backup_town.schema_name, scheduled_for=night)
+    task.delay(schema_name=backup_town.schema_name, scheduled_for=night,
+               principal={"kind": "system", "name": "test"})
     deadline = time.time() + 120
     while time.time() < deadline:
         run = BackupRun.objects.filter(town_code=backup_town.code, scheduled_for=night).first()
@@ -79,7 +80,8 @@ def test_backup_task_on_a_real_worker_then_repeat_is_a_no_op(backup_town, stores
         time.sleep(0.3)
     assert run is not None and run.status == RunStatus.SUCCEEDED, celery_worker_process.log_path.read_text()[-3000:]
 
-    again = task.apply(kwargs={"schema_name": backup_town.schema_name, "scheduled_for": night}).get()
+    again = task.apply(kwargs={"schema_name": backup_town.schema_name, "scheduled_for": night,
+                               "principal": {"kind": "system", "name": "test"}}).get()
 
     assert again["skipped"] == f"already backed up for {night}"
     assert BackupRun.objects.filter(town_code=backup_town.code, scheduled_for=night).count() == 1
@@ -92,8 +94,10 @@ def test_drill_task_and_weekly_idempotence(backup_town, stores):
     backup_run(town=backup_town, stores=stores)
     year, week, _ = timezone.localdate().isocalendar()
     label = f"{year}-W{week:02d}"
-    first = backup_drill_town.apply(kwargs={"schema_name": backup_town.schema_name, "week": label}).get()
-    second = backup_drill_town.apply(kwargs={"schema_name": backup_town.schema_name, "week": label}).get()
+    first = backup_drill_town.apply(kwargs={"schema_name": backup_town.schema_name, "week": label,
+                                             "principal": {"kind": "system", "name": "test"}}).get()
+    second = backup_drill_town.apply(kwargs={"schema_name": backup_town.schema_name, "week": label,
+                                             "principal": {"kind": "system", "name": "test"}}).get()
     assert first["ok"], first
     assert second == {"schema_name": backup_town.schema_name, "skipped": f"drilled in {label}"}
     assert DrillRun.objects.filter(town_code=backup_town.code).count() == 1

@@ -61,7 +61,8 @@ def test_a_throw_away_app_is_picked_up_by_cli_urls_menu_and_onboarding(sample_ap
     # Console figures come from its declaration.
     from kyodo.tenancy.tasks import municipality_statistics_refresh
 
-    result = municipality_statistics_refresh(schema_name=town_a.schema_name)
+    result = municipality_statistics_refresh(schema_name=town_a.schema_name,
+                                             principal={"kind": "system", "name": "test"})
     assert result["figures"]["試験件数"] == 7 and "住民数" in result["figures"]
 
 

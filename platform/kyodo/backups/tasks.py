@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from kyodo.identity.principal import from_task, task_principal
 from kyodo.tenancy.models import Municipality, MunicipalityStatus
 
 from . import services
@@ -25,8 +26,9 @@ BACKED_UP = (MunicipalityStatus.ACTIVE, MunicipalityStatus.SUSPENDED)  # merged/
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=60,
              max_retries=3)
-def backup_town(self, *, schema_name: str, scheduled_for: str | None = None) -> dict:
+def backup_town(self, *, schema_name: str, principal: dict, scheduled_for: str | None = None) -> dict:
     """One town's backup for the night ``scheduled_for``; a second delivery of the same night is a no-op."""
+    from_task(principal)
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:
         return {"schema_name": schema_name, "skipped": "no such town"}
@@ -48,8 +50,9 @@ def backup_town(self, *, schema_name: str, scheduled_for: str | None = None) -> 
 
 
 @shared_task(acks_late=True)
-def backup_drill_town(*, schema_name: str, week: str | None = None) -> dict:
+def backup_drill_town(*, schema_name: str, principal: dict, week: str | None = None) -> dict:
     """Weekly restore drill; a repeated delivery in a week that already has a good drill is a no-op."""
+    from_task(principal)
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:
         return {"schema_name": schema_name, "skipped": "no such town"}
@@ -72,7 +75,8 @@ def backups_nightly() -> int:
     night = timezone.localdate().isoformat()
     towns = list(_towns().values_list("schema_name", flat=True))
     for schema_name in towns:
-        backup_town.delay(schema_name=schema_name, scheduled_for=night)
+        backup_town.delay(schema_name=schema_name, scheduled_for=night,
+                          principal=task_principal(None, "beat:backups-nightly"))
     return len(towns)
 
 
@@ -81,5 +85,6 @@ def drills_weekly() -> int:
     year, week, _ = timezone.localdate().isocalendar()
     towns = list(_towns().values_list("schema_name", flat=True))
     for schema_name in towns:
-        backup_drill_town.delay(schema_name=schema_name, week=f"{year}-W{week:02d}")
+        backup_drill_town.delay(schema_name=schema_name, week=f"{year}-W{week:02d}",
+                                principal=task_principal(None, "beat:backup-drills-weekly"))
     return len(towns)

@@ -24,7 +24,9 @@ class MunicipalityCreateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["applications"].choices = [(a.code, a.label) for a in registry.selectable()]
+        field = self.fields["applications"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(a.code, a.label) for a in registry.selectable()]
 
     def host_list(self) -> list[str]:
         return [h.strip() for h in (self.cleaned_data.get("hosts") or "").split(",") if h.strip()]

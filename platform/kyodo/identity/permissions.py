@@ -19,7 +19,11 @@ def is_prefecture_admin(user) -> bool:
 
 
 def town_roles(user, town) -> set[str]:
-    """The user's active staff roles in ``town`` (empty when the user is not its staff)."""
+    """The caller's active staff roles in ``town`` (empty when not its staff). A principal
+    (kyodo.identity.principal) carries the roles loaded once for its request: no query then."""
+    roles_in = getattr(user, "roles_in", None)
+    if callable(roles_in):
+        return set(roles_in(town))
     if not getattr(user, "is_authenticated", False) or not user.is_active or town is None:
         return set()
     return set(

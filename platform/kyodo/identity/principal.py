@@ -170,3 +170,12 @@ def audit_actor_of(actor) -> AuditActor | None:
     if callable(describe):
         return describe()
     return AuditActor(STAFF, str(actor.pk), actor.get_username(), actor.pk)
+
+
+def task_principal(actor, doing: str) -> dict[str, Any]:
+    """What a task carries about who enqueued it: the caller's principal, or, for platform code
+    acting for a bare user (the console) or for nobody (beat, the CLI), the system doing ``doing``
+    on that user's behalf. Tasks check it with :func:`from_task` before they do anything."""
+    if actor is not None and callable(getattr(actor, "to_task", None)):
+        return actor.to_task()
+    return SystemPrincipal(doing, on_behalf_of=audit_actor_of(actor)).to_task()

@@ -3,32 +3,18 @@ read by ``kyodo.identity.permissions.town_roles``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import requests
 
 from .conf import oidc_setting
 from .models import ServiceAccount
-
-
-@dataclass(frozen=True)
-class ServicePrincipal:
-    """A vendor's validated token: the towns and datasets it may reach (scopes ∩ our contract record)."""
-
-    client_id: str
-    vendor_name: str
-    municipality_codes: frozenset[str]
-    datasets: frozenset[str]
-
-    def may_read(self, *, municipality_code: str, dataset: str) -> bool:
-        return municipality_code in self.municipality_codes and dataset in self.datasets
+from .principal import VendorPrincipal
 
 
 class ServiceTokenInvalid(Exception):
     """The bearer token is not an active vendor token (answer 401, say nothing more)."""
 
 
-def service_token_principal(token: str) -> ServicePrincipal:
+def service_token_principal(token: str) -> VendorPrincipal:
     """Validate a vendor's bearer token by RFC 7662 introspection at the realm (works for Keycloak's JWT
     access tokens and the development IdP's opaque ones alike), then intersect its scopes with our
     ServiceAccount record: a scope the IdP grants but our contract does not is ignored, and vice versa."""
@@ -48,5 +34,5 @@ def service_token_principal(token: str) -> ServicePrincipal:
     scopes = set(str(data.get("scope", "")).split())
     towns = {s.removeprefix("town-") for s in scopes if s.startswith("town-")} & set(account.municipality_codes)
     datasets = {s.removeprefix("dataset-") for s in scopes if s.startswith("dataset-")} & set(account.datasets)
-    return ServicePrincipal(client_id=client_id, vendor_name=account.vendor_name,
+    return VendorPrincipal(client_id=client_id, vendor_name=account.vendor_name,
                             municipality_codes=frozenset(towns), datasets=frozenset(datasets))

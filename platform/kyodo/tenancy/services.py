@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kyodo import registry
 from kyodo.audit.services import platform_audit_record
+from kyodo.identity.principal import task_principal
 
 from . import template
 from .codes import PREFECTURES, known_municipality, prefecture_of, schema_name_for, validate_municipality_code
@@ -162,18 +163,20 @@ def municipality_provision(*, actor, code: str, name: str, name_kana: str, prefe
             detail={"name": town.name, "hosts": data["hosts"], "applications": data["applications"],
                     "method": "template" if use_template else "migrations"},
         )
-        transaction.on_commit(lambda: _enqueue_statistics(town.schema_name))
+        principal = task_principal(actor, "tenancy:onboarding")
+        transaction.on_commit(lambda: _enqueue_statistics(town.schema_name, principal))
         from kyodo.identity.services import town_identity_ensure  # Keycloak groups and scopes (#5)
 
         transaction.on_commit(lambda: town_identity_ensure(code=town.code, name=town.name))
     return town
 
 
-def _enqueue_statistics(schema_name: str) -> None:
+def _enqueue_statistics(schema_name: str, principal: dict) -> None:
     from .tasks import municipality_statistics_refresh
 
     try:
-        municipality_statistics_refresh.delay(schema_name=schema_name)
+        municipality_statistics_refresh.delay(schema_name=schema_name,
+                                              principal=principal)
     except Exception:  # the broker being down must not undo an onboarding that already committed
         import logging
 
@@ -182,6 +185,8 @@ def _enqueue_statistics(schema_name: str) -> None:
 
 def _status_change(*, actor, town: Municipality, to: str, allowed_from: set[str], action: str,
                    reason: str) -> Municipality:
+    if current_schema() != "public":
+        use_public_schema()  # the town rows are public; a previous request may have left a town's schema set
     with transaction.atomic():
         town = Municipality.objects.select_for_update().get(pk=town.pk)
         if town.status not in allowed_from:
@@ -213,6 +218,8 @@ def municipality_set_applications(*, actor, town: Municipality, applications: It
     unknown = [a for a in apps if a not in _selectable_codes()]
     if unknown:
         raise ValidationError({"applications": f"不明な業務アプリケーション: {', '.join(unknown)}"})
+    if current_schema() != "public":
+        use_public_schema()
     with transaction.atomic():
         town = Municipality.objects.select_for_update().get(pk=town.pk)
         previous = list(town.enabled_applications)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from kyodo import registry
+from kyodo.identity.principal import from_task
 
 from .models import Municipality, MunicipalityStatistics
 
@@ -17,9 +18,10 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
-def municipality_statistics_refresh(*, schema_name: str) -> dict:
+def municipality_statistics_refresh(*, schema_name: str, principal: dict) -> dict:
     """Recount one town's figures for the consortium console (upsert: safe to run twice). Each
     application the town uses contributes its declared figures (counts only, never a person)."""
+    from_task(principal)  # never run on behalf of nobody
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:  # the town was rolled back or removed after the task was queued
         return {"schema_name": schema_name, "skipped": "no such town"}

@@ -23,10 +23,10 @@ def cmd_list(args) -> int:
     if town is None:
         return 2
     with schema_context(town.schema_name):
-        rows = OutboxEvent.objects.order_by("-position")
+        query = OutboxEvent.objects.order_by("-position")
         if args.type:
-            rows = rows.filter(event_type=args.type)
-        rows = list(rows[: args.limit])[::-1]
+            query = query.filter(event_type=args.type)
+        rows = list(query[: args.limit])[::-1]
         handled: dict = {}
         for consumer, event_id in HandledEvent.objects.filter(event_id__in=[r.event_id for r in rows]) \
                 .values_list("consumer", "event_id"):

@@ -45,6 +45,19 @@ class Event:
     actor: AuditActor
     payload: dict[str, Any]
 
+    # Columns read by the relay, in the order of :meth:`from_values` (no model instances on the hot path).
+    COLUMNS = ("event_id", "position", "application", "event_type", "aggregate_type", "aggregate_id",
+               "schema_version", "occurred_at", "actor_kind", "actor_id", "actor_name", "payload")
+
+    @classmethod
+    def from_values(cls, values: tuple, town_code: str) -> Event:
+        (event_id, position, application, event_type, aggregate_type, aggregate_id, schema_version, occurred_at,
+         actor_kind, actor_id, actor_name, payload) = values
+        return cls(event_id=str(event_id), position=position, town_code=town_code, application=application,
+                   event_type=event_type, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
+                   schema_version=schema_version, occurred_at=occurred_at,
+                   actor=AuditActor(actor_kind, actor_id, actor_name), payload=payload)
+
     @classmethod
     def from_row(cls, row: OutboxEvent, town_code: str) -> Event:
         return cls(event_id=str(row.event_id), position=row.position, town_code=town_code,

@@ -26,7 +26,7 @@ import logging
 import traceback
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
@@ -84,22 +84,24 @@ def relay_town(town, *, batch: int | None = None, max_batches: int | None = None
 
 def _drain(town, spec: ConsumerSpec, report: RelayReport, batch: int, max_batches: int | None) -> None:
     handler = registry.load_callable(spec.handler)
-    ConsumerState.objects.get_or_create(consumer=spec.name)
     rounds = 0
     while max_batches is None or rounds < max_batches:
         rounds += 1
         outcome = _one_batch(town, spec, handler, report, batch)
+        if outcome == "missing":
+            ConsumerState.objects.get_or_create(consumer=spec.name)
+            outcome = _one_batch(town, spec, handler, report, batch)
         if outcome != "more":
             return
 
 
-def _run(handler, town, events: list[OutboxEvent]) -> tuple[int, Exception] | None:
+def _run(handler, town, events: list[Event]) -> tuple[int, Exception] | None:
     """Run the handler over ``events`` under one savepoint; on an error roll the whole run back and
     say where it failed."""
     savepoint = transaction.savepoint()
-    for index, row in enumerate(events):
+    for index, event in enumerate(events):
         try:
-            handler(Event.from_row(row, town.code), town)
+            handler(event, town)
         except Exception as exc:  # a consumer's failure of any kind is counted, never fatal here
             transaction.savepoint_rollback(savepoint)
             return index, exc
@@ -107,67 +109,101 @@ def _run(handler, town, events: list[OutboxEvent]) -> tuple[int, Exception] | No
     return None
 
 
+class _HandlerFailed(Exception):
+    def __init__(self, index: int, error: Exception):
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
 def _one_batch(town, spec: ConsumerSpec, handler, report: RelayReport, batch: int) -> str:
+    """One transaction: lock the cursor, take the next ``batch`` events, hand the wanted ones to the
+    consumer, record them as handled and move the cursor. A handler error rolls that transaction
+    back; a second one then commits the events before the failing one and records the failure."""
+    try:
+        return _batch_transaction(town, spec, handler, report, batch, limit=None)
+    except _HandlerFailed as failed:
+        return _batch_transaction(town, spec, handler, report, batch, limit=failed.index, failure=failed.error)
+
+
+def _batch_transaction(town, spec: ConsumerSpec, handler, report: RelayReport, batch: int, *,
+                       limit: int | None, failure: Exception | None = None) -> str:
     now = timezone.now()
     with transaction.atomic():
         state = ConsumerState.objects.select_for_update(skip_locked=True).filter(consumer=spec.name).first()
         if state is None:
-            return "busy"  # another relay is delivering to this consumer in this town
-        if state.next_attempt_at and state.next_attempt_at > now:
+            exists = ConsumerState.objects.filter(consumer=spec.name).exists()
+            return "busy" if exists else "missing"  # busy: another relay is delivering to this consumer here
+        if failure is None and state.next_attempt_at and state.next_attempt_at > now:
             wait = (state.next_attempt_at - now).total_seconds()
             report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
             return "waiting"
-        rows = list(OutboxEvent.objects.filter(position__gt=state.position).order_by("position")[:batch])
+        rows = [Event.from_values(values, town.code) for values in OutboxEvent.objects.filter(
+            position__gt=state.position).order_by("position").values_list(*Event.COLUMNS)[:batch]]
         if not rows:
             return "empty"
+        # Nothing past the cursor can have been handled: handling and moving the cursor commit together,
+        # and a replay only ever handles events behind the cursor (tenantlog_handled_once guards it too).
         wanted = [r for r in rows if spec.wants(r.event_type)]
-        already = set(HandledEvent.objects.filter(consumer=spec.name, event_id__in=[r.event_id for r in wanted])
-                      .values_list("event_id", flat=True))
-        todo = [r for r in wanted if r.event_id not in already]
-        failure: tuple[OutboxEvent, Exception] | None = None
-        limit = len(todo)
-        while True:
-            result = _run(handler, town, todo[:limit])
-            if result is None:
-                break
-            index, exc = result
-            failure = (todo[index], exc)
-            limit = index  # re-run what came before the failing event, then stop there
+        if limit is None:
+            todo = wanted
+            for index, event in enumerate(todo):
+                try:
+                    handler(event, town)
+                except Exception as exc:  # noqa: BLE001 - counted by the second pass, never fatal here
+                    raise _HandlerFailed(index, exc) from exc
+        else:
+            todo = wanted[:limit]
+            result = _run(handler, town, todo)
+            if result is not None:  # it failed earlier this time: record that failure instead
+                todo, failure = todo[: result[0]], result[1]
         handled_at = timezone.now()
-        done = todo[:limit]
-        HandledEvent.objects.bulk_create([
-            HandledEvent(consumer=spec.name, event_id=r.event_id, position=r.position, handled_at=handled_at,
-                         lag_ms=(handled_at - r.occurred_at).total_seconds() * 1000) for r in done])
-        report.handled[spec.name] = report.handled.get(spec.name, 0) + len(done)
+        _record_handled(spec.name, todo, handled_at)
+        report.handled[spec.name] = report.handled.get(spec.name, 0) + len(todo)
         if failure is None:
             state.position = rows[-1].position
             state.failures = 0
             state.next_attempt_at = None
             state.last_error = ""
-            state.save()
+            state.save(update_fields=["position", "failures", "next_attempt_at", "last_error", "updated_at"])
             return "more" if len(rows) == batch else "empty"
-        failed_row, exc = failure
-        state.position = failed_row.position - 1
-        state.failures += 1
-        state.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
-        report.failed[spec.name] = state.last_error
-        logger.warning("consumer %s failed on event %s in %s (%d): %s", spec.name, failed_row.event_id,
-                       town.schema_name, state.failures, state.last_error)
-        if state.failures >= RELAY.max_failures:
-            ParkedEvent.objects.create(consumer=spec.name, event_id=failed_row.event_id,
-                                       position=failed_row.position, failures=state.failures,
-                                       last_error=state.last_error, parked_at=handled_at)
-            report.parked[spec.name] = report.parked.get(spec.name, 0) + 1
-            state.position = failed_row.position
-            state.failures = 0
-            state.next_attempt_at = None
-            state.save()
-            return "more"
-        wait = _backoff(state.failures)
-        state.next_attempt_at = handled_at + dt.timedelta(seconds=wait)
+        return _record_failure(town, spec, state, wanted[len(todo)], failure, report, handled_at)
+
+
+def _record_handled(consumer: str, events: list[Event], handled_at: dt.datetime) -> None:
+    """One INSERT for a whole batch (arrays unnested by PostgreSQL)."""
+    if not events:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tenantlog_handledevent (consumer, event_id, position, handled_at, lag_ms) "
+            "SELECT %s, e, p, %s, l FROM unnest(%s::uuid[], %s::bigint[], %s::float8[]) AS t(e, p, l)",
+            [consumer, handled_at, [e.event_id for e in events], [e.position for e in events],
+             [(handled_at - e.occurred_at).total_seconds() * 1000 for e in events]])
+
+
+def _record_failure(town, spec: ConsumerSpec, state: ConsumerState, failed_row: Event, exc: Exception,
+                    report: RelayReport, now) -> str:
+    state.position = failed_row.position - 1
+    state.failures += 1
+    state.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+    report.failed[spec.name] = state.last_error
+    logger.warning("consumer %s failed on event %s in %s (%d): %s", spec.name, failed_row.event_id,
+                   town.schema_name, state.failures, state.last_error)
+    if state.failures >= RELAY.max_failures:
+        ParkedEvent.objects.create(consumer=spec.name, event_id=failed_row.event_id, position=failed_row.position,
+                                   failures=state.failures, last_error=state.last_error, parked_at=now)
+        report.parked[spec.name] = report.parked.get(spec.name, 0) + 1
+        state.position = failed_row.position
+        state.failures = 0
+        state.next_attempt_at = None
         state.save()
-        report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
-        return "failed"
+        return "more"
+    wait = _backoff(state.failures)
+    state.next_attempt_at = now + dt.timedelta(seconds=wait)
+    state.save()
+    report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
+    return "failed"
 
 
 # --- replay, lag -------------------------------------------------------------------------------------
@@ -212,7 +248,7 @@ def _replay_one(town, spec: ConsumerSpec, row: OutboxEvent) -> ReplayResult:
             return ReplayResult(spec.name, str(row.event_id), "already_handled")
         if row.position > state.position:
             return ReplayResult(spec.name, str(row.event_id), "not_reached")
-        result = _run(handler, town, [row])
+        result = _run(handler, town, [Event.from_row(row, town.code)])
         if result is not None:
             error = "".join(traceback.format_exception_only(type(result[1]), result[1])).strip()[:2000]
             ParkedEvent.objects.filter(consumer=spec.name, event_id=row.event_id, replayed_at__isnull=True) \

@@ -73,6 +73,6 @@ def relay_sweep(*, principal: dict | None = None) -> int:
         with schema_context(town.schema_name):
             pending = has_pending(town)
         if pending:
-            relay_kick(town.schema_name, principal=who)  # type: ignore[arg-type]
+            relay_kick(town.schema_name, principal=who)
             queued += 1
     return queued
