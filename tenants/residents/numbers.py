@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.core.exceptions import ValidationError
+
+# Staff type numbers in full width as often as not: ０-９ become 0-9. Nothing else is a digit here
+# (str.isdigit() would let '²' or '٣' through, and int() would then fail or read them as numbers).
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_ASCII_DIGITS = {n: re.compile(f"[0-9]{{{n}}}") for n in (11, 12)}
+
+
+def _digits(value: str, length: int) -> str | None:
+    value = (value or "").translate(_FULL_WIDTH_DIGITS)
+    return value if _ASCII_DIGITS[length].fullmatch(value) else None
 
 
 def mod11_weights_2_7(digits: str) -> int:
@@ -31,19 +42,20 @@ def my_number_check_digit(first11: str) -> int:
 
 
 def validate_my_number(value: str) -> str:
-    value = (value or "").replace("-", "").replace(" ", "")
-    if len(value) != 12 or not value.isdigit():
+    digits = _digits((value or "").replace("-", "").replace(" ", "").replace("\u3000", ""), 12)
+    if digits is None:
         raise ValidationError("個人番号は半角数字12桁で入力してください。", code="format")
+    value = digits
     if my_number_check_digit(value[:11]) != int(value[11]):
         raise ValidationError("個人番号の検査数字（12桁目）が正しくありません。", code="check_digit")
     return value
 
 
 def validate_resident_code(value: str) -> str:
-    value = (value or "").strip()
-    if len(value) != 11 or not value.isdigit():
+    digits = _digits((value or "").strip(), 11)
+    if digits is None:
         raise ValidationError("住民票コードは半角数字11桁で入力してください。", code="format")
-    return value
+    return digits
 
 
 def stand_in_resident_code() -> str:

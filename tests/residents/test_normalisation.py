@@ -58,3 +58,34 @@ def test_mod11_check_digit():
     # weights 2..7 from the right: 000000001 -> 1*2 = 2, 11-2 = 9
     assert with_check_digit(1) == "0000000019"
     assert mod11_weights_2_7("000000000") == 0
+
+
+@pytest.mark.parametrize("value", ["12345678901²", "²²²²²²²²²²²²", "١٢٣٤٥٦٧٨٩٠١٢", "1234567890a1", "12345678901"])
+def test_my_number_takes_only_ascii_or_full_width_digits(value):
+    from django.core.exceptions import ValidationError
+
+    from tenants.residents.numbers import validate_my_number
+
+    with pytest.raises(ValidationError) as exc:
+        validate_my_number(value)
+    assert exc.value.code == "format"
+
+
+def test_full_width_numbers_are_read_as_ascii():
+    from tenants.residents.numbers import my_number_check_digit, validate_my_number, validate_resident_code
+
+    body = "12345678901"
+    number = body + str(my_number_check_digit(body))
+    full = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert validate_my_number(full) == number
+    assert validate_resident_code("１２３４５６７８９０１") == "12345678901"
+
+
+@pytest.mark.parametrize("value", ["1234567890²", "١٢٣٤٥٦٧٨٩٠١", "123456789012"])
+def test_resident_code_refuses_other_digits(value):
+    from django.core.exceptions import ValidationError
+
+    from tenants.residents.numbers import validate_resident_code
+
+    with pytest.raises(ValidationError):
+        validate_resident_code(value)

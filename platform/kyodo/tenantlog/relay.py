@@ -272,6 +272,7 @@ class ConsumerLag:
     next_attempt_at: dt.datetime | None
     last_error: str
     parked: int
+    parked_error: str = ""  # the newest parked event's last error
 
     @property
     def lag_seconds(self) -> float:
@@ -292,9 +293,13 @@ def consumer_lag(town) -> list[ConsumerLag]:
         position = state.position if state else 0
         pending = OutboxEvent.objects.filter(_type_filter(spec), position__gt=position)
         figures = pending.aggregate(n=Count("id"), oldest=Min("occurred_at"))
+        parked_error = ""
+        if parked.get(spec.name):
+            parked_error = ParkedEvent.objects.filter(consumer=spec.name, replayed_at__isnull=True) \
+                .order_by("-parked_at").values_list("last_error", flat=True).first() or ""
         out.append(ConsumerLag(spec.name, position, figures["n"], figures["oldest"],
                                state.failures if state else 0, state.next_attempt_at if state else None,
-                               state.last_error if state else "", parked.get(spec.name, 0)))
+                               state.last_error if state else "", parked.get(spec.name, 0), parked_error))
     return out
 
 
