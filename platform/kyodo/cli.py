@@ -182,7 +182,7 @@ def cmd_demo(args) -> int:
 
     from kyodo.config import CONFIG
     from kyodo.demo import demo_password, demo_setup
-    from kyodo.embedded import stop_embedded, use_services
+    from kyodo.embedded import stop_children, stop_embedded, use_services
     from kyodo.tenancy.migrate import migrate_all
 
     env = use_services(CONFIG.state_dir)
@@ -209,6 +209,7 @@ def cmd_demo(args) -> int:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        stop_children()  # what a starter interrupted by Ctrl-C had not handed back yet (IdP, stores)
         for line in stop_embedded(CONFIG.state_dir):
             print(line, flush=True)
 

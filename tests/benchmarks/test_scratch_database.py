@@ -69,7 +69,7 @@ def test_without_database_url_and_redis_url_everything_is_our_own_and_gone_after
     state = tmp_path / "state"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
                KYODO_STATE_DIR=str(state))
-    env.pop("DATABASE_URL")
+    env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     try:
         seen = _probe(env)

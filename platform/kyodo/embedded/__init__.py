@@ -360,6 +360,50 @@ def stop_embedded(state_dir: Path, *, pid: int | None = None, services: Iterable
     return lines
 
 
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def stop_children(timeout: float = 15) -> list[int]:
+    """Terminate (then kill) every process this one started that is still there, with its process
+    group when it leads one, and reap it. For Ctrl-C during start-up: a starter that is still waiting
+    for its server to answer has not yet handed the process back to be stopped by name."""
+    pids = _children(os.getpid())
+
+    def send(pid: int, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, signum)
+            else:
+                os.kill(pid, signum)
+
+    for pid in pids:
+        send(pid, signal.SIGTERM)
+    remaining = set(pids)
+    deadline = time.monotonic() + timeout
+    while remaining:
+        for pid in list(remaining):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    remaining.discard(pid)
+            except ChildProcessError:  # reaped elsewhere (a Popen of ours)
+                remaining.discard(pid)
+        if remaining and time.monotonic() > deadline:
+            for pid in remaining:
+                send(pid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.05)
+    return pids
+
+
 def env_with_services(state_dir: Path) -> dict[str, str]:
     """The environment for child processes, with DATABASE_URL/REDIS_URL filled in from embedded services."""
     env = dict(os.environ)
