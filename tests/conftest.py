@@ -211,9 +211,11 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     from kyodo.celery import app
 
     queue = f"kyodo-test-{os.getpid()}"
-    env = dict(os.environ, DATABASE_URL=_test_database_url(),
-               PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
     log = tmp_path_factory.mktemp("worker") / "worker.log"
+    # The worker also knows the relay tests' consumer (it only takes killtest.* events).
+    env = dict(os.environ, DATABASE_URL=_test_database_url(), KYODO_EXTRA_APPLICATIONS="tests.events.kill_app",
+               KYODO_RELAYTEST_LOG=str(log.with_name("relay-effects.log")), KYODO_RELAYTEST_SLEEP="0",
+               PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
     with contextlib.suppress(Exception):
         app.control.purge()  # drop messages left by earlier runs on this broker database
     proc = subprocess.Popen(

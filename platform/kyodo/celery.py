@@ -30,6 +30,7 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_always_eager=CONFIG.celery_eager,
+    task_default_queue=CONFIG.celery_queue,
     task_serializer="json",
     accept_content=["json"],
     timezone="Asia/Tokyo",

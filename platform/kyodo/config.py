@@ -61,6 +61,7 @@ class Config:
     public_host: str
     town_host_suffix: str
     celery_eager: bool
+    celery_queue: str
     provision_from_template: bool
     migrate_processes: int
     log_level: str
@@ -82,6 +83,7 @@ class Config:
             public_host=_env("KYODO_PUBLIC_HOST", "localhost") or "localhost",
             town_host_suffix=_env("KYODO_TOWN_HOST_SUFFIX", ".localhost") or ".localhost",
             celery_eager=_env_bool("KYODO_CELERY_EAGER", False),
+            celery_queue=_env("KYODO_CELERY_QUEUE", "celery") or "celery",
             provision_from_template=_env_bool("KYODO_PROVISION_FROM_TEMPLATE", True),
             migrate_processes=int(_env("KYODO_MIGRATE_PROCESSES", str(min(4, os.cpu_count() or 1))) or 1),
             log_level=_env("KYODO_LOG_LEVEL", "INFO") or "INFO",

@@ -82,6 +82,7 @@ def test_kill_9_mid_batch_loses_nothing_and_handles_nothing_twice(committed, tmp
                KYODO_RELAYTEST_LOG=str(log), KYODO_RELAYTEST_SLEEP="0.02", KYODO_RELAY_BATCH="50",
                PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
     queue = f"kyodo-relaytest-{os.getpid()}"
+    env["KYODO_CELERY_QUEUE"] = queue  # the workers' own kicks stay on their queue
     first = _start_worker(queue, env, tmp_path / "w1.log")
     try:
         _kick(schema, queue)
@@ -133,3 +134,23 @@ def test_kill_9_mid_batch_loses_nothing_and_handles_nothing_twice(committed, tmp
     for aggregate in seq:
         steps = [s for _, a, s in effects if a == aggregate]
         assert steps == list(range(1, seq[aggregate] + 1))
+
+
+def test_a_commit_kicks_the_relay_in_the_worker(committed, celery_worker_process):
+    """No explicit task: writing events and committing is enough for the worker to deliver them."""
+    town = committed.provision(code="414018", name="有田町", name_kana="アリタチョウ", hosts=["arita.test"])
+    schema = town.schema_name
+    with schema_context(schema), connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE relaytest_effect (id bigserial PRIMARY KEY, event_id uuid NOT NULL, "
+                       "aggregate_id text NOT NULL, seq int NOT NULL)")
+    with schema_context(schema):
+        for batch in range(3):
+            with transaction.atomic():
+                for n in range(5):
+                    outbox.emit(application="killtest", event_type="killtest.step", town=town,
+                                aggregate_id="a", payload={"seq": batch * 5 + n + 1})
+    deadline = time.time() + 60
+    while time.time() < deadline and len(_effects(schema)) < 15:
+        time.sleep(0.2)
+    assert [s for _, _, s in _effects(schema)] == list(range(1, 16)), \
+        celery_worker_process.log_path.read_text()[-3000:]

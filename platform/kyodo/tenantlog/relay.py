@@ -304,13 +304,19 @@ def consumer_lag(town) -> list[ConsumerLag]:
 
 
 def has_pending(town) -> bool:
-    """Is any consumer of this town behind the newest event (cheap: two small queries)?"""
+    """Is a consumer of this town that is not backing off behind the newest event (two small
+    queries)? A consumer in back-off has its own delayed retry and is not counted."""
     newest = OutboxEvent.objects.order_by("-position").values_list("position", flat=True).first()
     if newest is None:
         return False
     specs = town_consumers(town)
     if not specs:
         return False
-    positions = dict(ConsumerState.objects.filter(consumer__in=[s.name for s in specs])
-                     .values_list("consumer", "position"))
-    return any(positions.get(s.name, 0) < newest for s in specs)
+    now = timezone.now()
+    states = {name: (position, retry) for name, position, retry in ConsumerState.objects.filter(
+        consumer__in=[s.name for s in specs]).values_list("consumer", "position", "next_attempt_at")}
+    for spec in specs:
+        position, retry = states.get(spec.name, (0, None))
+        if position < newest and (retry is None or retry <= now):
+            return True
+    return False

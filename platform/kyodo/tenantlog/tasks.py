@@ -3,6 +3,7 @@ idempotent (the relay skips what was handled) and acknowledge late."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from celery import shared_task
@@ -11,11 +12,13 @@ from django_tenants.utils import schema_context
 from kyodo.identity.principal import SystemPrincipal, from_task
 
 logger = logging.getLogger(__name__)
-KICK_KEY = "kyodo:relay-kick:{schema}"
+KICK_KEY = "kyodo:relay-kick:{database}:{schema}"  # one Redis may serve several deployments' databases
 RELAY_PRINCIPAL = SystemPrincipal("relay")
 
 
+@functools.lru_cache(maxsize=1)
 def _redis():
+    """One client (and connection pool) per process, on the broker's Redis."""
     import redis
 
     from kyodo.celery import app
@@ -23,11 +26,15 @@ def _redis():
     return redis.Redis.from_url(app.conf.broker_url, socket_timeout=1, socket_connect_timeout=1)
 
 
+KICK_TTL_SECONDS = 30  # a worker killed mid-task holds back kicks of its town this long at most
+
+
 def relay_kick(schema_name: str, principal=RELAY_PRINCIPAL) -> None:
-    """Ask for a relay of ``schema_name`` soon; kicks within a second of each other make one task."""
+    """Ask for a relay of ``schema_name`` soon. At most one relay task per town is queued or
+    running: while one is, a kick does nothing (that task looks again before it finishes)."""
     try:
-        if not _redis().set(KICK_KEY.format(schema=schema_name), 1, nx=True, px=1000):
-            return  # a relay of this town is already queued and has not started yet
+        if not _redis().set(_kick_key(schema_name), 1, nx=True, ex=KICK_TTL_SECONDS):
+            return  # a relay of this town is queued or running and will see this event
     except Exception:  # noqa: BLE001 - no debounce without redis; the task itself is idempotent
         logger.debug("relay kick debounce unavailable", exc_info=True)
     try:
@@ -41,23 +48,41 @@ def relay_town_task(*, schema_name: str, principal: dict) -> dict:
     """Deliver one town's pending events (all consumers); re-queue itself for a consumer's back-off."""
     from kyodo.tenancy.models import Municipality
 
-    from .relay import relay_town
+    from .relay import has_pending, relay_town
 
-    from_task(principal)  # refuse a task without an explicit principal
-    try:
-        _redis().delete(KICK_KEY.format(schema=schema_name))
-    except Exception:  # noqa: BLE001
-        pass
+    who = from_task(principal)  # refuse a task without an explicit principal
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:
+        _release(schema_name)
         return {"schema_name": schema_name, "skipped": "no such town"}
+    try:
+        with schema_context(schema_name):
+            report = relay_town(town)
+    finally:
+        _release(schema_name)
+    # Events committed while this task ran found the kick taken: look once more, now it is released.
     with schema_context(schema_name):
-        report = relay_town(town)
+        pending = has_pending(town)
+    if pending:
+        relay_kick(schema_name, principal=who)
     if report.retry_in is not None:
         relay_town_task.apply_async(kwargs={"schema_name": schema_name, "principal": principal},
                                     countdown=max(0.5, report.retry_in))
     return {"schema_name": schema_name, "handled": report.handled, "failed": report.failed,
             "parked": report.parked}
+
+
+def _kick_key(schema_name: str) -> str:
+    from django.db import connection
+
+    return KICK_KEY.format(database=connection.settings_dict["NAME"], schema=schema_name)
+
+
+def _release(schema_name: str) -> None:
+    try:
+        _redis().delete(_kick_key(schema_name))
+    except Exception:  # noqa: BLE001 - the key expires by itself
+        logger.debug("could not release the relay kick of %s", schema_name, exc_info=True)
 
 
 @shared_task(acks_late=True, ignore_result=True)
