@@ -54,6 +54,12 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float =
     admin = _user("pref-admin", "佐賀県 共同利用担当", password)
     StaffMembership.objects.get_or_create(user=admin, municipality=None, role=StaffRole.PREFECTURE_ADMIN)
     available = {app.code for app in registry.selectable()}
+    stale = [f"{t.code} {t.name}（正: {s.name}）" for s in SAGA_TOWNS
+             for t in Municipality.objects.filter(code=s.code).exclude(name=s.name)]
+    if stale:
+        raise RuntimeError(
+            "the demo database holds towns under codes that belong to other towns (from before the codes "
+            f"were corrected): {', '.join(stale)}. Stop the demo and remove var/pgdata to start afresh.")
     towns = []
     for spec in SAGA_TOWNS:
         town = Municipality.objects.filter(code=spec.code).first()
