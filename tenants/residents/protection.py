@@ -80,18 +80,7 @@ def assess(actor, person_ids: Iterable[int]) -> tuple[set[int], set[int]]:
 
 def blocked_person_ids(actor, person_ids: Iterable[int]) -> set[int]:
     """The subset of ``person_ids`` whose address ``actor`` may not see right now."""
-    affecting = _measures_affecting(person_ids)
-    if not affecting:
-        return set()
-    excepted = _excepted_measures(actor)
-    return {pid for pid, measures in affecting.items() if not measures <= excepted}
-
-
-def excepted_person_ids(actor, person_ids: Iterable[int]) -> set[int]:
-    """Protected persons that ``actor`` may see under an approved exception (to log the use)."""
-    affecting = _measures_affecting(person_ids)
-    excepted = _excepted_measures(actor)
-    return {pid for pid, measures in affecting.items() if measures <= excepted}
+    return assess(actor, person_ids)[0]
 
 
 def record_blocked(*, town, actor, person_ids: Iterable[int], channel: str, purpose: str = "") -> None:

@@ -36,10 +36,6 @@ def _require(actor, town, check) -> None:
         raise PermissionDenied("権限がありません。")
 
 
-def _prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_filter(query: str) -> Q | None:
     """The indexed search: folded prefix of full kana / given kana, or of full name / given name."""
     words = [w for w in (query or "").replace("\u3000", " ").split(" ") if w]

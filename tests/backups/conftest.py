@@ -31,12 +31,8 @@ KOHOKU = {"code": "414247", "name": "江北町", "name_kana": "コウホクマ�
 def local_stores(tmp_path_factory):
     from kyodo.backups.embedded import start_local_stores
 
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.endswith("_ENDPOINT")
-             and k.startswith("KYODO_BACKUP_STORE_")}
-    try:
-        env, processes = start_local_stores(tmp_path_factory.mktemp("stores"), ports=TEST_PORTS)
-    finally:
-        os.environ.update(saved)
+    env, processes = start_local_stores(tmp_path_factory.mktemp("stores"), ports=TEST_PORTS,
+                                        unless_configured=False)
     # start_local_stores made buckets for the demo names; the tests use their own bucket names.
     stores = stores_from(os.environ)
     for store in stores.values():

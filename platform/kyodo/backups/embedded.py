@@ -53,10 +53,12 @@ def local_store_env(ports=DEMO_PORTS, bucket_prefix: str = "kyodo-backups") -> d
     return env
 
 
-def start_local_stores(state_dir: Path, ports=DEMO_PORTS) -> tuple[dict[str, str], list[subprocess.Popen]]:
-    """Start (or reuse) three moto servers on ``ports`` unless KYODO_BACKUP_STORE_*_ENDPOINT are set.
-    Returns the environment for child processes (store variables) and the processes started here."""
-    if any(os.environ.get(f"KYODO_BACKUP_STORE_{letter}_ENDPOINT") for letter in STORE_LETTERS):
+def start_local_stores(state_dir: Path, ports=DEMO_PORTS, *,
+                       unless_configured: bool = True) -> tuple[dict[str, str], list[subprocess.Popen]]:
+    """Start (or reuse) three moto servers on ``ports`` -- unless backup stores are configured (and
+    ``unless_configured``). Returns the environment for child processes (store variables) and the
+    processes started here."""
+    if unless_configured and _stores_configured():
         return {}, []
     logs = Path(state_dir) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -86,12 +88,20 @@ def use_running_demo_stores() -> bool:
     configured and the demo's three local stores listening, point this process at them."""
     from kyodo.config import CONFIG
 
-    if not CONFIG.debug or any(os.environ.get(f"KYODO_BACKUP_STORE_{letter}_ENDPOINT") for letter in STORE_LETTERS):
+    if not CONFIG.debug or _stores_configured():
         return False
     if not all(_port_open(port) for port in DEMO_PORTS):
         return False
-    os.environ.update(local_store_env(DEMO_PORTS))
     from kyodo.config import backups_reconfigure
 
-    backups_reconfigure()  # the configuration was read at start, before the stores were known
+    # This process's configuration was read at start, without stores: read it again with the demo's
+    # stores added (the environment itself is left as it is).
+    backups_reconfigure({**os.environ, **local_store_env(DEMO_PORTS)})
     return True
+
+
+def _stores_configured() -> bool:
+    """Are backup stores configured for this process (kyodo.config, read once at start)?"""
+    from kyodo import config
+
+    return bool(config.BACKUPS.stores)
