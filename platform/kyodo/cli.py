@@ -83,11 +83,10 @@ def _town_status(args, service_name: str) -> int:
     from django.core.exceptions import ValidationError
 
     from kyodo.tenancy import services
-    from kyodo.tenancy.selectors import municipality_get_by_code
+    from kyodo.tenancy.selectors import municipality_for_command
 
-    town = municipality_get_by_code(args.code)
+    town = municipality_for_command(args.code, option="code")
     if town is None:
-        print(f"エラー [code]: 団体コード {args.code} の団体は登録されていません。", file=sys.stderr)
         return 2
     try:
         town = getattr(services, service_name)(actor=None, town=town, reason=args.reason or "")
@@ -132,12 +131,11 @@ def _town_audit_verify(code: str, application: str | None) -> int:
     """Verify one town's personal-data audit chains (all applications, or ``application``)."""
     from django_tenants.utils import tenant_context
 
-    from kyodo.tenancy.selectors import municipality_get_by_code
+    from kyodo.tenancy.selectors import municipality_for_command
     from kyodo.tenantlog import audit
 
-    town = municipality_get_by_code(code)
+    town = municipality_for_command(code)
     if town is None:
-        print(f"エラー [town]: 団体コード {code} の団体は登録されていません。", file=sys.stderr)
         return 2
     with tenant_context(town):
         reports = audit.verify_all(town, application=application)

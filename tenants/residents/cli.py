@@ -8,12 +8,11 @@ import sys
 def cmd_audit_verify(args) -> int:
     from django_tenants.utils import tenant_context
 
-    from kyodo.tenancy.selectors import municipality_get_by_code
+    from kyodo.tenancy.selectors import municipality_for_command
     from tenants.residents import audit
 
-    town = municipality_get_by_code(args.town)
+    town = municipality_for_command(args.town)
     if town is None:
-        print(f"エラー [town]: 団体コード {args.town} の団体は登録されていません。", file=sys.stderr)
         return 2
     with tenant_context(town):
         report = audit.verify(town)

@@ -6,20 +6,10 @@ import pytest
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
-from kyodo import registry
 from kyodo.cli import build_parser
 from kyodo.tenantlog import outbox, relay
-from tests.events import relay_app
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def consumers():
-    relay_app.reset()
-    with registry.temporarily(relay_app.APPLICATION):
-        yield relay_app
-    relay_app.reset()
 
 
 def test_console_shows_lag_failures_and_parked_events_per_town(console_client, town_a, town_b, consumers):

@@ -6,22 +6,12 @@ import pytest
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, tenant_context
 
-from kyodo import registry
 from kyodo.cli import build_parser
 from kyodo.identity.principal import StaffPrincipal, VendorPrincipal
 from kyodo.tenantlog import outbox, relay
 from kyodo.tenantlog.models import ConsumerState, HandledEvent, OutboxEvent, ParkedEvent
-from tests.events import relay_app
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def consumers():
-    relay_app.reset()
-    with registry.temporarily(relay_app.APPLICATION):
-        yield relay_app
-    relay_app.reset()
 
 
 @pytest.fixture

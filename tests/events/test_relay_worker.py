@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from kyodo.tenantlog import outbox
 from kyodo.tenantlog.models import HandledEvent
+from tests.events.conftest import create_effect_table
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 240
@@ -63,9 +64,7 @@ def test_kill_9_mid_batch_loses_nothing_and_handles_nothing_twice(committed, tmp
 
     town = committed.provision(code="413453", name="上峰町", name_kana="カミミネチョウ", hosts=["kamimine.test"])
     schema = town.schema_name
-    with schema_context(schema), connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE relaytest_effect (id bigserial PRIMARY KEY, event_id uuid NOT NULL, "
-                       "aggregate_id text NOT NULL, seq int NOT NULL)")
+    create_effect_table(schema)
     # Events of several aggregates, interleaved, in a few transactions (the relay's kick after
     # commit goes to the default queue; the workers here listen on their own).
     seq = {f"agg{i}": 0 for i in range(AGGREGATES)}
@@ -140,9 +139,7 @@ def test_a_commit_kicks_the_relay_in_the_worker(committed, celery_worker_process
     """No explicit task: writing events and committing is enough for the worker to deliver them."""
     town = committed.provision(code="414018", name="有田町", name_kana="アリタチョウ", hosts=["arita.test"])
     schema = town.schema_name
-    with schema_context(schema), connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE relaytest_effect (id bigserial PRIMARY KEY, event_id uuid NOT NULL, "
-                       "aggregate_id text NOT NULL, seq int NOT NULL)")
+    create_effect_table(schema)
     with schema_context(schema):
         for batch in range(3):
             with transaction.atomic():

@@ -6,12 +6,9 @@ import sys
 
 
 def _town(code: str):
-    from kyodo.tenancy.selectors import municipality_get_by_code
+    from kyodo.tenancy.selectors import municipality_for_command
 
-    town = municipality_get_by_code(code)
-    if town is None:
-        print(f"エラー [town]: 団体コード {code} の団体は登録されていません。", file=sys.stderr)
-    return town
+    return municipality_for_command(code, option="town")
 
 
 def _size(n: int) -> str:

@@ -13,3 +13,14 @@ def municipalities_list() -> QuerySet[Municipality]:
 
 def municipality_get_by_code(code: str) -> Municipality | None:
     return Municipality.objects.filter(code=code).first()
+
+
+def municipality_for_command(code: str, *, option: str = "town"):
+    """The town a ``kyodo`` command names, or None after telling the operator (on stderr, naming
+    the option) that no such town is registered."""
+    import sys
+
+    town = municipality_get_by_code(code)
+    if town is None:
+        print(f"エラー [{option}]: 団体コード {code} の団体は登録されていません。", file=sys.stderr)
+    return town
