@@ -212,8 +212,8 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
 
     queue = f"kyodo-test-{os.getpid()}"
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    # The worker also knows the relay tests' consumer (it only takes killtest.* events).
-    env = dict(os.environ, DATABASE_URL=_test_database_url(), KYODO_EXTRA_APPLICATIONS="tests.events.kill_app",
+    # The worker also knows a relay test consumer (it only takes kicktest.* events).
+    env = dict(os.environ, DATABASE_URL=_test_database_url(), KYODO_EXTRA_APPLICATIONS="tests.events.kick_app",
                KYODO_RELAYTEST_LOG=str(log.with_name("relay-effects.log")), KYODO_RELAYTEST_SLEEP="0",
                PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
     with contextlib.suppress(Exception):

@@ -144,7 +144,7 @@ def test_a_commit_kicks_the_relay_in_the_worker(committed, celery_worker_process
         for batch in range(3):
             with transaction.atomic():
                 for n in range(5):
-                    outbox.emit(application="killtest", event_type="killtest.step", town=town,
+                    outbox.emit(application="kicktest", event_type="kicktest.step", town=town,
                                 aggregate_id="a", payload={"seq": batch * 5 + n + 1})
     deadline = time.time() + 60
     while time.time() < deadline and len(_effects(schema)) < 15:
