@@ -9,8 +9,9 @@ export KYODO_DEBUG=1
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   # Embedded servers for the variables left unset, registered as used by this script; at the end they
   # are stopped unless another command (a running demo, say) still uses them (docs/testing.md).
-  # (Its messages go to stderr, so that pytest's summary stays the last line of the output.)
-  trap '.venv/bin/python -m kyodo.embedded stop --for-pid $$ 1>&2' EXIT
+  # What it stopped is written to var/logs/embedded-stop.log, so that pytest's summary stays the last line.
+  mkdir -p var/logs
+  trap '.venv/bin/python -m kyodo.embedded stop --for-pid $$ >>var/logs/embedded-stop.log 2>&1' EXIT
   embedded_redis=$(.venv/bin/python -m kyodo.embedded start --for-pid $$ --redis-db 15)
   if [ -z "${REDIS_URL:-}" ]; then
     export REDIS_URL=$embedded_redis   # the URL it really runs on; database 15, apart from the demo's 0
