@@ -13,7 +13,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from kyodo.identity.principal import from_task, task_principal
+from kyodo.identity.principal import describe, from_task, task_principal
 from kyodo.tenancy.models import Municipality, MunicipalityStatus
 
 from . import services
@@ -28,7 +28,7 @@ BACKED_UP = (MunicipalityStatus.ACTIVE, MunicipalityStatus.SUSPENDED)  # merged/
              max_retries=3)
 def backup_town(self, *, schema_name: str, principal: dict, scheduled_for: str | None = None) -> dict:
     """One town's backup for the night ``scheduled_for``; a second delivery of the same night is a no-op."""
-    from_task(principal)
+    logger.info("backup of %s for %s", schema_name, describe(from_task(principal)))
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:
         return {"schema_name": schema_name, "skipped": "no such town"}
@@ -52,7 +52,7 @@ def backup_town(self, *, schema_name: str, principal: dict, scheduled_for: str |
 @shared_task(acks_late=True)
 def backup_drill_town(*, schema_name: str, principal: dict, week: str | None = None) -> dict:
     """Weekly restore drill; a repeated delivery in a week that already has a good drill is a no-op."""
-    from_task(principal)
+    logger.info("restore drill of %s for %s", schema_name, describe(from_task(principal)))
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:
         return {"schema_name": schema_name, "skipped": "no such town"}

@@ -172,6 +172,12 @@ def audit_actor_of(actor) -> AuditActor | None:
     return AuditActor(STAFF, str(actor.pk), actor.get_username(), actor.pk)
 
 
+def describe(principal: Principal) -> str:
+    """One line for logs: kind and name (never roles or contract details)."""
+    who = principal.audit_actor()
+    return f"{who.kind}:{who.name}"
+
+
 def task_principal(actor, doing: str) -> dict[str, Any]:
     """What a task carries about who enqueued it: the caller's principal, or, for platform code
     acting for a bare user (the console) or for nobody (beat, the CLI), the system doing ``doing``

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from kyodo import registry
-from kyodo.identity.principal import from_task
+from kyodo.identity.principal import describe, from_task
 
 from .models import Municipality, MunicipalityStatistics
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 def municipality_statistics_refresh(*, schema_name: str, principal: dict) -> dict:
     """Recount one town's figures for the consortium console (upsert: safe to run twice). Each
     application the town uses contributes its declared figures (counts only, never a person)."""
-    from_task(principal)  # never run on behalf of nobody
+    logger.info("statistics refresh of %s for %s", schema_name, describe(from_task(principal)))
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:  # the town was rolled back or removed after the task was queued
         return {"schema_name": schema_name, "skipped": "no such town"}

@@ -9,7 +9,7 @@ import logging
 from celery import shared_task
 from django_tenants.utils import schema_context
 
-from kyodo.identity.principal import SystemPrincipal, from_task
+from kyodo.identity.principal import SystemPrincipal, describe, from_task
 
 logger = logging.getLogger(__name__)
 KICK_KEY = "kyodo:relay-kick:{database}:{schema}"  # one Redis may serve several deployments' databases
@@ -51,6 +51,7 @@ def relay_town_task(*, schema_name: str, principal: dict) -> dict:
     from .relay import has_pending, relay_town
 
     who = from_task(principal)  # refuse a task without an explicit principal
+    logger.debug("relay of %s for %s", schema_name, describe(who))
     town = Municipality.objects.filter(schema_name=schema_name).first()
     if town is None:
         _release(schema_name)
