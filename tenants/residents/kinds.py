@@ -67,6 +67,8 @@ class ChangeKindSpec:
     page_data: Callable[[Page], dict] | None = None      # that page's input -> the service's data
     future_effective_on: bool = False                    # 異動日 may be in the future (転出予定日)
     notified_on_or_after_effective: bool = False         # 届出 only once the move has happened
+    # Why an entered change may not be approved yet, from its payload (None: nothing blocks it).
+    approval_blocker: Callable[[dict], str | None] | None = None
 
     @property
     def label(self) -> str:
@@ -145,17 +147,18 @@ KINDS: dict[ChangeKind, ChangeKindSpec] = {spec.kind: spec for spec in (
                    validation.validate_ex_officio_record, apply.apply_new_persons, "職権記載"),
     ChangeKindSpec(ChangeKind.MOVE_OUT, "B01", events.MOVED_OUT, validation.validate_move_out,
                    apply.apply_move_out, "転出届", PERSON, MoveOutForm, _move_out_data,
-                   future_effective_on=True),
+                   future_effective_on=True, approval_blocker=validation.head_departure_blocker),
     ChangeKindSpec(ChangeKind.DEATH, "B02", events.DIED, validation.validate_death,
-                   apply.apply_death, "死亡届", PERSON, RemovalForm, _dates_only_person),
+                   apply.apply_death, "死亡届", PERSON, RemovalForm, _dates_only_person,
+                   approval_blocker=validation.head_departure_blocker),
     ChangeKindSpec(ChangeKind.EX_OFFICIO_REMOVE, "B03", events.RECORD_CORRECTED,
                    validation.validate_ex_officio_remove, apply.apply_ex_officio_remove, "職権消除", PERSON,
-                   RemovalForm, _dates_only_person),
+                   RemovalForm, _dates_only_person, approval_blocker=validation.head_departure_blocker),
     ChangeKindSpec(ChangeKind.RELOCATION, "C01", events.RELOCATED, validation.validate_relocation,
                    apply.apply_relocation, "転居届", PERSON, RelocationForm, _relocation_data),
     ChangeKindSpec(ChangeKind.HOUSEHOLD_SPLIT, "C02", events.HOUSEHOLD_CHANGED,
                    validation.validate_household_split, apply.apply_household_split, "世帯分離", HOUSEHOLD,
-                   HouseholdChangeForm, _split_data),
+                   HouseholdChangeForm, _split_data, approval_blocker=validation.head_departure_blocker),
     ChangeKindSpec(ChangeKind.HOUSEHOLD_MERGE, "C03", events.HOUSEHOLD_CHANGED,
                    validation.validate_household_merge, apply.apply_household_merge, "世帯合併", HOUSEHOLD,
                    HouseholdChangeForm, _merge_data),

@@ -280,3 +280,14 @@ def residents_statistics(town) -> dict[str, int]:
         "審査待ち異動": Change.objects.filter(status=ChangeStatus.PENDING).count(),
         "支援措置": SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE).count(),
     }
+
+
+def change_approval_blocker(*, change) -> str | None:
+    """Why a pending 異動 cannot be approved yet, as its kind sees the registry now (e.g. the
+    世帯主 leaves two or more members behind: 世帯主変更 first). None when nothing blocks it."""
+    from . import kinds
+
+    if change.status != ChangeStatus.PENDING:
+        return None
+    spec = kinds.spec_for(change.kind)
+    return spec.approval_blocker(dict(change.payload)) if spec.approval_blocker else None

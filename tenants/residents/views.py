@@ -101,6 +101,9 @@ def _submit(request, town, form, kind, data):
         form.add_service_errors(exc)
         return None
     messages.success(request, f"仮登録しました（受付番号 {change.pk}）。別の職員の審査・決裁で本登録になります。")
+    blocker = selectors.change_approval_blocker(change=change)
+    if blocker:
+        messages.warning(request, blocker)
     return redirect(reverse("residents:change_detail", args=[change.pk]))
 
 
@@ -187,7 +190,8 @@ def approval_queue(request, town):
 @residents_view()
 def change_detail(request, town, pk):
     item = selectors.change_get(actor=request.principal, town=town, change_id=pk)
-    return render(request, "residents/change_detail.html", {"item": item, "c": item.change,
+    blocker = None if item.address_hidden else selectors.change_approval_blocker(change=item.change)
+    return render(request, "residents/change_detail.html", {"item": item, "c": item.change, "blocker": blocker,
                                                              "reject_form": RejectForm()})
 
 

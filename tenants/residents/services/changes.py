@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -122,6 +123,9 @@ def change_approve(*, actor, town, change: Change) -> Change:
             list(Person.objects.select_for_update().filter(pk__in=change.person_ids))
         checked = validate_change(spec, town=town, notified_on=change.notified_on,
                                   effective_on=change.effective_on, data=dict(change.payload))
+        blocker = spec.approval_blocker(checked.payload) if spec.approval_blocker else None
+        if blocker:
+            raise ValidationError({"household_id": [blocker]})
         touched = spec.apply(change, checked.payload, town)
         change.person_ids = sorted(set(change.person_ids) | set(touched))
         change.save()

@@ -184,11 +184,19 @@ def _new_persons(errors: Errors, inp: ChangeInput, *, need_resident_code: bool, 
     if household_mode == "existing":
         hid = parse_id(data.get("household_id"))
         household = Household.objects.filter(pk=hid).first() if hid is not None else None
-        if household is None or not household_members(household.pk):
+        members = household_members(household.pk) if household is not None else []
+        if household is None or not members:
             errors.add("household_id", "世帯が見つかりません。")
         else:
             part.household_id = household.pk
             part.payload["household_id"] = household.pk
+            # 標準仕様 1.4 (世帯): one 世帯主 per household; joining a household that has one adds none.
+            head_rows = [i for i, p in enumerate(people) if p.get("relationship") == HEAD]
+            if any(m.is_head for m in members):
+                for i in head_rows:
+                    errors.add(f"p{i}_relationship", "この世帯には既に世帯主がいます（続柄を世帯主以外にしてください）。")
+            elif len(head_rows) > 1:
+                errors.add("persons", "世帯主は1人だけです。")
     else:
         heads = [p for p in people if p.get("relationship") == HEAD]
         if people and len(heads) != 1:
@@ -369,3 +377,21 @@ def validate_ex_officio_correct(errors: Errors, inp: ChangeInput) -> KindPart:
         errors.add("fields", "修正する項目を入力してください。")
     targets.payload["fields"] = fields
     return _part(targets)
+
+
+# --- 世帯主 leaving (標準仕様 1.4: one member left becomes 世帯主 by 職権; two or more: alert, 世帯主変更) ---
+
+def head_departure_blocker(payload: dict) -> str | None:
+    """Why a change that takes the 世帯主 out of a household cannot be approved yet: with two or
+    more members remaining, a 世帯主変更 must be entered and approved first (with one remaining,
+    that member becomes 世帯主 by 職権 when the change is applied). None when nothing blocks."""
+    household_id = payload.get("household_id")
+    leaving = set(payload.get("person_ids") or ())
+    if not household_id or not leaving:
+        return None
+    members = household_members(int(household_id))
+    remaining = [m for m in members if m.person_id not in leaving]
+    if any(m.is_head and m.person_id in leaving for m in members) and len(remaining) >= 2:
+        return (f"世帯主が世帯を離れ、{len(remaining)}人が残ります。先にこの世帯の世帯主変更を入力・決裁してから、"
+                "この異動を決裁してください。")
+    return None

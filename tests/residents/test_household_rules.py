@@ -1,0 +1,86 @@
+"""世帯主 rules (標準仕様 1.4 世帯): one 世帯主 per household; when the 世帯主 leaves and one member
+remains, that member becomes 世帯主 by 職権; when two or more remain, an alert, and a 世帯主変更
+comes first (the departure cannot be approved until then); a household without a 世帯主 is allowed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tenants.residents import services
+from tenants.residents.models import ChangeStatus, PersonVersion
+
+from .conftest import move_in_data, person_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_birth_into_a_household_with_a_head_cannot_add_a_second_head(household, in_a, clerk_a):
+    """標準仕様 1.4: 出生 into an existing household never creates a second 世帯主."""
+    with pytest.raises(ValidationError) as exc:
+        services.change_submit(actor=clerk_a, town=in_a, kind="birth", notified_on="2024-05-02",
+                               effective_on="2024-05-01",
+                               data={"household_mode": "existing", "household_id": household["household"].pk,
+                                     "persons": [person_data(given_name="三郎", given_name_kana="サブロウ",
+                                                             relationship="世帯主", resident_code="")]})
+    assert "既に世帯主がいます" in exc.value.message_dict["p0_relationship"][0]
+
+
+def test_move_in_into_a_household_with_a_head_cannot_add_a_second_head(household, in_a, clerk_a):
+    """標準仕様 1.4: 転入 into an existing household never creates a second 世帯主."""
+    data = move_in_data([person_data(family_name="佐藤", family_name_kana="サトウ", resident_code="12345678909")],
+                        household_mode="existing", household_id=household["household"].pk)
+    with pytest.raises(ValidationError) as exc:
+        services.change_submit(actor=clerk_a, town=in_a, kind="move_in", notified_on="2024-05-02",
+                               effective_on="2024-05-01", data=data)
+    assert "既に世帯主がいます" in exc.value.message_dict["p0_relationship"][0]
+    data["persons"][0]["relationship"] = "同居人"
+    change = services.change_submit(actor=clerk_a, town=in_a, kind="move_in", notified_on="2024-05-02",
+                                    effective_on="2024-05-01", data=data)
+    assert change.status == ChangeStatus.PENDING
+
+
+def test_head_leaving_two_members_needs_a_head_change_first(household, in_a, clerk_a, approve, client_a):
+    """標準仕様 1.4: 世帯主 leaves, two remain: alert, and the 世帯主変更 comes first."""
+    taro, hanako, ichiro = (household[k].person_id for k in ("taro", "hanako", "ichiro"))
+    move = services.change_submit(actor=clerk_a, town=in_a, kind="move_out", notified_on="2024-07-01",
+                                  effective_on="2024-07-01", data={"person_ids": [taro], "destination": "福岡県福岡市"})
+    page = client_a.get(f"/residents/changes/{move.pk}/").content.decode()
+    assert 'id="approval-blocker"' in page and "世帯主変更" in page
+    with pytest.raises(ValidationError) as exc:
+        approve(move)
+    assert "先にこの世帯の世帯主変更" in exc.value.message_dict["household_id"][0]
+    move.refresh_from_db()
+    assert move.status == ChangeStatus.PENDING  # nothing was applied
+    head_change = services.change_submit(
+        actor=clerk_a, town=in_a, kind="head_change", notified_on="2024-07-01", effective_on="2024-07-01",
+        data={"household_id": household["household"].pk,
+              "relationships": {str(taro): "夫", str(hanako): "世帯主", str(ichiro): "子"}})
+    approve(head_change)
+    assert 'id="approval-blocker"' not in client_a.get(f"/residents/changes/{move.pk}/").content.decode()
+    approve(move)
+    current = {v.person_id: v for v in PersonVersion.objects.filter(is_current=True, person_id__in=[taro, hanako])}
+    assert current[hanako].relationship == "世帯主" and current[taro].status == "moved_out"
+
+
+def test_head_leaving_one_member_makes_that_member_head(household, in_a, clerk_a, approve):
+    """標準仕様 1.4: one member remains: that member becomes 世帯主 by 職権 (no 世帯主変更 needed)."""
+    taro, hanako, ichiro = (household[k].person_id for k in ("taro", "hanako", "ichiro"))
+    approve(services.change_submit(actor=clerk_a, town=in_a, kind="move_out", notified_on="2024-07-01",
+                                   effective_on="2024-07-01", data={"person_ids": [taro, ichiro],
+                                                                    "destination": "福岡県福岡市"}))
+    assert PersonVersion.objects.get(person_id=hanako, is_current=True).relationship == "世帯主"
+
+
+@pytest.mark.parametrize("kind", ["death", "ex_officio_remove", "household_split"])
+def test_every_way_of_the_head_leaving_two_members_is_blocked(kind, household, in_a, clerk_a, approve):
+    """標準仕様 1.4: 死亡, 職権消除 and 世帯分離 of the 世帯主 with two members remaining wait for a 世帯主変更."""
+    taro = household["taro"].person_id
+    data = {"person_id": taro} if kind != "household_split" else {
+        "person_ids": [taro], "relationships": {str(taro): "世帯主"}}
+    change = services.change_submit(actor=clerk_a, town=in_a, kind=kind, notified_on="2024-07-03",
+                                    effective_on="2024-07-02", data=data)
+    with pytest.raises(ValidationError) as exc:
+        approve(change)
+    assert "世帯主変更" in exc.value.message_dict["household_id"][0]
+    assert PersonVersion.objects.get(person_id=taro, is_current=True).relationship == "世帯主"
