@@ -84,3 +84,32 @@ def test_every_way_of_the_head_leaving_two_members_is_blocked(kind, household, i
         approve(change)
     assert "世帯主変更" in exc.value.message_dict["household_id"][0]
     assert PersonVersion.objects.get(person_id=taro, is_current=True).relationship == "世帯主"
+
+
+def test_a_change_dated_before_the_latest_change_is_refused(household, in_a, clerk_a, approve):
+    """標準仕様 1.2 (履歴): a 転居 dated before the 転入 that was accepted is refused."""
+    with pytest.raises(ValidationError) as exc:
+        services.change_submit(actor=clerk_a, town=in_a, kind="relocation", notified_on="2024-05-01",
+                               effective_on="2024-03-20",
+                               data={"household_id": household["household"].pk, "address": "武雄市朝日町1番"})
+    assert "直前の異動日（令和6年4月1日）より前です" in exc.value.message_dict["effective_on"][0]
+    approve(services.change_submit(actor=clerk_a, town=in_a, kind="relocation", notified_on="2024-05-01",
+                                   effective_on="2024-04-20",
+                                   data={"household_id": household["household"].pk, "address": "武雄市朝日町1番"}))
+    with pytest.raises(ValidationError):  # and now before the 転居
+        services.change_submit(actor=clerk_a, town=in_a, kind="death", notified_on="2024-05-01",
+                               effective_on="2024-04-10", data={"person_id": household["ichiro"].person_id})
+
+
+def test_a_move_out_notified_more_than_14_days_late_is_flagged(household, in_a, clerk_a, client_a):
+    """住民基本台帳法 24条: 転出届 within 14 days of the move; later ones are flagged for 職権 handling."""
+    ichiro = household["ichiro"].person_id
+    late = services.change_submit(actor=clerk_a, town=in_a, kind="move_out", notified_on="2024-06-20",
+                                  effective_on="2024-06-01", data={"person_ids": [ichiro], "destination": "東京都"})
+    assert late.payload["late_notification_days"] == 5
+    assert 'id="late-notification"' in client_a.get(f"/residents/changes/{late.pk}/").content.decode()
+    assert "届出期間経過" in client_a.get("/residents/changes/").content.decode()
+    on_time = services.change_submit(actor=clerk_a, town=in_a, kind="move_out", notified_on="2024-06-15",
+                                     effective_on="2024-06-01", data={"person_ids": [ichiro], "destination": "東京都"})
+    assert on_time.payload["late_notification_days"] == 0
+    assert 'id="late-notification"' not in client_a.get(f"/residents/changes/{on_time.pk}/").content.decode()

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .. import crypto, numbers
-from ..dates import parse_date
+from ..dates import parse_date, to_wareki
 from ..models import ChangeKind, Household, PersonVersion, ResidentStatus
 from ..search import normalise_stored
 from .common import current_version, household_members, id_list, parse_id
@@ -280,6 +280,13 @@ def _targets(errors: Errors, inp: ChangeInput, *, source: str) -> _Targets:
         if effective and effective < v.birth_date:
             errors.add("effective_on", "異動日が生年月日より前です。")
             break
+    # 標準仕様 1.2 (履歴): history runs forward; a 異動 dated before the person's latest applied 異動
+    # would put them somewhere before they got there (the as-of view would be wrong).
+    for v in versions:
+        if effective and effective < v.valid_from:
+            errors.add("effective_on", f"異動日が{v.family_name}{v.given_name}さんの直前の異動日（{to_wareki(v.valid_from)}）"
+                                       "より前です。")
+            break
     return _Targets(versions, household_id, {"person_ids": [v.person_id for v in versions]})
 
 
@@ -290,12 +297,19 @@ def _part(targets: _Targets) -> KindPart:
                     names=[f"{v.family_name}{v.given_name}" for v in targets.versions])
 
 
+LATE_NOTIFICATION_DAYS = 14  # 住民基本台帳法 24条: 転出届 before the move or within 14 days of it
+
+
 def validate_move_out(errors: Errors, inp: ChangeInput) -> KindPart:
-    """転出: the chosen members and 転出先 (異動日 = 転出予定日, may be in the future)."""
+    """転出: the chosen members and 転出先 (異動日 = 転出予定日, may be in the future). A 届出 more than
+    14 days after the move is accepted but flagged for 職権 handling (届出期間経過)."""
     targets = _targets(errors, inp, source="persons")
     targets.payload["destination"] = normalise_stored(inp.data.get("destination", ""))
     if not targets.payload["destination"]:
         errors.add("destination", "転出先を入力してください（市区町村まで、または国外）。")
+    if inp.notified_on and inp.effective_on:
+        late = (inp.notified_on - inp.effective_on).days - LATE_NOTIFICATION_DAYS
+        targets.payload["late_notification_days"] = max(0, late)
     return _part(targets)
 
 
