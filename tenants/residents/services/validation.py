@@ -88,20 +88,29 @@ def validate_relationship(value: str) -> str:
     raise ValidationError(f"続柄「{value}」は使えません（例: 世帯主、妻、子、子の妻、母、縁故者、同居人）。")
 
 
+NAME_ITEMS = (("family_name", "氏"), ("given_name", "名"), ("family_name_kana", "氏カナ"),
+              ("given_name_kana", "名カナ"))
+
+
+def name_item(errors: Errors, error_field: str, item: str, label: str, raw) -> str:
+    """氏・名 and their カナ, checked alike wherever they are entered (転入・出生・職権記載・職権修正):
+    required; カナ in katakana (ひらがな and half-width are converted)."""
+    value = normalise_stored(raw or "")
+    if not value:
+        errors.add(error_field, f"{label}を入力してください。")
+    elif item.endswith("_kana"):
+        value = jaconv.hira2kata(unicodedata.normalize("NFKC", value))
+        if not _KANA.match(value):
+            errors.add(error_field, f"{label}はカタカナで入力してください。")
+    return value
+
+
 def clean_person(errors: Errors, prefix: str, raw: dict, *, effective_on, need_resident_code: bool,
                  town) -> dict:
     """One person's items for 転入・出生・職権記載 (field names are prefixed for the form)."""
     out: dict[str, Any] = {}
-    for field_name, label in (("family_name", "氏"), ("given_name", "名"), ("family_name_kana", "氏カナ"),
-                              ("given_name_kana", "名カナ")):
-        value = normalise_stored(raw.get(field_name, ""))
-        if not value:
-            errors.add(prefix + field_name, f"{label}を入力してください。")
-        elif field_name.endswith("_kana"):
-            value = jaconv.hira2kata(unicodedata.normalize("NFKC", value))
-            if not _KANA.match(value):
-                errors.add(prefix + field_name, f"{label}はカタカナで入力してください。")
-        out[field_name] = value
+    for field_name, label in NAME_ITEMS:
+        out[field_name] = name_item(errors, prefix + field_name, field_name, label, raw.get(field_name, ""))
     birth = date_field(errors, prefix + "birth_date", raw.get("birth_date"), "生年月日")
     if birth is not None:
         if birth > timezone.localdate():
@@ -373,20 +382,31 @@ def validate_head_change(errors: Errors, inp: ChangeInput) -> KindPart:
 
 
 def validate_ex_officio_correct(errors: Errors, inp: ChangeInput) -> KindPart:
-    """職権修正: only the CORRECTABLE items given, each checked like on entry."""
+    """職権修正: only the CORRECTABLE items given, each checked like on entry (標準仕様 1.1.6:
+    required items stay non-blank; カナ in katakana; 生年月日 a real, past date)."""
     targets = _targets(errors, inp, source="person")
     given = inp.data.get("fields") or {}
     given = given if isinstance(given, dict) else {}
     fields: dict[str, str] = {}
+    labels = dict(NAME_ITEMS)
     for key in CORRECTABLE:
-        if key in given:
-            value = given[key]
-            if key == "birth_date":
-                parsed = date_field(errors, "birth_date", value, "生年月日")
-                value = parsed.isoformat() if parsed else ""
-            elif key == "sex" and str(value) not in ("1", "2"):
-                errors.add("sex", "性別を選択してください。")
-            fields[key] = normalise_stored(str(value))
+        if key not in given:
+            continue
+        value = given[key]
+        if key in labels:
+            fields[key] = name_item(errors, key, key, labels[key], value)
+            continue
+        if key == "birth_date":
+            parsed = date_field(errors, "birth_date", value, "生年月日")
+            if parsed is not None and parsed > timezone.localdate():
+                errors.add("birth_date", "生年月日が未来の日付です。")
+            value = parsed.isoformat() if parsed else ""
+        elif key == "sex" and str(value) not in ("1", "2"):
+            errors.add("sex", "性別を選択してください。")
+        elif key in ("honseki", "hittousha") and not normalise_stored(str(value or "")):
+            label = "本籍" if key == "honseki" else "筆頭者"
+            errors.add(key, f"{label}を入力してください（分からないときは「不明」、ないときは「なし」）。")
+        fields[key] = normalise_stored(str(value))
     if not fields:
         errors.add("fields", "修正する項目を入力してください。")
     targets.payload["fields"] = fields

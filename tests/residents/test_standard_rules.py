@@ -1,4 +1,6 @@
-"""世帯主 rules (標準仕様 1.4 世帯): one 世帯主 per household; when the 世帯主 leaves and one member
+"""Rules of the 住民記録 standard on households, dates and corrections, each test citing its rule.
+
+世帯主 (標準仕様 1.4 世帯): one 世帯主 per household; when the 世帯主 leaves and one member
 remains, that member becomes 世帯主 by 職権; when two or more remain, an alert, and a 世帯主変更
 comes first (the departure cannot be approved until then); a household without a 世帯主 is allowed."""
 
@@ -113,3 +115,31 @@ def test_a_move_out_notified_more_than_14_days_late_is_flagged(household, in_a, 
                                      effective_on="2024-06-01", data={"person_ids": [ichiro], "destination": "東京都"})
     assert on_time.payload["late_notification_days"] == 0
     assert 'id="late-notification"' not in client_a.get(f"/residents/changes/{on_time.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"family_name": "  "}, "family_name", "氏を入力してください"),
+    ({"given_name": ""}, "given_name", "名を入力してください"),
+    ({"family_name_kana": "Yamada"}, "family_name_kana", "カタカナで入力してください"),
+    ({"given_name_kana": "太郎"}, "given_name_kana", "カタカナで入力してください"),
+    ({"birth_date": "2999-01-01"}, "birth_date", "未来の日付"),
+    ({"birth_date": "令和1年4月30日"}, "birth_date", ""),
+    ({"honseki": ""}, "honseki", "本籍を入力してください"),
+    ({"sex": "3"}, "sex", "性別を選択してください"),
+])
+def test_ex_officio_correction_validates_like_entry(fields, field, message, household, in_a, clerk_a):
+    """標準仕様 1.1.6 (必須項目) / 1.1.1: 職権修正 checks each item as entry does (a blank 氏 or
+    non-katakana カナ is refused)."""
+    with pytest.raises(ValidationError) as exc:
+        services.change_submit(actor=clerk_a, town=in_a, kind="ex_officio_correct", notified_on="2024-05-01",
+                               effective_on="2024-05-01",
+                               data={"person_id": household["taro"].person_id, "fields": fields})
+    assert message in exc.value.message_dict[field][0]
+
+
+def test_ex_officio_correction_takes_hiragana_kana_as_katakana(household, in_a, clerk_a):
+    change = services.change_submit(actor=clerk_a, town=in_a, kind="ex_officio_correct", notified_on="2024-05-01",
+                                    effective_on="2024-05-01",
+                                    data={"person_id": household["taro"].person_id,
+                                          "fields": {"given_name_kana": "たろう"}})
+    assert change.payload["fields"] == {"given_name_kana": "タロウ"}
