@@ -23,7 +23,7 @@ from .models import (
     ResidentStatus,
     SupportMeasure,
 )
-from .search import fold_kana, fold_name
+from .search import search_keys
 
 POPULATIONS = {"412066": 48_000, "412074": 28_000, "412091": 25_000, "414255": 22_000, "414247": 9_500,
                "414239": 6_500}
@@ -159,8 +159,8 @@ def _populate(*, town, scale: float, seed: int) -> int:
                 sex=m["sex"], became_resident_on=became, address_set_on=became, notified_on=became,
                 address=address, katagaki="", district=district.replace("大字", "").split("町")[-1] or district,
                 postal_code="", honseki=f"佐賀県{town.name}{district}{rng.randint(1, 999)}番地",
-                hittousha=f"{family}{given}", kana_full=fold_kana(fkana + gkana), kana_given=fold_kana(gkana),
-                name_full=fold_name(family + given), name_given=fold_name(given),
+                hittousha=f"{family}{given}",
+                **search_keys(family_name=family, given_name=given, family_name_kana=fkana, given_name_kana=gkana),
             ))
         PersonVersion.objects.bulk_create(versions, batch_size=5000)
         for name, value in (("household", len(households)), ("atena", serial)):

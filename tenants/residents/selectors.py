@@ -16,6 +16,7 @@ from .models import (
     CertificateIssuance,
     Change,
     ChangeStatus,
+    Household,
     MeasureRequest,
     Person,
     PersonalNumber,
@@ -24,7 +25,7 @@ from .models import (
     SupportMeasure,
 )
 from .protection import ResidentNotFound
-from .search import fold_kana, fold_name, is_kana
+from .search import fold_kana, fold_name, is_kana, parse_number
 from .services import household_members
 
 SEARCH_LIMIT = 50
@@ -36,38 +37,45 @@ def _require(actor, town, check) -> None:
         raise PermissionDenied("権限がありません。")
 
 
-def search_filter(query: str) -> Q | None:
-    """The indexed search: folded prefix of full kana / given kana, or of full name / given name."""
+def search_filter(query: str, *, partial: bool = False) -> Q | None:
+    """Name/kana search on the folded keys: a prefix (前方一致, btree-indexed) of the full kana /
+    given kana, or of the full name / given name; with ``partial`` (部分一致) the folded query may
+    appear anywhere in the full key (which contains the given one)."""
     words = [w for w in (query or "").replace("\u3000", " ").split(" ") if w]
     if not words:
         return None
     folded = fold_name("".join(words))
     if not folded:
         return None
+    lookup = "contains" if partial else "startswith"
     if is_kana(fold_kana("".join(words))):
         key = fold_kana("".join(words))
-        cond = Q(kana_full__startswith=key)
-        if len(words) == 1:
+        cond = Q(**{f"kana_full__{lookup}": key})
+        if len(words) == 1 and not partial:
             cond |= Q(kana_given__startswith=key)
         return cond
-    cond = Q(name_full__startswith=folded)
-    if len(words) == 1:
+    cond = Q(**{f"name_full__{lookup}": folded})
+    if len(words) == 1 and not partial:
         cond |= Q(name_given__startswith=folded)
     return cond
 
 
 def persons_search(*, actor, town, query: str, purpose: str = "住民検索", include_removed: bool = False,
-                   limit: int = SEARCH_LIMIT) -> list[PersonVersion]:
-    """住民検索 by name or kana (tolerant: see docs/residents.md). Protected persons are left out
-    (and the attempt flagged), exactly as if they did not match."""
+                   limit: int = SEARCH_LIMIT, partial: bool = False) -> list[PersonVersion]:
+    """住民検索 by name or kana (tolerant: see docs/residents.md), or by 宛名番号 / 世帯番号 (the
+    household's members) / 住民票コード when the query is a number. Protected persons are left out
+    (and the attempt flagged), exactly as if they did not match. A malformed number (wrong check
+    digit, wrong length, digits other than 0-9/０-９) raises ValidationError with the reason."""
     _require(actor, town, permissions.can_read)
-    cond = search_filter(query)
+    cond = number_filter(query)
+    if cond is None:
+        cond = search_filter(query, partial=partial)
     if cond is None:
         return []
     qs = PersonVersion.objects.filter(cond, is_current=True)
     if not include_removed:
         qs = qs.filter(status=ResidentStatus.RESIDENT)
-    rows = list(qs.order_by("kana_full", "person_id")[: limit + 10])
+    rows = list(qs.select_related("person", "household").order_by("kana_full", "person_id")[: limit + 10])
     blocked = protection.blocked_person_ids(actor, [r.person_id for r in rows])
     if blocked:
         protection.record_blocked(town=town, actor=actor, person_ids=blocked, channel="search", purpose=purpose)
@@ -291,3 +299,25 @@ def change_approval_blocker(*, change) -> str | None:
         return None
     spec = kinds.spec_for(change.kind)
     return spec.approval_blocker(dict(change.payload)) if spec.approval_blocker else None
+
+
+# --- search by number ----------------------------------------------------------------------------
+
+def number_filter(query: str) -> Q | None:
+    """The search condition for a query that is a number, or None when it is not one (a name).
+    宛名番号 finds that person, 世帯番号 the household's current members, 住民票コード (11 digits)
+    that person. 宛名番号 and 世帯番号 are both 10 digits with the modulus-11 check digit (標準仕様
+    1.1.13), so 10 digits without a label (「宛名」「世帯」) find both; the page shows both numbers on
+    every row. Raises ValidationError for a malformed number (see search.parse_number)."""
+    parsed = parse_number(query)
+    if parsed is None:
+        return None
+    kind, digits = parsed
+    if kind == "resident_code":
+        return Q(person_id__in=list(Person.objects.filter(resident_code=digits).values_list("pk", flat=True)))
+    cond = Q(pk__in=[])
+    if kind in ("atena", "atena_or_household"):
+        cond |= Q(person_id__in=list(Person.objects.filter(atena_number=digits).values_list("pk", flat=True)))
+    if kind in ("household", "atena_or_household"):
+        cond |= Q(household_id__in=list(Household.objects.filter(number=digits).values_list("pk", flat=True)))
+    return cond

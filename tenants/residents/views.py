@@ -54,10 +54,19 @@ def _purpose(request, default: str) -> str:
 def search(request, town):
     query = request.GET.get("q", "").strip()
     include_removed = request.GET.get("removed") == "1"
-    rows = selectors.persons_search(actor=request.principal, town=town, query=query, include_removed=include_removed,
-                                    purpose=_purpose(request, "住民検索")) if query else []
-    return render(request, "residents/search.html", {"query": query, "rows": rows,
-                                                     "include_removed": include_removed, "searched": bool(query)})
+    partial = request.GET.get("partial") == "1"
+    rows, error = [], ""
+    if query:
+        try:
+            rows = selectors.persons_search(actor=request.principal, town=town, query=query,
+                                            include_removed=include_removed, partial=partial,
+                                            limit=selectors.SEARCH_LIMIT, purpose=_purpose(request, "住民検索"))
+        except ValidationError as exc:  # a number that cannot be a 宛名番号/世帯番号/住民票コード
+            error = exc.messages[0]
+    return render(request, "residents/search.html", {
+        "query": query, "rows": rows, "include_removed": include_removed, "partial": partial, "error": error,
+        "searched": bool(query), "limit": selectors.SEARCH_LIMIT, "limit_hit": len(rows) >= selectors.SEARCH_LIMIT,
+    }, status=400 if error else 200)
 
 
 @residents_view()

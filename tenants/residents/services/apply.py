@@ -12,18 +12,14 @@ from django.db.models import Max
 
 from .. import crypto, numbers
 from ..models import Change, Household, Person, PersonalNumber, PersonVersion, ResidentStatus
-from ..search import fold_kana, fold_name
+from ..search import search_keys
 from .common import current_version, household_members, next_number
 from .validation import HEAD
 
 
 def _search_keys(values: dict) -> dict:
-    return {
-        "kana_full": fold_kana(values["family_name_kana"] + values["given_name_kana"]),
-        "kana_given": fold_kana(values["given_name_kana"]),
-        "name_full": fold_name(values["family_name"] + values["given_name"]),
-        "name_given": fold_name(values["given_name"]),
-    }
+    return search_keys(family_name=values["family_name"], given_name=values["given_name"],
+                       family_name_kana=values["family_name_kana"], given_name_kana=values["given_name_kana"])
 
 
 _COPIED = ("status", "household_id", "relationship", "family_name", "given_name", "family_name_kana",
