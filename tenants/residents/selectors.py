@@ -126,21 +126,25 @@ def person_get(*, actor, town, person_id, purpose: str = "住民照会", as_of: 
         raise ResidentNotFound() from None
     version = _version_as_of(person.pk, as_of)
     household = household_as_of(version.household_id, as_of) if version else []
-    blocked, excepted = protection.assess(actor, {person.pk} | {m.person_id for m in household})
-    if person.pk in blocked:
+    seen = protection.inspect(actor, {person.pk} | {m.person_id for m in household})
+    if person.pk in seen.blocked:
         protection.record_blocked(town=town, actor=actor, person_ids=[person.pk], channel="inquiry", purpose=purpose)
         raise ResidentNotFound()
     if version is None:
         raise ResidentNotFound("指定した日付の時点では記録がありません。")
-    history = list(PersonVersion.objects.filter(person=person).select_related("change").order_by("history_no"))
-    household = [m for m in household if m.person_id not in blocked]
+    # Rows of this (unblocked) person that show a protected address — e.g. from before they left
+    # a protected household — are shown with the address items replaced (支援措置: 住所を秘匿).
+    version = seen.redact(version)
+    history = seen.redact_all(PersonVersion.objects.filter(person=person).select_related("change")
+                              .order_by("history_no"))
+    household = seen.redact_all(m for m in household if m.person_id not in seen.blocked)
     masked = ""
     number = PersonalNumber.objects.filter(person=person).first()
     if number:
         masked = crypto.mask(number.last4)
     pending = list(Change.objects.filter(status=ChangeStatus.PENDING, person_ids__contains=[person.pk]))
     audit.record(town=town, actor=actor, action="person.read", person_id=person.pk, purpose=purpose,
-                 as_of=as_of.isoformat() if as_of else "", under_exception=person.pk in excepted)
+                 as_of=as_of.isoformat() if as_of else "", under_exception=person.pk in seen.excepted)
     return PersonView(person, version, history, household, as_of, masked, pending)
 
 
@@ -153,8 +157,12 @@ def household_get(*, actor, town, household_id, purpose: str = "世帯照会",
         members = []
     if not members:
         raise ResidentNotFound()
-    protection.refuse_if_blocked(town=town, actor=actor, person_ids=[m.person_id for m in members],
-                                 channel="inquiry", purpose=purpose)
+    seen = protection.inspect(actor, [m.person_id for m in members])
+    if seen.blocked:
+        protection.record_blocked(town=town, actor=actor, person_ids=seen.blocked, channel="inquiry",
+                                  purpose=purpose)
+        raise ResidentNotFound()
+    members = seen.redact_all(members)  # an as-of state may show a protected address
     audit.record(town=town, actor=actor, action="household.read", persons=[m.person_id for m in members],
                  purpose=purpose, household_id=int(household_id))
     return members
@@ -172,9 +180,11 @@ def changes_pending(*, actor, town) -> list[QueueItem]:
     _require(actor, town, permissions.can_read)
     changes = list(Change.objects.filter(status=ChangeStatus.PENDING).order_by("entered_at"))
     ids = {pid for c in changes for pid in c.person_ids}
-    hidden_people = protection.blocked_person_ids(actor, ids)
+    seen = protection.inspect(actor, ids)
+    hidden_people = seen.blocked
     may_approve = permissions.can_approve_changes(actor, town)  # once, not per row
-    items = [QueueItem(c, bool(set(c.person_ids) & hidden_people), may_approve and c.entered_by_id != actor.pk)
+    items = [QueueItem(c, bool(set(c.person_ids) & hidden_people) or seen.shows_hidden(c.payload),
+                       may_approve and c.entered_by_id != actor.pk)
              for c in changes]
     audit.record(town=town, actor=actor, action="change.queue", persons=sorted(ids - hidden_people),
                  purpose="審査・決裁")
@@ -187,7 +197,10 @@ def change_get(*, actor, town, change_id) -> QueueItem:
         change = Change.objects.get(pk=int(change_id))
     except (TypeError, ValueError, Change.DoesNotExist):
         raise ResidentNotFound("該当する異動が見つかりません。") from None
-    hidden = bool(protection.blocked_person_ids(actor, change.person_ids))
+    seen = protection.inspect(actor, change.person_ids)
+    # Hidden when it touches a protected person, or its content names a protected address
+    # (e.g. a 転入 into it entered before the measure, or an old 転居 of someone since departed).
+    hidden = bool(seen.blocked) or seen.shows_hidden(change.payload)
     audit.record(town=town, actor=actor, action="change.read", persons=change.person_ids, purpose="異動照会",
                  change_id=change.pk)
     return QueueItem(change, hidden, permissions.can_approve_change(actor, town, change))

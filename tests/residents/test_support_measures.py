@@ -141,13 +141,19 @@ def test_supervisors_see_flagged_attempts(protected, in_a, clerk_a, chief_a):
 
 
 def test_unrelated_residents_are_unaffected(protected, in_a, clerk_a, approve):
+    """Someone at another address is found as usual; someone at the protected 住所+方書 in another
+    household is protected too (see test_protection_leaks.py)."""
     from .conftest import move_in_data, person_data
 
-    change = services.change_submit(actor=clerk_a, town=in_a, kind="move_in", notified_on="2024-04-05",
-                                    effective_on="2024-04-01",
-                                    data=move_in_data([person_data(family_name="佐藤", family_name_kana="サトウ")]))
-    approve(change)
+    for family, kana, address in (("佐藤", "サトウ", "佐賀県武雄市北方町大字志久1番地"),
+                                  ("鈴木", "スズキ", protected["taro"].address)):
+        change = services.change_submit(actor=clerk_a, town=in_a, kind="move_in", notified_on="2024-04-05",
+                                        effective_on="2024-04-01",
+                                        data=move_in_data([person_data(family_name=family, family_name_kana=kana)],
+                                                          address=address))
+        approve(change)
     assert [r.family_name for r in selectors.persons_search(actor=clerk_a, town=in_a, query="サトウ")] == ["佐藤"]
+    assert selectors.persons_search(actor=clerk_a, town=in_a, query="スズキ") == []
 
 
 @pytest.fixture

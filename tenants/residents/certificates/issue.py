@@ -78,6 +78,7 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
         if any(i not in members for i in ids):
             raise ValidationError({"person_ids": ["住民でない人が含まれています（除票の写しは未対応です）。"]})
         shown = [members[i] for i in ids]
+    _refuse_if_it_would_print_a_protected_address(town, actor, shown, purpose)
     with transaction.atomic():
         serial = f"{today:%Y%m%d} {town.name} 窓口 {next_number('certificate'):06d}"
         doc = _document(town, kind, shown, options, serial, today)
@@ -94,6 +95,20 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
                     aggregate_id=issuance.pk, serial=serial, kind=kind,
                     person_ids=ids)
     return Issued(issuance, pdf)
+
+
+def _refuse_if_it_would_print_a_protected_address(town, actor, shown: list[PersonVersion], purpose: str) -> None:
+    """支援措置 (標準仕様 1.6 / 3.1): a certificate is never printed with a protected address in any
+    item it carries (住所・方書, 転入前住所, 転出先), whoever it is for; it is refused like a protected
+    person (logged, flagged, the uniform message) rather than printed with a gap. Only the state
+    printed counts: certificates carry no history rows, so a person who has left a protected
+    address is served with their present one."""
+    seen = protection.inspect(actor, [])
+    showing = [v.person_id for v in shown if seen.shows_hidden(v)]
+    if showing:
+        protection.record_blocked(town=town, actor=actor, person_ids=showing, channel="certificate",
+                                  purpose=purpose)
+        raise ResidentNotFound()
 
 
 def _document(town, kind: str, shown: list[PersonVersion], options: dict, serial: str, today) -> Document:

@@ -1,0 +1,332 @@
+"""支援措置: the protected address leaves by no route, including through people who are not in the
+protected household (標準仕様 3.1 抑止 and 1.6 支援措置: 住所を秘匿).
+
+A distinctive address is planted for
+ (a) the protected household (the measure is on one of its members),
+ (b) a second household registered at the same 住所 and 方書 (同一住所別世帯),
+ (c) a member who left (a) by 世帯分離 and then 転居'd elsewhere: their history still holds it,
+ (d) a 転入 into that address entered (仮登録) before the measure and still pending,
+and every page of the residents urlconf, every search, the CSV export and every certificate is
+scanned for it, as a clerk and as an approver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+
+import pytest
+from django.urls import URLPattern, reverse
+from pypdf import PdfReader
+
+from kyodo.tenantlog.models import AuditEntry
+from tenants.residents import selectors, services, urls
+from tenants.residents.certificates.issue import certificate_issue
+from tenants.residents.models import BlockedAttempt, ChangeKind, PersonVersion
+from tenants.residents.protection import HIDDEN_ADDRESS, NOT_FOUND_MESSAGE, ResidentNotFound
+from tests.conftest import logged_in_client
+
+from .conftest import move_in_data, person_data
+
+pytestmark = pytest.mark.django_db
+
+PLANTED = "佐賀県武雄市秘匿町９９番地の９"
+KATAGAKI = "秘匿荘９９９"
+ELSEWHERE = "佐賀県武雄市朝日町大字甘久2000番地"
+# Every spelling of the planted strings that could appear in a page, a CSV or a PDF.
+NEEDLES = (PLANTED, KATAGAKI, unicodedata.normalize("NFKC", PLANTED), unicodedata.normalize("NFKC", KATAGAKI),
+           "秘匿町", "秘匿荘")
+AS_OF = ("2024-03-01", "2024-04-15", "2024-05-15", "2024-06-15", "2024-07-15", dt.date.today().isoformat())
+
+
+def _pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "".join(page.extract_text() for page in reader.pages).replace(" ", "").replace("\u3000", "") \
+        .replace("\n", "")
+
+
+def _leaks(text: str) -> list[str]:
+    return [needle for needle in NEEDLES if needle in text]
+
+
+def _submit(clerk, town, kind, data, *, effective, notified=None):
+    return services.change_submit(actor=clerk, town=town, kind=kind, notified_on=notified or effective,
+                                  effective_on=effective, data=data)
+
+
+@pytest.fixture
+def planted(in_a, clerk_a, approve):
+    """(a), (b), (c) and (d), built through the real services; no measure yet."""
+    a = _submit(clerk_a, in_a, "move_in", move_in_data([
+        person_data(),
+        person_data(given_name="花子", given_name_kana="ハナコ", sex="2", relationship="妻", birth_date="1982-07-07",
+                    resident_code="12345678902"),
+        person_data(given_name="一郎", given_name_kana="イチロウ", relationship="子", birth_date="平成10年1月15日",
+                    resident_code="12345678903"),
+    ], address=PLANTED, katagaki=KATAGAKI), effective="2024-04-01")
+    approve(a)
+    a.refresh_from_db()
+    members = {v.given_name: v for v in PersonVersion.objects.filter(is_current=True, household=a.household)}
+    # (b) 同一住所別世帯: typed with half-width digits, the same address and 方書 all the same.
+    b = _submit(clerk_a, in_a, "move_in", move_in_data(
+        [person_data(family_name="佐藤", family_name_kana="サトウ", given_name="健", given_name_kana="ケン",
+                     hittousha="佐藤健", resident_code="22345678901")],
+        address=unicodedata.normalize("NFKC", PLANTED), katagaki=f" {KATAGAKI} ", moveout_certificate_no="F-0002"),
+        effective="2024-04-10")
+    approve(b)
+    b.refresh_from_db()
+    sato = PersonVersion.objects.get(is_current=True, household=b.household)
+    # (c) 一郎 leaves by 世帯分離 (same address, new household), then 転居 elsewhere.
+    ichiro = members["一郎"].person_id
+    split = _submit(clerk_a, in_a, "household_split", {
+        "household_id": a.household_id, "person_ids": [ichiro], "relationships": {str(ichiro): "世帯主"}},
+        effective="2024-05-01")
+    approve(split)
+    ichiro_household = PersonVersion.objects.get(person_id=ichiro, is_current=True).household_id
+    moved = _submit(clerk_a, in_a, "relocation", {
+        "household_id": ichiro_household, "address": ELSEWHERE, "katagaki": "甘久ハイツ201", "district": "朝日",
+        "postal_code": "843-0021"}, effective="2024-06-01")
+    approve(moved)
+    # (d) a 転入 into the planted address, still 仮登録.
+    pending = _submit(clerk_a, in_a, "move_in", move_in_data(
+        [person_data(family_name="鈴木", family_name_kana="スズキ", given_name="秋", given_name_kana="アキ",
+                     hittousha="鈴木秋", resident_code="32345678901")],
+        address=PLANTED, katagaki=KATAGAKI, moveout_certificate_no="F-0003"), effective="2024-06-20")
+    return {
+        "taro": members["太郎"].person_id, "hanako": members["花子"].person_id, "ichiro": ichiro,
+        "sato": sato.person_id,
+        "households": [a.household_id, b.household_id, ichiro_household],
+        "ichiro_household": ichiro_household, "sato_household": b.household_id,
+        "changes": [a.pk, b.pk, split.pk, moved.pk, pending.pk],
+        "names": ["山田", "ヤマダ", "やまだ", "太郎", "花子", "一郎", "タロウ", "ハナコ", "イチロウ", "山田 一郎",
+                  "ヤマダ イチロウ", "佐藤", "サトウ", "健", "ケン", "佐藤 健", "鈴木", "スズキ"],
+    }
+
+
+@pytest.fixture
+def protected(planted, in_a, approver_a):
+    measure = services.support_measure_create(actor=approver_a, town=in_a, person_id=planted["hanako"],
+                                              starts_on="2024-07-01", aggressors=[{"name": "加害 次郎"}])
+    return {**planted, "measure": measure}
+
+
+def test_the_scan_can_fail_before_the_measure(planted, client_a):
+    """Without a measure the planted address is on (b)'s page, (c)'s history and the pending
+    change: the scan below looks where the address really is (標準仕様 1.6 支援措置)."""
+    sato = client_a.get(f"/residents/persons/{planted['sato']}/").content.decode()
+    assert unicodedata.normalize("NFKC", PLANTED) in sato and KATAGAKI in sato
+    history = client_a.get(f"/residents/persons/{planted['ichiro']}/").content.decode()
+    assert PLANTED in history and KATAGAKI in history
+    assert PLANTED in client_a.get(f"/residents/persons/{planted['ichiro']}/", {"as_of": "2024-05-15"}) \
+        .content.decode()
+    assert PLANTED in client_a.get(f"/residents/changes/{planted['changes'][-1]}/").content.decode()
+    assert PLANTED in client_a.get("/residents/export.csv", {"purpose": "照合"}).content.decode()
+
+
+def _routes(ids: dict) -> tuple[list[tuple[str, str]], set[str]]:
+    """(method, url) for every pattern of the residents urlconf with every id involved; the names
+    covered, so that a route added later without a case here fails the test."""
+    by_prefix = {
+        "persons/": ids["persons"], "households/": ids["households"], "changes/": ids["changes"],
+        "measures/requests/": ids["requests"], "measures/": ids["measures"],
+    }
+    # Routes that decide something when posted are only requested with GET (they answer 405).
+    decide_on_post = {"change_decide", "measure_decide", "measure_request"}
+    out, covered = [], set()
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        route, name = str(pattern.pattern), pattern.name
+        assert name is not None
+        covered.add(name)
+        converters = pattern.pattern.converters  # type: ignore[attr-defined]
+        methods = ["get"] if name in decide_on_post else ["get", "post"]
+        if not converters:
+            out += [(m, reverse(f"residents:{name}")) for m in methods]
+            continue
+        pks = next(v for prefix, v in by_prefix.items() if route.startswith(prefix))
+        kinds = [k.value for k in ChangeKind] if "kind" in converters else [None]
+        for pk in pks:
+            for kind in kinds:
+                kwargs = {"pk": pk, **({"kind": kind} if kind else {})}
+                url = reverse(f"residents:{name}", kwargs=kwargs)
+                out += [(m, url) for m in methods]
+                if name in ("person_detail", "household_detail"):
+                    out += [("get", f"{url}?as_of={day}") for day in AS_OF]
+    return out, covered
+
+
+def _scan(client, ids, label):
+    leaks = []
+    routes, covered = _routes(ids)
+    assert covered == {p.name for p in urls.urlpatterns}
+    for method, url in routes:
+        response = getattr(client, method)(url)
+        assert response.status_code < 500, (label, method, url)
+        body = response.content
+        text = _pdf_text(body) if response.get("Content-Type", "").startswith("application/pdf") else body.decode()
+        leaks += [(label, method, url, n) for n in _leaks(text)]
+    for query in ids["names"]:
+        for extra in ({}, {"removed": "1"}):
+            body = client.get("/residents/", {"q": query, **extra}).content.decode()
+            leaks += [(label, "search", query, n) for n in _leaks(body)]
+    for purpose in ("照合", "統計"):
+        response = client.get("/residents/export.csv", {"purpose": purpose})
+        assert response.status_code in (200, 403)
+        leaks += [(label, "export", purpose, n) for n in _leaks(response.content.decode())]
+    for pid in ids["persons"]:
+        for kind in ("copy", "items", "move_out"):
+            for relation, purpose in (("第三者", "債権回収"), ("本人", "就職")):
+                for options in ({}, {"include_relationship": "on", "include_honseki": "on"}):
+                    response = client.post(f"/residents/persons/{pid}/certificate/", {
+                        "kind": kind, "requester_name": "請求 太郎", "requester_relation": relation,
+                        "purpose": purpose, "person_ids": [str(pid)], **options})
+                    assert response.status_code < 500
+                    body = response.content
+                    is_pdf = response.get("Content-Type", "").startswith("application/pdf")
+                    text = _pdf_text(body) if is_pdf else body.decode()
+                    leaks += [(label, "certificate", pid, kind, relation, n) for n in _leaks(text)]
+    return leaks
+
+
+def _ids(protected, request_ids=()):
+    return {
+        "persons": [protected[k] for k in ("taro", "hanako", "ichiro", "sato")],
+        "households": protected["households"], "changes": protected["changes"],
+        "measures": [protected["measure"].pk], "requests": list(request_ids),
+        "names": protected["names"],
+    }
+
+
+def test_no_page_search_export_or_certificate_shows_the_protected_address(protected, in_a, clerk_a, client_a,
+                                                                            approver_client, chief_a):
+    """標準仕様 3.1 / 1.6 支援措置 (住所を秘匿): once the measure is on 花子, no response of any route
+    of the residents app — for (a), the same-address household (b), the departed member (c) or
+    the pending 転入 (d) — carries the planted 住所 or 方書, as a clerk or as an approver."""
+    request = services.support_measure_request(actor=clerk_a, town=in_a, measure=protected["measure"],
+                                               kind="exception", purpose="照会への回答（未決裁）")
+    ids = _ids(protected, [request.pk])
+    leaks = _scan(client_a, ids, "clerk") + _scan(approver_client, ids, "approver") \
+        + _scan(logged_in_client(chief_a, "takeo.test"), ids, "chief")
+    assert leaks == []
+
+
+def test_same_address_household_is_protected_like_the_household(protected, in_a, clerk_a, client_a):
+    """標準仕様 1.6 支援措置: (b) lives at the protected 住所+方書 in another 世帯, so showing (b)'s
+    address shows 花子's: (b) is refused exactly like a missing record, logged and flagged."""
+    for path in (f"/residents/persons/{protected['sato']}/", f"/residents/households/{protected['sato_household']}/",
+                 f"/residents/persons/{protected['sato']}/correct/"):
+        response = client_a.get(path)
+        assert response.status_code == 404 and NOT_FOUND_MESSAGE in response.content.decode()
+    assert BlockedAttempt.objects.filter(person_id=protected["sato"], channel="inquiry").count() == 3
+    assert AuditEntry.objects.filter(action="inquiry.blocked", target_id=str(protected["sato"])).exists()
+    assert selectors.persons_search(actor=clerk_a, town=in_a, query="サトウ") == []
+    assert not any(r[2].startswith("佐藤") for r in selectors.residents_export(actor=clerk_a, town=in_a, purpose="x"))
+    with pytest.raises(ResidentNotFound):
+        certificate_issue(actor=clerk_a, town=in_a, kind="copy", person_ids=[protected["sato"]],
+                          requester_name="佐藤健", requester_relation="本人", purpose="就職")
+
+
+def test_departed_member_is_served_with_history_addresses_hidden(protected, in_a, clerk_a, client_a):
+    """標準仕様 1.6 支援措置: (c) no longer lives at the protected address, so (c) is still served —
+    page, as-of view, search, export and certificates show (c)'s present address — but every
+    history row at the protected address is shown with 「（支援措置により非表示）」."""
+    pid = protected["ichiro"]
+    page = client_a.get(f"/residents/persons/{pid}/")
+    body = page.content.decode()
+    assert page.status_code == 200 and ELSEWHERE in body and HIDDEN_ADDRESS in body and not _leaks(body)
+    view = selectors.person_get(actor=clerk_a, town=in_a, person_id=pid)
+    assert [h.address for h in view.history] == [HIDDEN_ADDRESS, HIDDEN_ADDRESS, ELSEWHERE]
+    assert all(h.katagaki == "" and h.postal_code == "" for h in view.history[:2])
+    # nothing was written: the stored rows keep the address
+    assert PersonVersion.objects.filter(person_id=pid, address=PLANTED).count() == 2
+    then = client_a.get(f"/residents/persons/{pid}/", {"as_of": "2024-05-15"})
+    assert then.status_code == 200 and HIDDEN_ADDRESS in then.content.decode() and not _leaks(then.content.decode())
+    household = client_a.get(f"/residents/households/{protected['ichiro_household']}/", {"as_of": "2024-05-15"})
+    assert household.status_code == 200 and HIDDEN_ADDRESS in household.content.decode()
+    assert [r.address for r in selectors.persons_search(actor=clerk_a, town=in_a, query="イチロウ")] == [ELSEWHERE]
+    pdf = certificate_issue(actor=clerk_a, town=in_a, kind="copy", person_ids=[pid], requester_name="山田一郎",
+                            requester_relation="第三者", purpose="債権回収").pdf
+    assert ELSEWHERE in _pdf_text(pdf) and not _leaks(_pdf_text(pdf))
+
+
+def test_pending_change_into_the_protected_address_is_listed_without_content(protected, in_a, clerk_a):
+    """標準仕様 1.6 支援措置: a 転入 into the protected address entered before the measure stays in
+    the queue, but its content (住所) is not shown."""
+    items = {i.change.pk: i for i in selectors.changes_pending(actor=clerk_a, town=in_a)}
+    assert items[protected["changes"][-1]].address_hidden
+    assert selectors.change_get(actor=clerk_a, town=in_a, change_id=protected["changes"][-1]).address_hidden
+    # the 転居 of (c) to elsewhere names no protected address
+    assert not selectors.change_get(actor=clerk_a, town=in_a, change_id=protected["changes"][3]).address_hidden
+
+
+def test_an_exception_lets_its_requester_see_the_address(protected, in_a, clerk_a, approver_a):
+    """標準仕様 1.6 (一時解除 by a 支援措置責任者): the clerk holding an approved exception sees (b)
+    and (c)'s history as they are; the approver, who holds none, still does not."""
+    request = services.support_measure_request(actor=clerk_a, town=in_a, measure=protected["measure"],
+                                               kind="exception", purpose="裁判所からの照会")
+    services.support_measure_decide(actor=approver_a, town=in_a, request=request, approve=True)
+    assert selectors.person_get(actor=clerk_a, town=in_a, person_id=protected["sato"]).version.katagaki == KATAGAKI
+    history = selectors.person_get(actor=clerk_a, town=in_a, person_id=protected["ichiro"]).history
+    assert history[0].address == PLANTED
+    with pytest.raises(ResidentNotFound):
+        selectors.person_get(actor=approver_a, town=in_a, person_id=protected["sato"])
+    assert selectors.person_get(actor=approver_a, town=in_a, person_id=protected["ichiro"]).history[0].address \
+        == HIDDEN_ADDRESS
+
+
+def test_ending_the_measure_shows_the_address_again(protected, in_a, clerk_a, approver_a, chief_a):
+    """標準仕様 1.6: the block lasts until the measure is ended by a second person, not longer."""
+    request = services.support_measure_request(actor=approver_a, town=in_a, measure=protected["measure"],
+                                               kind="end", purpose="本人からの終了申出")
+    services.support_measure_decide(actor=chief_a, town=in_a, request=request, approve=True)
+    assert selectors.person_get(actor=clerk_a, town=in_a, person_id=protected["sato"]).version.address
+    assert selectors.person_get(actor=clerk_a, town=in_a, person_id=protected["ichiro"]).history[0].address \
+        == PLANTED
+
+
+@pytest.fixture
+def two_measures(household, in_a, approver_a):
+    first, second = (services.support_measure_create(actor=approver_a, town=in_a,
+                                                     person_id=household["hanako"].person_id, starts_on=start)
+                     for start in ("2024-05-01", "2024-06-01"))
+    return {**household, "first": first, "second": second}
+
+
+@pytest.mark.parametrize("which", ["first", "second"])
+def test_ending_one_of_two_measures_still_protects(two_measures, in_a, clerk_a, approver_a, chief_a, which):
+    """標準仕様 3.1 (several blocks can apply at once): ending one of two active measures on a
+    person, approved by a second person, leaves them protected by the other."""
+    request = services.support_measure_request(actor=approver_a, town=in_a, measure=two_measures[which],
+                                               kind="end", purpose="一方の措置の終了")
+    services.support_measure_decide(actor=chief_a, town=in_a, request=request, approve=True)
+    two_measures[which].refresh_from_db()
+    assert two_measures[which].status == "ended"
+    for key in ("hanako", "taro"):
+        with pytest.raises(ResidentNotFound):
+            selectors.person_get(actor=clerk_a, town=in_a, person_id=two_measures[key].person_id)
+
+
+@pytest.mark.parametrize("which", ["first", "second"])
+def test_an_exception_to_one_of_two_measures_does_not_expose(two_measures, in_a, clerk_a, approver_a, which):
+    """標準仕様 3.1: an exception (一時解除) lifts one block only; the other measure still blocks."""
+    request = services.support_measure_request(actor=clerk_a, town=in_a, measure=two_measures[which],
+                                               kind="exception", purpose="一方の措置の一時解除")
+    services.support_measure_decide(actor=approver_a, town=in_a, request=request, approve=True)
+    with pytest.raises(ResidentNotFound):
+        selectors.person_get(actor=clerk_a, town=in_a, person_id=two_measures["hanako"].person_id)
+
+
+def test_the_check_stays_a_few_queries(protected, in_a, clerk_a):
+    """Every read runs the check: four queries whatever the number of persons and measures."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.residents import protection
+
+    ids = list(PersonVersion.objects.values_list("person_id", flat=True).distinct()) + list(range(10_000, 10_500))
+    with CaptureQueriesContext(connection) as queries:
+        seen = protection.inspect(clerk_a, ids)
+    assert len([q for q in queries if q["sql"].startswith("SELECT")]) <= 4  # (django-tenants adds SET search_path)
+    assert {protected["taro"], protected["hanako"], protected["sato"]} <= seen.blocked
+    assert protected["ichiro"] not in seen.blocked
