@@ -144,7 +144,8 @@ def person_get(*, actor, town, person_id, purpose: str = "住民照会", as_of: 
         masked = crypto.mask(number.last4)
     pending = list(Change.objects.filter(status=ChangeStatus.PENDING, person_ids__contains=[person.pk]))
     audit.record(town=town, actor=actor, action="person.read", person_id=person.pk, purpose=purpose,
-                 as_of=as_of.isoformat() if as_of else "", under_exception=person.pk in seen.excepted)
+                 as_of=as_of.isoformat() if as_of else "", under_exception=person.pk in seen.excepted,
+                 rows_redacted=sum(getattr(h, "address_hidden", False) for h in history))
     return PersonView(person, version, history, household, as_of, masked, pending)
 
 

@@ -93,6 +93,12 @@ def planted(in_a, clerk_a, approve):
         [person_data(family_name="鈴木", family_name_kana="スズキ", given_name="秋", given_name_kana="アキ",
                      hittousha="鈴木秋", resident_code="32345678901")],
         address=PLANTED, katagaki=KATAGAKI, moveout_certificate_no="F-0003"), effective="2024-06-20")
+    from tenants.residents.models import Household, Person
+
+    everyone = [v.person_id for v in members.values()] + [sato.person_id]
+    numbers = [p.atena_number for p in Person.objects.filter(pk__in=everyone)] \
+        + [p.resident_code for p in Person.objects.filter(pk__in=everyone)] \
+        + [h.number for h in Household.objects.filter(pk__in=[a.household_id, b.household_id, ichiro_household])]
     return {
         "taro": members["太郎"].person_id, "hanako": members["花子"].person_id, "ichiro": ichiro,
         "sato": sato.person_id,
@@ -100,7 +106,7 @@ def planted(in_a, clerk_a, approve):
         "ichiro_household": ichiro_household, "sato_household": b.household_id,
         "changes": [a.pk, b.pk, split.pk, moved.pk, pending.pk],
         "names": ["山田", "ヤマダ", "やまだ", "太郎", "花子", "一郎", "タロウ", "ハナコ", "イチロウ", "山田 一郎",
-                  "ヤマダ イチロウ", "佐藤", "サトウ", "健", "ケン", "佐藤 健", "鈴木", "スズキ"],
+                  "ヤマダ イチロウ", "佐藤", "サトウ", "健", "ケン", "佐藤 健", "鈴木", "スズキ", *numbers],
     }
 
 
@@ -122,6 +128,11 @@ def test_the_scan_can_fail_before_the_measure(planted, client_a):
         .content.decode()
     assert PLANTED in client_a.get(f"/residents/changes/{planted['changes'][-1]}/").content.decode()
     assert PLANTED in client_a.get("/residents/export.csv", {"purpose": "照合"}).content.decode()
+    assert _leaks(client_a.get("/residents/", {"q": "サトウ"}).content.decode())
+    from tenants.residents.models import Person
+
+    by_number = client_a.get("/residents/", {"q": Person.objects.get(pk=planted["sato"]).atena_number})
+    assert _leaks(by_number.content.decode())
 
 
 def _routes(ids: dict) -> tuple[list[tuple[str, str]], set[str]]:
@@ -167,11 +178,11 @@ def _scan(client, ids, label):
         text = _pdf_text(body) if response.get("Content-Type", "").startswith("application/pdf") else body.decode()
         leaks += [(label, method, url, n) for n in _leaks(text)]
     for query in ids["names"]:
-        for extra in ({}, {"removed": "1"}):
+        for extra in ({}, {"removed": "1"}, {"partial": "1"}):
             body = client.get("/residents/", {"q": query, **extra}).content.decode()
             leaks += [(label, "search", query, n) for n in _leaks(body)]
-    for purpose in ("照合", "統計"):
-        response = client.get("/residents/export.csv", {"purpose": purpose})
+    for purpose, district in (("照合", ""), ("統計", "武雄"), ("統計", "朝日")):
+        response = client.get("/residents/export.csv", {"purpose": purpose, "district": district})
         assert response.status_code in (200, 403)
         leaks += [(label, "export", purpose, n) for n in _leaks(response.content.decode())]
     for pid in ids["persons"]:
@@ -238,8 +249,11 @@ def test_departed_member_is_served_with_history_addresses_hidden(protected, in_a
     view = selectors.person_get(actor=clerk_a, town=in_a, person_id=pid)
     assert [h.address for h in view.history] == [HIDDEN_ADDRESS, HIDDEN_ADDRESS, ELSEWHERE]
     assert all(h.katagaki == "" and h.postal_code == "" for h in view.history[:2])
-    # nothing was written: the stored rows keep the address
+    # nothing was written: the stored rows keep the address, and a redacted copy cannot be saved
     assert PersonVersion.objects.filter(person_id=pid, address=PLANTED).count() == 2
+    with pytest.raises(RuntimeError):
+        view.history[0].save()
+    assert AuditEntry.objects.filter(action="person.read").order_by("-seq").first().detail["rows_redacted"] == 2
     then = client_a.get(f"/residents/persons/{pid}/", {"as_of": "2024-05-15"})
     assert then.status_code == 200 and HIDDEN_ADDRESS in then.content.decode() and not _leaks(then.content.decode())
     household = client_a.get(f"/residents/households/{protected['ichiro_household']}/", {"as_of": "2024-05-15"})
