@@ -107,8 +107,11 @@ def _protected() -> _Protected:
         measures = by_household.get(household_id, set())
         if measures:
             by_address.setdefault((address_key(address), address_key(katagaki)), set()).update(measures)
-    freeze = lambda d: {k: frozenset(v) for k, v in d.items()}  # noqa: E731
-    return _Protected(freeze(by_person), freeze(by_household), freeze(by_address))
+    return _Protected(_frozen(by_person), _frozen(by_household), _frozen(by_address))
+
+
+def _frozen(mapping: dict) -> dict:
+    return {key: frozenset(value) for key, value in mapping.items()}
 
 
 def _measures_affecting(person_ids: Iterable[int], protected: _Protected | None = None) -> dict[int, set[int]]:

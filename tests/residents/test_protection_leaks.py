@@ -344,3 +344,22 @@ def test_the_check_stays_a_few_queries(protected, in_a, clerk_a):
     assert len([q for q in queries if q["sql"].startswith("SELECT")]) <= 4  # (django-tenants adds SET search_path)
     assert {protected["taro"], protected["hanako"], protected["sato"]} <= seen.blocked
     assert protected["ichiro"] not in seen.blocked
+
+
+def test_protected_person_split_off_at_the_same_address_protects_the_household_left(household, in_a, clerk_a,
+                                                                                    approver_a, approve, client_a):
+    """標準仕様 1.6 支援措置: 花子 leaves the household by 世帯分離 but lives on at the same 住所+方書;
+    the measure is then put on her. The household she left is now another 世帯 at her address, so
+    its members are refused like hers (before, only her current household was)."""
+    hanako = household["hanako"].person_id
+    split = _submit(clerk_a, in_a, "household_split", {
+        "household_id": household["household"].pk, "person_ids": [hanako], "relationships": {str(hanako): "世帯主"}},
+        effective="2024-05-01")
+    approve(split)
+    assert client_a.get(f"/residents/persons/{household['taro'].person_id}/").status_code == 200
+    services.support_measure_create(actor=approver_a, town=in_a, person_id=hanako, starts_on="2024-06-01")
+    for key in ("taro", "ichiro"):
+        response = client_a.get(f"/residents/persons/{household[key].person_id}/")
+        assert response.status_code == 404 and household["taro"].address not in response.content.decode()
+    assert client_a.get(f"/residents/households/{household['household'].pk}/").status_code == 404
+    assert selectors.persons_search(actor=clerk_a, town=in_a, query="ヤマダ") == []
