@@ -228,3 +228,22 @@ def test_partial_search_has_trigram_indexes_in_template_built_towns(in_a):
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname LIKE %s ORDER BY 1",
                        [in_a.schema_name, "%trgm"])
         assert [r[0] for r in cursor.fetchall()] == ["residents_kana_full_trgm", "residents_name_full_trgm"]
+
+
+def test_partial_search_without_pg_trgm(yamazaki, in_a, clerk_a):
+    """Where the server has no pg_trgm (the embedded pgserver build), migration 0006 builds nothing
+    and 部分一致 still finds the same persons, by a scan. (The extension is dropped inside this
+    test's transaction, which is rolled back.)"""
+    import importlib
+
+    migration = importlib.import_module("tenants.residents.migrations.0006_search_trigram_indexes")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP EXTENSION IF EXISTS pg_trgm CASCADE")
+    with connection.schema_editor(atomic=False) as editor:
+        migration.create(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND indexname LIKE %s",
+                       [in_a.schema_name, "%trgm"])
+        assert cursor.fetchone()[0] == 0
+    assert not selectors._trigram_usable("ざきじょ")
+    assert _search(clerk_a, in_a, "ざきじょ", partial=True) == ["山崎譲二"]
