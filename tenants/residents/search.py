@@ -59,9 +59,30 @@ def strip_variation_selectors(value: str) -> str:
     return _VARIATION_SELECTORS.sub("", value or "")
 
 
+def _is_compatibility_ideograph(char: str) -> bool:
+    code = ord(char)
+    return 0xF900 <= code <= 0xFAFF or 0x2F800 <= code <= 0x2FA1F
+
+
 def normalise_stored(value: str) -> str:
-    """What we store for a name: NFC, trimmed, variation sequences kept."""
-    return unicodedata.normalize("NFC", (value or "").strip())
+    """What we store for a name or an address: trimmed, NFC (so a kana typed with a combining
+    濁点 is stored as one character), variation sequences kept -- and CJK compatibility ideographs
+    kept exactly as entered: NFC would rewrite them to the unified ideograph (U+FA19 神 → U+795E,
+    U+FA1B 福 → U+798F), and a name is recorded as written (標準仕様 1.8 文字). Only the search keys
+    (fold_kana, fold_name) fold them."""
+    value = (value or "").strip()
+    if not any(_is_compatibility_ideograph(c) for c in value):
+        return unicodedata.normalize("NFC", value)
+    out, run = [], []
+    for char in value:
+        if _is_compatibility_ideograph(char):
+            out.append(unicodedata.normalize("NFC", "".join(run)))
+            out.append(char)
+            run = []
+        else:
+            run.append(char)
+    out.append(unicodedata.normalize("NFC", "".join(run)))
+    return "".join(out)
 
 
 def fold_kana(value: str) -> str:

@@ -143,3 +143,26 @@ def test_ex_officio_correction_takes_hiragana_kana_as_katakana(household, in_a, 
                                     data={"person_id": household["taro"].person_id,
                                           "fields": {"given_name_kana": "たろう"}})
     assert change.payload["fields"] == {"given_name_kana": "タロウ"}
+
+
+def test_names_are_stored_exactly_as_entered(in_a, clerk_a, approve):
+    """標準仕様 1.8 (文字) / issue of record: a CJK compatibility ideograph in a name (U+FA19 神,
+    U+FA1B 福) is stored as entered — only the search keys fold it — while a combining 濁点 is
+    still composed."""
+    from tenants.residents import selectors
+
+    from .conftest import move_in_data
+
+    family = "\ufa19\u7530"          # 神田 written with the compatibility 神
+    given = "\ufa1b\u5b50"           # 福子
+    change = services.change_submit(
+        actor=clerk_a, town=in_a, kind="move_in", notified_on="2024-04-05", effective_on="2024-04-01",
+        data=move_in_data([person_data(family_name=family, given_name=given, family_name_kana="カンダ",
+                                       given_name_kana="フクコ", hittousha="ス\u3099ス\u3099キ")]))
+    approve(change)
+    change.refresh_from_db()
+    version = PersonVersion.objects.get(person_id=change.person_ids[0], is_current=True)
+    assert version.family_name == family and version.given_name == given
+    assert version.hittousha == "ズズキ"  # combining marks composed
+    found = selectors.persons_search(actor=clerk_a, town=in_a, query="\u795e\u7530")  # typed with the unified 神
+    assert [r.person_id for r in found] == [version.person_id]
