@@ -11,6 +11,7 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from . import registry
 from .config import CONFIG, RELAY
 from .embedded import EMBEDDED_REDIS_URL, redis_url_recorded
 
@@ -36,7 +37,8 @@ app.conf.update(
     timezone="Asia/Tokyo",
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2},
 )
-app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog"])
+app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog",
+                        *(a.django_app for a in registry.applications() if a.django_app)])
 # Backups (docs/backups.md): every town nightly at 02:00 JST, a restore drill per town on Sundays at 04:00.
 app.conf.beat_schedule = {
     "backups-nightly": {"task": "kyodo.backups.tasks.backups_nightly", "schedule": crontab(hour=2, minute=0)},
@@ -45,3 +47,13 @@ app.conf.beat_schedule = {
     # Event relay (docs/events.md): commits kick the relay at once; this sweep catches lost kicks and retries.
     "events-relay-sweep": {"task": "kyodo.tenantlog.tasks.relay_sweep", "schedule": RELAY.sweep_seconds},
 }
+
+# Jobs the town applications declare (kyodo.registry.PeriodicSpec): one beat entry each, fanned out
+# to every town that uses the application.
+for _app in registry.applications():
+    for _job in _app.periodic:
+        app.conf.beat_schedule[f"{_app.code}-{_job.name}"] = {
+            "task": "kyodo.tenancy.tasks.for_every_town",
+            "schedule": crontab(**_job.schedule) if isinstance(_job.schedule, dict) else _job.schedule,
+            "kwargs": {"application": _app.code, "task": _job.task, "job": _job.name},
+        }

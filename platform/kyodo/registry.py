@@ -54,6 +54,18 @@ class ConsumerSpec:
 
 
 @dataclass(frozen=True)
+class PeriodicSpec:
+    """A job an application runs for every town that uses it, on a schedule (Celery beat).
+
+    ``task`` is the Celery task's name; it is called as ``task(schema_name=..., principal=...)`` once
+    per town. ``schedule`` is either seconds or a dict of ``celery.schedules.crontab`` arguments."""
+
+    name: str
+    task: str
+    schedule: float | dict = 86400.0
+
+
+@dataclass(frozen=True)
 class TownApplication:
     """One town application's declaration.
 
@@ -73,6 +85,7 @@ class TownApplication:
     - ``selectable``: False for applications every town has (e.g. code tables); they are not
       offered at onboarding and need not be enabled.
     - ``graphql``: ``"module:Query"`` part of the vendor API, when there is one.
+    - ``periodic``: jobs run for every town that uses the application (``PeriodicSpec``).
     """
 
     code: str
@@ -89,6 +102,7 @@ class TownApplication:
     menu: bool = True
     order: int = 100
     graphql: str | None = None
+    periodic: tuple[PeriodicSpec, ...] = ()
     source: str = field(default="", compare=False)
 
     @property

@@ -1,6 +1,6 @@
 """住民記録 (residents registry): the application's one declaration, read by the platform registry."""
 
-from kyodo.registry import TownApplication
+from kyodo.registry import PeriodicSpec, TownApplication
 
 APPLICATION = TownApplication(
     code="residents",
@@ -11,5 +11,8 @@ APPLICATION = TownApplication(
     demo="tenants.residents.demo:residents_demo_load",
     statistics="tenants.residents.selectors:residents_statistics",
     roles=("counter_clerk", "approver", "section_chief", "auditor"),
+    # 転出予定日 reached: the person leaves the registry (00:10 JST every day).
+    periodic=(PeriodicSpec("move-outs-complete", "tenants.residents.tasks.move_outs_complete",
+                           {"hour": 0, "minute": 10}),),
     order=10,
 )

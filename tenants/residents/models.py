@@ -45,9 +45,14 @@ class Person(models.Model):
 
 class ResidentStatus(models.TextChoices):
     RESIDENT = "resident", "住民"
+    MOVING_OUT = "moving_out", "転出予定"  # 転出 approved with a future 転出予定日: still a resident until then
     MOVED_OUT = "moved_out", "転出"
     DECEASED = "deceased", "死亡"
     REMOVED = "removed", "職権消除"
+
+
+# Still on the registry: searchable, a household member, served at the counter (住民 and 転出予定).
+ON_REGISTER = (ResidentStatus.RESIDENT, ResidentStatus.MOVING_OUT)
 
 
 class ChangeKind(models.TextChoices):

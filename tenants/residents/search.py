@@ -73,7 +73,8 @@ def normalise_stored(value: str) -> str:
     value = (value or "").strip()
     if not any(_is_compatibility_ideograph(c) for c in value):
         return unicodedata.normalize("NFC", value)
-    out, run = [], []
+    out: list[str] = []
+    run: list[str] = []
     for char in value:
         if _is_compatibility_ideograph(char):
             out.append(unicodedata.normalize("NFC", "".join(run)))

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from . import audit, crypto, permissions, protection
 from .models import (
+    ON_REGISTER,
     BlockedAttempt,
     CertificateIssuance,
     Change,
@@ -21,7 +22,6 @@ from .models import (
     Person,
     PersonalNumber,
     PersonVersion,
-    ResidentStatus,
     SupportMeasure,
 )
 from .protection import ResidentNotFound
@@ -74,7 +74,7 @@ def persons_search(*, actor, town, query: str, purpose: str = "住民検索", in
         return []
     qs = PersonVersion.objects.filter(cond, is_current=True)
     if not include_removed:
-        qs = qs.filter(status=ResidentStatus.RESIDENT)
+        qs = qs.filter(status__in=ON_REGISTER)
     qs = qs.select_related("person", "household").order_by("kana_full", "person_id")[: limit + 10]
     rows = _infix_rows(qs) if partial and _trigram_usable(query) else list(qs)
     blocked = protection.blocked_person_ids(actor, [r.person_id for r in rows])
@@ -113,7 +113,7 @@ def household_as_of(household_id: int, as_of: dt.date | None) -> list[PersonVers
     members = []
     for pid in candidates:
         version = _version_as_of(pid, as_of)
-        if version and version.household_id == household_id and version.status == ResidentStatus.RESIDENT:
+        if version and version.household_id == household_id and version.status in ON_REGISTER:
             members.append(version)
     return sorted(members, key=lambda v: (not v.is_head, v.person_id))
 
@@ -218,7 +218,7 @@ def residents_export(*, actor, town, purpose: str, district: str = "") -> list[l
         from django.core.exceptions import ValidationError
 
         raise ValidationError({"purpose": ["出力の目的を入力してください。"]})
-    qs = PersonVersion.objects.filter(is_current=True, status=ResidentStatus.RESIDENT).select_related(
+    qs = PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER).select_related(
         "person", "household").order_by("household_id", "person_id")
     if district:
         qs = qs.filter(district=district)
@@ -299,7 +299,7 @@ def residents_statistics(town) -> dict[str, int]:
     from .models import MeasureStatus
 
     return {
-        "住民数": PersonVersion.objects.filter(is_current=True, status=ResidentStatus.RESIDENT).count(),
+        "住民数": PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER).count(),
         "審査待ち異動": Change.objects.filter(status=ChangeStatus.PENDING).count(),
         "支援措置": SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE).count(),
     }

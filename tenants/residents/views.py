@@ -228,7 +228,7 @@ def change_decide(request, town, pk):
 @residents_view(permissions.can_issue_certificate)
 def certificate_new(request, town, pk):
     view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="証明書交付")
-    moved_out = view.version.status == "moved_out"
+    moved_out = view.version.status in ("moved_out", "moving_out")
     form = CertificateForm(request.POST or None,
                            initial={"kind": "move_out" if moved_out else "copy", "requester_relation": "本人"})
     # A 転出証明書 lists the persons who moved out; they are no longer household members.

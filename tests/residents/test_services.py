@@ -156,6 +156,11 @@ def test_move_out_of_the_head_promotes_the_sole_remaining_member(household, in_a
                                     effective_on=dt.date.today() + dt.timedelta(days=10),
                                     data={"person_ids": ids, "destination": "福岡県福岡市"})
     approve(change)
+    # 転出予定 until the date: still residents, nobody promoted yet.
+    taro = PersonVersion.objects.get(person_id=ids[0], is_current=True)
+    assert (taro.status, taro.destination) == ("moving_out", "福岡県福岡市")
+    assert PersonVersion.objects.get(person_id=household["hanako"].person_id, is_current=True).relationship == "妻"
+    services.move_outs_complete(actor=clerk_a, town=in_a, today=dt.date.today() + dt.timedelta(days=10))
     hanako = PersonVersion.objects.get(person_id=household["hanako"].person_id, is_current=True)
     assert hanako.relationship == "世帯主"
     taro = PersonVersion.objects.get(person_id=ids[0], is_current=True)

@@ -166,3 +166,64 @@ def test_names_are_stored_exactly_as_entered(in_a, clerk_a, approve):
     assert version.hittousha == "ズズキ"  # combining marks composed
     found = selectors.persons_search(actor=clerk_a, town=in_a, query="\u795e\u7530")  # typed with the unified 神
     assert [r.person_id for r in found] == [version.person_id]
+
+
+def test_a_future_dated_move_out_leaves_the_person_a_resident_until_the_date(household, in_a, clerk_a, approve,
+                                                                           client_a):
+    """標準仕様 1.2 / issue: a 転出 with a future 転出予定日 makes the person 転出予定 — still a resident,
+    searchable, a member of the household, issuable a 転出証明書 — until the date; the daily job then
+    records the 転出 (idempotently), audited."""
+    import datetime as dt
+
+    from kyodo.tenantlog.models import AuditEntry
+    from tenants.residents import selectors
+
+    ichiro = household["ichiro"].person_id
+    planned = dt.date.today() + dt.timedelta(days=7)
+    approve(services.change_submit(actor=clerk_a, town=in_a, kind="move_out", notified_on=dt.date.today(),
+                                   effective_on=planned, data={"person_ids": [ichiro], "destination": "東京都"}))
+    current = PersonVersion.objects.get(person_id=ichiro, is_current=True)
+    assert current.status == "moving_out" and current.destination == "東京都"
+    assert ichiro in [r.person_id for r in selectors.persons_search(actor=clerk_a, town=in_a, query="ヤマダ イチロウ")]
+    assert ichiro in [m.person_id for m in services.household_members(household["household"].pk)]
+    assert "転出予定" in client_a.get(f"/residents/persons/{ichiro}/").content.decode()
+    # Not yet: the day before the date nothing happens.
+    assert services.move_outs_complete(actor=clerk_a, town=in_a, today=planned - dt.timedelta(days=1)) == []
+    assert services.move_outs_complete(actor=clerk_a, town=in_a, today=planned) == [ichiro]
+    assert services.move_outs_complete(actor=clerk_a, town=in_a, today=planned) == []  # idempotent
+    current = PersonVersion.objects.get(person_id=ichiro, is_current=True)
+    assert current.status == "moved_out"
+    assert ichiro not in [r.person_id for r in selectors.persons_search(actor=clerk_a, town=in_a, query="ヤマダ")]
+    assert AuditEntry.objects.filter(action="change.move_out_completed", detail__person_ids=[ichiro]).exists()
+
+
+def test_the_daily_job_is_declared_and_fans_out_to_the_towns_using_residents(town_a, town_b, monkeypatch):
+    """The registry's periodic jobs become beat entries; the fan-out queues the job for every town
+    that uses the application, each with the system principal of the job."""
+    from celery import current_app
+
+    from kyodo.celery import app
+    from kyodo.tenancy.tasks import for_every_town
+
+    entry = app.conf.beat_schedule["residents-move-outs-complete"]
+    assert entry["task"] == "kyodo.tenancy.tasks.for_every_town"
+    assert entry["kwargs"]["task"] == "tenants.residents.tasks.move_outs_complete"
+    sent = []
+    monkeypatch.setattr(current_app, "send_task", lambda name, kwargs: sent.append((name, kwargs)))
+    assert for_every_town(**entry["kwargs"]) >= 2
+    schemas = {k["schema_name"] for _, k in sent}
+    assert {town_a.schema_name, town_b.schema_name} <= schemas
+    assert all(k["principal"] == {"kind": "system", "name": "beat:residents.move-outs-complete"} for _, k in sent)
+
+
+def test_the_move_out_task_runs_the_service_for_its_town(household, in_a, clerk_a, approve):
+    import datetime as dt
+
+    from tenants.residents.tasks import move_outs_complete
+
+    ichiro = household["ichiro"].person_id
+    approve(services.change_submit(actor=clerk_a, town=in_a, kind="move_out", notified_on=dt.date.today(),
+                                   effective_on=dt.date.today(), data={"person_ids": [ichiro], "destination": "東京都"}))
+    # Dated today: recorded as 転出 at once, so the daily job finds nothing.
+    assert PersonVersion.objects.get(person_id=ichiro, is_current=True).status == "moved_out"
+    assert move_outs_complete(schema_name=in_a.schema_name, principal={"kind": "system", "name": "test"}) == 0

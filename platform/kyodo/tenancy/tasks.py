@@ -42,3 +42,23 @@ def municipality_statistics_refresh(*, schema_name: str, principal: dict) -> dic
         defaults={"table_count": tables, "figures": figures, "schema_bytes": size, "refreshed_at": timezone.now()},
     )
     return {"schema_name": schema_name, "tables": tables, "figures": figures}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def for_every_town(*, application: str, task: str, job: str, principal: dict | None = None) -> int:
+    """Beat: queue ``task`` for every active town that uses ``application`` (a declared periodic job),
+    each carrying the principal of this job (the system, on a schedule)."""
+    from celery import current_app
+
+    from kyodo.identity.principal import SystemPrincipal
+
+    who = from_task(principal) if principal else SystemPrincipal(f"beat:{application}.{job}")
+    declared = registry.get(application)
+    if declared is None:
+        return 0
+    queued = 0
+    for town in Municipality.objects.exclude(schema_name="public").filter(status="active").order_by("code"):
+        if declared in registry.enabled_for(town):
+            current_app.send_task(task, kwargs={"schema_name": town.schema_name, "principal": who.to_task()})
+            queued += 1
+    return queued

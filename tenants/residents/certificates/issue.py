@@ -70,7 +70,8 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
     if len(households) != 1:
         raise ValidationError({"person_ids": ["同じ世帯の人を選択してください。"]})
     if kind == CertificateKind.MOVE_OUT:
-        if any(v.status != ResidentStatus.MOVED_OUT for v in versions.values()):
+        # 転出証明書 is issued once the 転出 is approved: before the 転出予定日 (転出予定) or after it.
+        if any(v.status not in (ResidentStatus.MOVED_OUT, ResidentStatus.MOVING_OUT) for v in versions.values()):
             raise ValidationError({"kind": ["転出の決裁が済んでいない人がいます（転出証明書は転出の本登録後に交付します）。"]})
         shown = [versions[i] for i in ids]
     else:

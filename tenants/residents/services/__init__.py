@@ -13,7 +13,7 @@ in ``tenants.residents.kinds``.
 """
 
 from .apply import new_version
-from .changes import change_approve, change_reject, change_submit, validate_change
+from .changes import change_approve, change_reject, change_submit, move_outs_complete, validate_change
 from .common import household_members, next_number, parse_id, require_permission
 from .measures import (
     blocked_attempt_acknowledge,
@@ -25,7 +25,7 @@ from .validation import CORRECTABLE, HEAD, validate_relationship
 
 __all__ = [
     "CORRECTABLE", "HEAD", "blocked_attempt_acknowledge", "change_approve", "change_reject", "change_submit",
-    "household_members", "new_version", "next_number", "parse_id", "require_permission",
+    "household_members", "move_outs_complete", "new_version", "next_number", "parse_id", "require_permission",
     "support_measure_create", "support_measure_decide", "support_measure_request", "validate_change",
     "validate_relationship",
 ]

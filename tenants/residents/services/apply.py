@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 
 from django.db.models import Max
+from django.utils import timezone
 
 from .. import crypto, numbers
 from ..models import Change, Household, Person, PersonalNumber, PersonVersion, ResidentStatus
@@ -115,8 +116,36 @@ def _remove(change: Change, clean: dict, status: ResidentStatus) -> list[int]:
 
 
 def apply_move_out(change: Change, clean: dict, town) -> list[int]:
-    """転出: 住民状態 = 転出, with 転出先."""
+    """転出: 住民状態 = 転出, with 転出先. With a 転出予定日 still to come, 転出予定: the persons stay
+    residents (searchable, household members) until ``move_outs_complete`` runs on that date."""
+    effective = dt.date.fromisoformat(clean["effective_on"])
+    if effective > timezone.localdate():
+        for pid in clean["person_ids"]:
+            new_version(pid, change, status=ResidentStatus.MOVING_OUT, destination=clean.get("destination", ""),
+                        notified_on=clean["notified_on"])
+        return list(clean["person_ids"])
     return _remove(change, clean, ResidentStatus.MOVED_OUT)
+
+
+def move_outs_complete(*, today: dt.date) -> list[int]:
+    """転出予定日 reached: each 転出予定 person whose date has come leaves the registry (a history row
+    of the same approved 転出, 住民状態 = 転出), and a sole remaining member becomes 世帯主 by 職権.
+    Idempotent: a person already 転出 is not touched again. Returns the persons moved out."""
+    due = list(PersonVersion.objects.filter(is_current=True, status=ResidentStatus.MOVING_OUT,
+                                            valid_from__lte=today).select_related("change")
+               .order_by("household_id", "person_id"))
+    by_change: dict[int, list[PersonVersion]] = {}
+    for version in due:
+        by_change.setdefault(version.change_id, []).append(version)
+    done: list[int] = []
+    for versions in by_change.values():
+        change = versions[0].change
+        leaving = {v.person_id for v in versions}
+        _promote_sole_member(change, versions[0].household_id, leaving)
+        for v in versions:
+            new_version(v.person_id, change, status=ResidentStatus.MOVED_OUT)
+            done.append(v.person_id)
+    return done
 
 
 def apply_death(change: Change, clean: dict, town) -> list[int]:

@@ -137,3 +137,17 @@ def change_approve(*, actor, town, change: Change) -> Change:
         events.emit(events.CHANGE_APPROVED, town=town, actor=actor, aggregate_id=change.pk, **payload)
         events.emit(spec.event_type, town=town, actor=actor, aggregate_id=change.pk, **payload)
     return change
+
+
+def move_outs_complete(*, actor, town, today: dt.date | None = None) -> list[int]:
+    """転出予定日 reached (run daily by the scheduler): the 転出予定 persons whose date has come leave
+    the registry, in one transaction with an audit record naming them. Idempotent."""
+    from .apply import move_outs_complete as _complete
+
+    audit.assert_in_town(town)
+    with transaction.atomic():
+        ids = _complete(today=today or timezone.localdate())
+        if ids:
+            audit.record(town=town, actor=actor, action="change.move_out_completed", persons=ids,
+                         purpose="転出予定日の到来")
+    return ids

@@ -7,7 +7,7 @@ import re
 from django.core.exceptions import PermissionDenied
 
 from .. import audit
-from ..models import Counter, PersonVersion, ResidentStatus
+from ..models import ON_REGISTER, Counter, PersonVersion
 
 _ID = re.compile(r"[0-9]{1,18}")
 
@@ -61,5 +61,5 @@ def current_version(person_id: int, *, lock: bool = False) -> PersonVersion | No
 def household_members(household_id: int) -> list[PersonVersion]:
     """Current resident members of a household, head first."""
     members = list(PersonVersion.objects.filter(household_id=household_id, is_current=True,
-                                                status=ResidentStatus.RESIDENT).order_by("person_id"))
+                                                status__in=ON_REGISTER).order_by("person_id"))
     return sorted(members, key=lambda v: (not v.is_head, v.person_id))

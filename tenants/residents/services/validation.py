@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from .. import crypto, numbers
 from ..dates import parse_date, to_wareki
-from ..models import ChangeKind, Household, PersonVersion, ResidentStatus
+from ..models import ON_REGISTER, ChangeKind, Household, PersonVersion
 from ..search import normalise_stored
 from .common import current_version, household_members, id_list, parse_id
 
@@ -150,7 +150,7 @@ def resident(errors: Errors, field: str, person_id) -> PersonVersion | None:
     exactly like a missing or removed person)."""
     pid = parse_id(person_id)
     version = current_version(pid) if pid is not None else None
-    if version is None or version.status != ResidentStatus.RESIDENT:
+    if version is None or version.status not in ON_REGISTER:
         errors.add(field, "対象の住民が見つからないか、既に消除されています。")
         return None
     return version
@@ -291,8 +291,10 @@ def _targets(errors: Errors, inp: ChangeInput, *, source: str) -> _Targets:
             break
     # 標準仕様 1.2 (履歴): history runs forward; a 異動 dated before the person's latest applied 異動
     # would put them somewhere before they got there (the as-of view would be wrong).
+    today = timezone.localdate()
     for v in versions:
-        if effective and effective < v.valid_from:
+        # (a 転出予定 dated in the future does not count: the person may still die or move within town first)
+        if effective and effective < v.valid_from <= today:
             errors.add("effective_on", f"異動日が{v.family_name}{v.given_name}さんの直前の異動日（{to_wareki(v.valid_from)}）"
                                        "より前です。")
             break
