@@ -228,7 +228,7 @@ def cmd_demo(args) -> int:
     store_env, store_processes = start_local_stores(CONFIG.state_dir)
     processes.extend(store_processes)
     env.update(store_env)  # the children's environment; this process's own configuration stays as read
-    from integrations.keycloak.devidp.demo import start_demo_idp  # SSO: development OIDC provider (#5)
+    from integrations.keycloak.devidp.demo import start_demo_idp  # SSO: development OIDC provider
 
     idp_env, idp = start_demo_idp(CONFIG.state_dir, password=password, web_port=args.port)
     processes.append(idp)

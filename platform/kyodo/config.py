@@ -95,7 +95,7 @@ CONFIG = Config.from_environ()
 
 @dataclass(frozen=True)
 class IdentityConfig:
-    """Identity (issue #5): OpenID Connect login against a Keycloak realm and Keycloak provisioning.
+    """Identity: OpenID Connect login against a Keycloak realm and Keycloak provisioning.
     With KYODO_OIDC_ISSUER unset, staff sign in with Django passwords (development fallback)."""
 
     oidc_issuer: str | None

@@ -145,7 +145,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 
-# --- identity: OpenID Connect login against the Keycloak realm when KYODO_OIDC_ISSUER is set (#5) ----------
+# --- identity: OpenID Connect login against the Keycloak realm when KYODO_OIDC_ISSUER is set ---------------
 from kyodo.identity.conf import oidc_django_settings  # noqa: E402
 
 from .config import IDENTITY  # noqa: E402

@@ -165,7 +165,7 @@ def municipality_provision(*, actor, code: str, name: str, name_kana: str, prefe
         )
         principal = task_principal(actor, "tenancy:onboarding")
         transaction.on_commit(lambda: _enqueue_statistics(town.schema_name, principal))
-        from kyodo.identity.services import town_identity_ensure  # Keycloak groups and scopes (#5)
+        from kyodo.identity.services import town_identity_ensure  # Keycloak groups and scopes
 
         transaction.on_commit(lambda: town_identity_ensure(code=town.code, name=town.name))
     return town
