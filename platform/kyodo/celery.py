@@ -45,7 +45,8 @@ app.conf.beat_schedule = {
     "backup-drills-weekly": {"task": "kyodo.backups.tasks.drills_weekly",
                              "schedule": crontab(hour=4, minute=0, day_of_week="sun")},
     # Event relay (docs/events.md): commits kick the relay at once; this sweep catches lost kicks and retries.
-    "events-relay-sweep": {"task": "kyodo.tenantlog.tasks.relay_sweep", "schedule": RELAY.sweep_seconds},
+    "events-relay-sweep": {"task": "kyodo.tenantlog.tasks.relay_sweep", "schedule": RELAY.sweep_seconds,
+                           "kwargs": {"principal": {"kind": "system", "name": "beat:events-relay-sweep"}}},
 }
 
 # Jobs the town applications declare (kyodo.registry.PeriodicSpec): one beat entry each, fanned out
@@ -55,5 +56,6 @@ for _app in registry.applications():
         app.conf.beat_schedule[f"{_app.code}-{_job.name}"] = {
             "task": "kyodo.tenancy.tasks.for_every_town",
             "schedule": crontab(**_job.schedule) if isinstance(_job.schedule, dict) else _job.schedule,
-            "kwargs": {"application": _app.code, "task": _job.task, "job": _job.name},
+            "kwargs": {"application": _app.code, "task": _job.task, "job": _job.name,
+                       "principal": {"kind": "system", "name": f"beat:{_app.code}.{_job.name}"}},
         }

@@ -125,6 +125,7 @@ class RegistryError(RuntimeError):
 _lock = threading.Lock()
 _discovered: list[TownApplication] | None = None
 _extra: list[TownApplication] = []
+_sorted: tuple[TownApplication, ...] | None = None  # applications() on every request: computed once
 _listeners: list[Callable[[], None]] = []
 
 
@@ -172,12 +173,13 @@ def _check_unique(apps: list[TownApplication]) -> None:
 
 def applications() -> list[TownApplication]:
     """Every declared application, in menu order."""
-    global _discovered
-    with _lock:
-        if _discovered is None:
-            _discovered = _discover()
-        apps = [*_discovered, *_extra]
-    return sorted(apps, key=lambda a: (a.order, a.code))
+    global _discovered, _sorted
+    if _sorted is None:
+        with _lock:
+            if _discovered is None:
+                _discovered = _discover()
+            _sorted = tuple(sorted([*_discovered, *_extra], key=lambda a: (a.order, a.code)))
+    return list(_sorted)
 
 
 def get(code: str) -> TownApplication | None:
@@ -233,5 +235,7 @@ def temporarily(app: TownApplication) -> Iterator[TownApplication]:
 
 
 def _changed() -> None:
+    global _sorted
+    _sorted = None
     for listener in _listeners:
         listener()

@@ -126,3 +126,15 @@ def test_staff_principal_is_what_the_middleware_puts_on_the_request(client_a, to
         del sys.modules["tests._principal_probe"]
     assert seen["principal"] == StaffPrincipal(user_id=clerk_a.pk, username="clerk-a", municipality_code="412066",
                                                roles=frozenset({"counter_clerk"}))
+
+
+def test_every_beat_entry_of_a_new_task_names_its_principal():
+    """Beat-started tasks carry the system principal of their schedule, like every other task."""
+    from kyodo.celery import app
+    from kyodo.tenantlog.tasks import relay_sweep
+
+    sweep = app.conf.beat_schedule["events-relay-sweep"]
+    assert from_task(sweep["kwargs"]["principal"]) == SystemPrincipal("beat:events-relay-sweep")
+    with pytest.raises(TypeError):
+        relay_sweep()
+    assert relay_sweep(**sweep["kwargs"]) >= 0

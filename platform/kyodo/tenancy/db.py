@@ -17,3 +17,10 @@ def current_schema() -> str:
 
 def use_public_schema() -> None:
     _tenant_connection().set_schema_to_public()
+
+
+def ensure_public_schema() -> None:
+    """Public-schema services call this first: a request, task or command before them may have left
+    the connection in a town's schema (django-tenants does not reset it)."""
+    if current_schema() != "public":
+        use_public_schema()

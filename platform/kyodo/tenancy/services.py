@@ -18,7 +18,7 @@ from kyodo.identity.principal import task_principal
 
 from . import template
 from .codes import PREFECTURES, known_municipality, prefecture_of, schema_name_for, validate_municipality_code
-from .db import current_schema, use_public_schema
+from .db import ensure_public_schema
 from .models import Municipality, MunicipalityStatus, TownHost
 
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -140,8 +140,7 @@ def municipality_provision(*, actor, code: str, name: str, name_kana: str, prefe
     data = _clean(code=code, name=name, name_kana=name_kana, prefecture=prefecture, hosts=hosts,
                   applications=applications)
     use_template = settings.KYODO_PROVISION_FROM_TEMPLATE if from_template is None else from_template
-    if current_schema() != "public":
-        use_public_schema()
+    ensure_public_schema()
     applied = template.ensure_template() if use_template else None  # outside the transaction: may migrate it once
     schema_name = schema_name_for(data["code"])
     with transaction.atomic():
@@ -185,8 +184,7 @@ def _enqueue_statistics(schema_name: str, principal: dict) -> None:
 
 def _status_change(*, actor, town: Municipality, to: str, allowed_from: set[str], action: str,
                    reason: str) -> Municipality:
-    if current_schema() != "public":
-        use_public_schema()  # the town rows are public; a previous request may have left a town's schema set
+    ensure_public_schema()
     with transaction.atomic():
         town = Municipality.objects.select_for_update().get(pk=town.pk)
         if town.status not in allowed_from:
@@ -218,8 +216,7 @@ def municipality_set_applications(*, actor, town: Municipality, applications: It
     unknown = [a for a in apps if a not in _selectable_codes()]
     if unknown:
         raise ValidationError({"applications": f"不明な業務アプリケーション: {', '.join(unknown)}"})
-    if current_schema() != "public":
-        use_public_schema()
+    ensure_public_schema()
     with transaction.atomic():
         town = Municipality.objects.select_for_update().get(pk=town.pk)
         previous = list(town.enabled_applications)

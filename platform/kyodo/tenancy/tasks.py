@@ -45,14 +45,12 @@ def municipality_statistics_refresh(*, schema_name: str, principal: dict) -> dic
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def for_every_town(*, application: str, task: str, job: str, principal: dict | None = None) -> int:
+def for_every_town(*, application: str, task: str, job: str, principal: dict) -> int:
     """Beat: queue ``task`` for every active town that uses ``application`` (a declared periodic job),
     each carrying the principal of this job (the system, on a schedule)."""
     from celery import current_app
 
-    from kyodo.identity.principal import SystemPrincipal
-
-    who = from_task(principal) if principal else SystemPrincipal(f"beat:{application}.{job}")
+    who = from_task(principal)
     declared = registry.get(application)
     if declared is None:
         return 0

@@ -53,6 +53,10 @@ class RelayReport:
     def total_handled(self) -> int:
         return sum(self.handled.values())
 
+    def retry_after(self, seconds: float) -> None:
+        """A consumer waits ``seconds`` before its next try: the relay comes back at the earliest."""
+        self.retry_in = seconds if self.retry_in is None else min(self.retry_in, seconds)
+
 
 def town_consumers(town) -> list[ConsumerSpec]:
     """The consumers of the applications this town uses."""
@@ -135,8 +139,7 @@ def _batch_transaction(town, spec: ConsumerSpec, handler, report: RelayReport, b
             exists = ConsumerState.objects.filter(consumer=spec.name).exists()
             return "busy" if exists else "missing"  # busy: another relay is delivering to this consumer here
         if failure is None and state.next_attempt_at and state.next_attempt_at > now:
-            wait = (state.next_attempt_at - now).total_seconds()
-            report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
+            report.retry_after((state.next_attempt_at - now).total_seconds())
             return "waiting"
         rows = [Event.from_values(values, town.code) for values in OutboxEvent.objects.filter(
             position__gt=state.position).order_by("position").values_list(*Event.COLUMNS)[:batch]]
@@ -202,7 +205,7 @@ def _record_failure(town, spec: ConsumerSpec, state: ConsumerState, failed_row: 
     wait = _backoff(state.failures)
     state.next_attempt_at = now + dt.timedelta(seconds=wait)
     state.save()
-    report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
+    report.retry_after(wait)
     return "failed"
 
 

@@ -87,13 +87,13 @@ def _release(schema_name: str) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def relay_sweep(*, principal: dict | None = None) -> int:
+def relay_sweep(*, principal: dict) -> int:
     """Beat: queue a relay for every town with events some consumer has not reached."""
     from kyodo.tenancy.models import Municipality
 
     from .relay import has_pending
 
-    who = from_task(principal) if principal else RELAY_PRINCIPAL
+    who = from_task(principal)
     queued = 0
     for town in Municipality.objects.exclude(schema_name="public"):
         with schema_context(town.schema_name):
