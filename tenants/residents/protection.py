@@ -36,7 +36,7 @@ from .models import (
     PersonVersion,
     SupportMeasure,
 )
-from .search import VARIANTS, strip_variation_selectors
+from .search import fold_variants, strip_variation_selectors
 
 NOT_FOUND_MESSAGE = "該当する住民が見つからないか、表示できません。"
 HIDDEN_ADDRESS = "（支援措置により非表示）"
@@ -47,7 +47,6 @@ OTHER_ADDRESS_FIELDS = ("previous_address", "destination")
 
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile("[\u002d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d]")
-_VARIANT_TABLE = str.maketrans(VARIANTS)
 
 
 class ResidentNotFound(Exception):
@@ -63,7 +62,7 @@ def address_key(value: str | None) -> str:
     旧字体・異体字). Not a 住所辞書: 「1-2-3」 and 「1丁目2番3号」 still differ."""
     value = unicodedata.normalize("NFKC", strip_variation_selectors(value or ""))
     value = _DASHES.sub("-", _SPACES.sub("", value))
-    return value.translate(_VARIANT_TABLE)
+    return fold_variants(value)
 
 
 AddressKey = tuple[str, str]  # (address_key(住所), address_key(方書))

@@ -30,6 +30,11 @@ VARIANTS = {
 }
 _VARIANT_TABLE = str.maketrans(VARIANTS)
 
+
+def fold_variants(value: str) -> str:
+    """旧字体・異体字 to the common form (髙→高, 﨑→崎 …): for search keys and address comparison."""
+    return value.translate(_VARIANT_TABLE)
+
 # Small kana and old kana that people (and old records) write interchangeably. ヴ is read as バ行
 # (ヴァイオリン = バイオリン), ヂ/ヅ as ジ/ズ (四つ仮名: チヂワ = チジワ); the 濁点 is dropped afterwards.
 _SMALL_AND_OLD = {

@@ -33,6 +33,19 @@ def test_search_does_not_find_town_b(b_resident, client_a):
     assert "鹿島 花" not in body and "該当する住民は見つかりませんでした" in body
 
 
+def test_number_and_partial_search_do_not_find_town_b(b_resident, client_a, town_b):
+    """The new search modes (宛名番号・世帯番号・住民票コード, 部分一致) stay inside town A too."""
+    from tenants.residents.models import Household, Person
+
+    with tenant_context(town_b):
+        person = Person.objects.get(pk=b_resident["person_id"])
+        numbers = [person.atena_number, person.resident_code,
+                   Household.objects.get(pk=b_resident["household_id"]).number]
+    for query in [*numbers, "シマ"]:
+        body = client_a.get("/residents/", {"q": query, "partial": "1"}).content.decode()
+        assert "鹿島 花" not in body and person.atena_number not in body.replace(f'value="{query}"', "")
+
+
 @pytest.mark.parametrize("path", [
     "/residents/persons/{person_id}/", "/residents/households/{household_id}/",
     "/residents/persons/{person_id}/certificate/", "/residents/changes/{change_id}/",

@@ -23,7 +23,7 @@ from django.http.multipartparser import MultiPartParserError
 log = logging.getLogger(__name__)
 
 # 18 digits always fit in a PostgreSQL bigint; [0-9] and not \d, which also matches "²", "１" and "٣".
-_ASCII_INT = re.compile(r"[0-9]{1,18}")
+ASCII_ID = re.compile(r"[0-9]{1,18}")  # an id as typed: the one rule, here and in services
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -45,7 +45,7 @@ def _shown(name: str) -> str:
 def ascii_int(value, *, field: str) -> int:
     """The id in ``value`` if it is 1 to 18 ASCII digits, else ``InvalidInput`` naming ``field``.
     (Python's ``str.isdigit`` and ``int`` accept "²", "１２" and other scripts' digits; we do not.)"""
-    if isinstance(value, str) and _ASCII_INT.fullmatch(value):
+    if isinstance(value, str) and ASCII_ID.fullmatch(value):
         return int(value)
     raise InvalidInput(field, f"入力値 '{_shown(field)}' は半角数字（0〜9、18桁まで）で入力してください。",
                        f"Input '{_shown(field)}' must be 1 to 18 ASCII digits (0-9).")

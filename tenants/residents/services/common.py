@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import PermissionDenied
+
+from kyodo.core.input import ASCII_ID
 
 from .. import audit
 from ..models import ON_REGISTER, Counter, PersonVersion
-
-_ID = re.compile(r"[0-9]{1,18}")
 
 
 def require_permission(actor, town, check, what: str) -> None:
@@ -30,7 +28,7 @@ def parse_id(value) -> int | None:
     if isinstance(value, bool):
         return None
     text = str(value).strip() if value is not None else ""
-    return int(text) if _ID.fullmatch(text) else None
+    return int(text) if ASCII_ID.fullmatch(text) else None
 
 
 def id_list(value) -> list:
