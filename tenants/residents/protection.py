@@ -231,3 +231,15 @@ def refuse_if_blocked(*, town, actor, person_ids: Iterable[int], channel: str, p
     if blocked:
         record_blocked(town=town, actor=actor, person_ids=blocked, channel=channel, purpose=purpose)
         raise ResidentNotFound()
+
+
+def protected_person_ids(person_ids: Iterable[int]) -> set[int]:
+    """The subset of ``person_ids`` that a channel outside the portal's warning view (an export, an
+    extract, an API, a standard-layout file) must leave out: no exception or release applies."""
+    return set(_measures_affecting(person_ids))
+
+
+def outside_redaction() -> Assessment:
+    """An assessment for channels outside the portal: every protected address is hidden, so
+    ``redact`` removes it from any row (e.g. a departed member's history) that shows one."""
+    return inspect(None, [])
