@@ -18,6 +18,9 @@ DIED = "residents.died"                              # 死亡 approved
 HOUSEHOLD_CHANGED = "residents.household_changed"    # 世帯分離・合併・世帯主変更
 RECORD_CORRECTED = "residents.record_corrected"      # 職権記載・修正・消除
 CERTIFICATE_ISSUED = "residents.certificate_issued"
+# A 証明 block set or ended (for コンビニ交付 and the CS); temporary lifts are never sent.
+SUPPRESSION_SET = "residents.suppression_set"
+SUPPRESSION_ENDED = "residents.suppression_ended"
 
 
 def emit(event_type: str, *, town, aggregate_id="", actor=None, aggregate_type: str = "change",

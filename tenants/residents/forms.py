@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .certificates import REQUESTER_RELATIONS
-from .models import CertificateKind
+from .models import CertificateKind, Process, RestrictedService, Severity, SuppressionReason
 
 MAX_PERSONS = 4
 SEX_CHOICES = [("", "—"), ("1", "男"), ("2", "女")]
@@ -136,6 +136,8 @@ class CertificateForm(ServiceForm):
     requester_relation = forms.ChoiceField(label="請求者と対象者の関係",
                                            choices=[(r, r) for r in REQUESTER_RELATIONS])
     purpose = _text("使用目的")
+    requester_birth_date = _text("請求者の生年月日（分かれば）", help_text=DATE_HELP)
+    requester_atena = _text("請求者の宛名番号（住民の場合）", max_length=12)
     include_relationship = forms.BooleanField(label="世帯主・続柄を記載する", required=False)
     include_honseki = forms.BooleanField(label="本籍・筆頭者を記載する", required=False)
     include_resident_code = forms.BooleanField(label="住民票コードを記載する", required=False)
@@ -143,9 +145,48 @@ class CertificateForm(ServiceForm):
 
 
 class MeasureForm(ServiceForm):
-    person_id = forms.IntegerField(label="対象者（宛名の内部番号）")
-    starts_on = _text("開始日", help_text=DATE_HELP)
-    ends_on = _text("終了予定日（空欄なら1年）", help_text=DATE_HELP)
-    aggressor_name = _text("加害者の氏名")
-    aggressor_kana = _text("加害者の氏名カナ")
-    note = _text("備考")
+    """支援措置の登録. Persons are named by 宛名番号 (the page shows the names once registered)."""
+
+    kind = forms.ChoiceField(label="種別", choices=[("provisional", "仮支援措置（申出の確認中）"),
+                                                   ("formal", "支援措置")], initial="formal")
+    atena_number = _text("申出者の宛名番号", required=True, max_length=12)
+    subject_atenas = _text("併せて支援を求める者の宛名番号（複数は「,」区切り）", max_length=200)
+    subject_relation = _text("申出者との関係（例: 子）", max_length=30)
+    starts_on = _text("開始日", required=True, help_text=DATE_HELP)
+    ends_on = _text("終了日（空欄なら開始日から1年）", help_text=DATE_HELP)
+    restricted_services = forms.MultipleChoiceField(
+        label="対象となる事務", choices=RestrictedService.choices, initial=list(RestrictedService.values),
+        widget=forms.CheckboxSelectMultiple, required=False)
+    aggressor_name = _text("加害者の氏名", max_length=200)
+    aggressor_kana = _text("加害者の氏名カナ", max_length=200)
+    aggressor_birth_date = _text("加害者の生年月日", help_text=DATE_HELP)
+    aggressor_sex = forms.ChoiceField(label="加害者の性別", choices=SEX_CHOICES, required=False)
+    aggressor_address = _text("加害者の住所", max_length=300)
+    aggressor_atena = _text("加害者の宛名番号（住民の場合）", max_length=12)
+    note = _text("備考", max_length=500)
+
+    def clean_subject_atenas(self):
+        text = self.cleaned_data.get("subject_atenas", "")
+        return [a.strip() for a in text.replace("、", ",").split(",") if a.strip()][:10]
+
+
+class LiftRequestForm(forms.Form):
+    purpose = _text("一時解除が必要な理由（請求の内容と審査の結果）", required=True, max_length=500)
+
+
+class LiftDecisionForm(forms.Form):
+    valid_minutes = forms.IntegerField(label="有効時間（分）", required=False, min_value=1, max_value=24 * 60,
+                                       initial=60)
+    reason = _text("理由（却下のとき必須）", max_length=500)
+
+
+class SuppressionForm(forms.Form):
+    """抑止の設定 (other than 支援措置)."""
+
+    reason = forms.ChoiceField(label="抑止事由", choices=[c for c in SuppressionReason.choices
+                                                        if c[0] != SuppressionReason.SUPPORT_MEASURE])
+    process = forms.ChoiceField(label="業務", choices=Process.choices)
+    severity = forms.ChoiceField(label="区分", choices=Severity.choices)
+    starts_on = _text("開始日", required=True, help_text=DATE_HELP)
+    ends_on = _text("終了予定日", help_text=DATE_HELP)
+    note = _text("備考", max_length=500)

@@ -198,37 +198,81 @@ class MeasureStatus(models.TextChoices):
     ENDED = "ended", "終了"
 
 
+class MeasureKind(models.TextChoices):
+    """The stage of a 支援措置 (標準仕様 1.6): protection is the same in each."""
+
+    PROVISIONAL = "provisional", "仮支援措置"           # while the 申出 is being checked
+    FORMAL = "formal", "支援措置"
+    PREVIOUS_ADDRESS = "previous_address", "前住所地の仮支援措置"  # the 申出者 has moved out
+
+
+class RestrictedService(models.TextChoices):
+    """支援措置の対象となる事務 (what the 申出 restricts)."""
+
+    INSPECTION = "inspection", "住民基本台帳の一部の写しの閲覧"
+    COPY = "copy", "住民票の写し等の交付"
+    COPY_PREVIOUS = "copy_previous", "除票の写し等の交付（前住所）"
+    FUHYO = "fuhyo", "戸籍の附票の写しの交付"
+    FUHYO_PREVIOUS = "fuhyo_previous", "戸籍の附票の除票の写しの交付（前本籍）"
+
+
 class SupportMeasure(models.Model):
-    """支援措置 (DV・ストーカー等): while active, nothing showing the address leaves the system.
+    """支援措置 (DV・ストーカー・児童虐待等): protects the 申出者, the persons who asked with them
+    (``subjects``), their household and their address. It is carried out by blocks of the 抑止
+    engine (``Suppression`` rows with ``measure`` set) and does not lift itself when ``ends_on``
+    passes (標準仕様 3.1): ending is an explicit act that needs a second approver."""
 
-    It does not lift itself when ends_on passes (標準仕様 3.1); ending needs a second approver."""
-
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="support_measures")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="support_measures",
+                               verbose_name="申出者")
+    kind = models.CharField("種別", max_length=20, choices=MeasureKind.choices, default=MeasureKind.FORMAL)
     starts_on = models.DateField("開始日")
     ends_on = models.DateField("終了予定日")
     status = models.CharField(max_length=10, choices=MeasureStatus.choices, default=MeasureStatus.ACTIVE)
+    restricted_services = ArrayField(models.CharField(max_length=20, choices=RestrictedService.choices),
+                                     default=list, verbose_name="対象となる事務")
+    previous_municipality = models.CharField("前住所地の市区町村", max_length=100, blank=True)
+    forwarded_to = models.CharField("転出先（転送先）", max_length=200, blank=True)
+    extended_times = models.PositiveIntegerField("延長回数", default=0)
     note = models.CharField("備考", max_length=500, blank=True)
     created_by_id = models.BigIntegerField()
     created_by_username = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField("終了理由", max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["person"], name="residents_measure_person_idx",
                                 condition=Q(status="active"))]
 
     def __str__(self) -> str:
-        return f"支援措置 #{self.pk} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} #{self.pk} ({self.get_status_display()})"
+
+
+class MeasureSubject(models.Model):
+    """併せて支援を求める者: a person protected by the 申出者's measure (e.g. their children)."""
+
+    measure = models.ForeignKey(SupportMeasure, on_delete=models.PROTECT, related_name="subjects")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    relation = models.CharField("申出者との関係", max_length=30, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["measure", "person"], name="residents_subject_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id}:{self.person_id}"
 
 
 class Aggressor(models.Model):
-    """加害者: a person the protected person is protected from."""
+    """加害者: a person the protected persons are protected from; their own requests are refused."""
 
     measure = models.ForeignKey(SupportMeasure, on_delete=models.PROTECT, related_name="aggressors")
     name = models.CharField("氏名", max_length=200)
     name_kana = models.CharField("氏名カナ", max_length=200, blank=True)
     birth_date = models.DateField("生年月日", null=True, blank=True)
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sex = models.CharField("性別", max_length=1, blank=True)
+    address = models.CharField("住所", max_length=300, blank=True)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="宛名番号（住民の場合）")
     note = models.CharField("備考", max_length=500, blank=True)
 
     def __str__(self) -> str:
@@ -236,12 +280,11 @@ class Aggressor(models.Model):
 
 
 class MeasureRequestKind(models.TextChoices):
-    EXCEPTION = "exception", "一時解除（例外）"
     END = "end", "支援措置の終了"
 
 
 class MeasureRequest(models.Model):
-    """A request that needs a second staff member: a temporary exception or ending the measure."""
+    """Ending a 支援措置: asked by one member of staff, decided by another."""
 
     measure = models.ForeignKey(SupportMeasure, on_delete=models.PROTECT, related_name="requests")
     kind = models.CharField(max_length=10, choices=MeasureRequestKind.choices)
@@ -253,17 +296,114 @@ class MeasureRequest(models.Model):
     decided_by_id = models.BigIntegerField(null=True, blank=True)
     decided_by_username = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
 
+class Process(models.TextChoices):
+    """抑止の対象業務 (標準仕様 3.1)."""
+
+    CHANGE = "change", "異動"
+    CERTIFICATE = "certificate", "証明"
+    INQUIRY = "inquiry", "照会"
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", "エラー"    # the process is refused
+    ALERT = "alert", "アラート"  # the process goes on behind a warning, with a stated purpose
+
+
+class SuppressionReason(models.TextChoices):
+    """抑止事由. 住民異動不受理 is 実装しない in the standard and has no entry."""
+
+    SUPPORT_MEASURE = "support_measure", "支援措置"
+    REMOVAL_CANDIDATE = "removal_candidate", "消除対象者"
+    COURT_ORDER = "court_order", "裁判所等の命令"
+    GUARDIANSHIP = "guardianship", "成年被後見人"
+    OTHER = "other", "その他"
+
+
+class Suppression(models.Model):
+    """抑止 (標準仕様 3.1): a block on one process for one person, one household, or — with
+    ``measure`` set and neither — everyone a 支援措置 protects. In force from ``starts_on`` until
+    someone ends it (``ended_at``); ``ends_on`` is the planned end, shown and alerted, never applied
+    by itself."""
+
+    process = models.CharField("業務", max_length=12, choices=Process.choices)
+    severity = models.CharField("区分", max_length=5, choices=Severity.choices)
+    reason = models.CharField("抑止事由", max_length=20, choices=SuppressionReason.choices)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    measure = models.ForeignKey(SupportMeasure, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="suppressions")
+    starts_on = models.DateField("開始日")
+    ends_on = models.DateField("終了予定日", null=True, blank=True)
+    note = models.CharField("備考", max_length=500, blank=True)
+    created_by_id = models.BigIntegerField()
+    created_by_username = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by_username = models.CharField(max_length=150, blank=True)
+    end_reason = models.CharField("解除理由", max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            name="residents_suppression_one_target",
+            condition=(Q(person__isnull=False, household__isnull=True)
+                       | Q(person__isnull=True, household__isnull=False)
+                       | Q(person__isnull=True, household__isnull=True, measure__isnull=False)))]
+        indexes = [models.Index(fields=["process", "person"], name="residents_supp_person_idx",
+                                condition=Q(ended_at__isnull=True)),
+                   models.Index(fields=["process", "household"], name="residents_supp_household_idx",
+                                condition=Q(ended_at__isnull=True)),
+                   models.Index(fields=["process", "measure"], name="residents_supp_measure_idx",
+                                condition=Q(ended_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}（{self.get_process_display()}{self.get_severity_display()}）"
+
+
+class SuppressionLift(models.Model):
+    """抑止の一時解除: lets the requesting member of staff past the error-level blocks of one process
+    for one person — the blocks in force when asked, not later ones — once, until ``expires_at``.
+    It reverts by itself, needs a second person (the 支援措置責任者 for a 支援措置), and is never
+    sent to other systems (no outbox event)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    process = models.CharField("業務", max_length=12, choices=Process.choices)
+    suppression_ids = ArrayField(models.BigIntegerField(), default=list)
+    purpose = models.CharField("理由・目的", max_length=500)
+    status = models.CharField(max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
+    requested_by_id = models.BigIntegerField()
+    requested_by_username = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_by_username = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_for = models.CharField("使用（発行番号）", max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return f"一時解除 #{self.pk}"
+
+
+class AttemptKind(models.TextChoices):
+    REFUSED = "refused", "拒否（エラー）"
+    ALERTED = "alerted", "警告の上で照会"
+    AGGRESSOR = "aggressor", "加害者からの請求"
+
+
 class BlockedAttempt(models.Model):
-    """支援措置による出力拒否: each refused attempt, flagged to supervisors until acknowledged."""
+    """抑止の記録: each refusal, each view behind a warning and each request by a 加害者, flagged
+    to supervisors until acknowledged."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=30)
+    kind = models.CharField(max_length=10, choices=AttemptKind.choices, default=AttemptKind.REFUSED)
+    purpose = models.CharField("目的", max_length=200, blank=True)
     actor_id = models.BigIntegerField(null=True)
     actor_username = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

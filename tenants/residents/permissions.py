@@ -57,3 +57,17 @@ def can_supervise(actor, town) -> bool:
 
 def can_read_audit(actor, town) -> bool:
     return _has(actor, town, AUDIT_ROLES)
+
+
+# 支援措置責任者: the member of staff who, after review, releases one issuance for a protected
+# person. Held by the 課長 (section chief) in the consortium's towns.
+RELEASE_ROLES = {StaffRole.SECTION_CHIEF}
+
+
+def can_release_suppression(actor, town) -> bool:
+    return _has(actor, town, RELEASE_ROLES)
+
+
+def can_register_provisional_measure(actor, town) -> bool:
+    """仮支援措置 is registered at the counter as the 申出 is received."""
+    return _has(actor, town, ENTER_ROLES)

@@ -1,42 +1,52 @@
-"""支援措置 enforcement: who is address-protected right now, which addresses may not be shown,
-and the uniform refusal (標準仕様 1.6 / 3.1: the protected person's address is kept secret).
+"""支援措置: whom a measure protects right now and which addresses may not be shown
+(標準仕様 1.6 / 3.1: the protected person's address is kept secret). What each process may then
+do with a protected person (証明 error, 照会 and 異動 alerts) is the 抑止 engine's business
+(``suppression``); this module only says who is covered and hides addresses.
 
 Protection follows the persons named in a measure *and their address*:
 
-- a **protected address** is the (address, 方書) of the current record of a person with an
-  active measure, and of everyone currently in that person's household;
-- a person is **blocked** (answered exactly like a missing record) when they have an active
-  measure, are currently in a protected person's household, or their current record is at a
-  protected address (同一住所別世帯: e.g. a household split off but still living there);
-- any other record that *shows* a protected address (a history row of someone who has moved
-  away, an as-of view) is shown with the address items replaced by ``HIDDEN_ADDRESS``
-  (``redact``): never written to the database, only in what is rendered.
+- the persons a measure names are its 申出者 and the 併せて支援を求める者 (``MeasureSubject``);
+- a **protected address** is the (address, 方書) of the current record of a named person, and of
+  everyone currently in a named person's household;
+- a person is **covered** by a measure when they are named in it, are currently in a named
+  person's household, or their current record is at its protected address (同一住所別世帯: e.g. a
+  household split off but still living there);
+- any record that *shows* a protected address and is not seen behind the measure's warning (a
+  history row of someone who has moved away, an as-of view, an export) is shown with the address
+  items replaced by ``HIDDEN_ADDRESS`` (``redact``): never written to the database.
 
 Addresses are compared after ``address_key`` folding (NFKC width, spaces, dashes, 旧字体), so a
 second household typed with half-width digits still matches.
+
+The set of active measures, named persons and protected addresses is cached per town schema and
+recomputed only when the town's ``protection`` generation moves: statement triggers bump it on
+every write to person versions, measures and their subjects (migration 0008), from a sequence, so
+a rolled-back write never leaves a number that a later write could reuse.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
 
 from . import audit
 from .models import (
+    Aggressor,
+    AttemptKind,
     BlockedAttempt,
-    MeasureRequest,
-    MeasureRequestKind,
+    Counter,
     MeasureStatus,
+    MeasureSubject,
     PersonVersion,
     SupportMeasure,
 )
-from .search import fold_variants, strip_variation_selectors
+from .search import fold_name, fold_variants, strip_variation_selectors
 
 NOT_FOUND_MESSAGE = "該当する住民が見つからないか、表示できません。"
 HIDDEN_ADDRESS = "（支援措置により非表示）"
@@ -74,27 +84,50 @@ def version_address(version) -> AddressKey:
 
 @dataclass(frozen=True)
 class _Protected:
-    """The active measures as they stand now (two queries)."""
+    """The active measures as they stand now."""
 
-    by_person: Mapping[int, frozenset[int]]         # person with a measure -> its measures
+    by_person: Mapping[int, frozenset[int]]         # person named in a measure -> its measures
     by_household: Mapping[int, frozenset[int]]      # their current households -> measures
     by_address: Mapping[AddressKey, frozenset[int]]  # protected addresses -> measures
 
 
 _NOTHING = _Protected({}, {}, {})
+_cache: dict[str, tuple[int, _Protected]] = {}  # town schema -> (generation, protected)
+_cache_lock = threading.Lock()
+
+
+def _generation() -> int | None:
+    return Counter.objects.filter(name="protection").values_list("value", flat=True).first()
 
 
 def _protected() -> _Protected:
+    """The active measures of the current town, from the cache while its generation holds."""
+    schema = getattr(connection, "schema_name", "public")  # django-tenants sets it per request/task
+    generation = _generation()  # read first: data read after it is at least as new
+    cached = _cache.get(schema)
+    if generation is not None and cached is not None and cached[0] == generation:
+        return cached[1]
+    protected = _compute_protected()
+    if generation is not None:
+        with _cache_lock:
+            _cache[schema] = (generation, protected)
+    return protected
+
+
+def _compute_protected() -> _Protected:
     by_person: dict[int, set[int]] = {}
-    for person_id, measure_id in SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE) \
-            .values_list("person_id", "id"):
+    active = SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE)
+    for person_id, measure_id in active.values_list("person_id", "id"):
         by_person.setdefault(person_id, set()).add(measure_id)  # one person may have several
+    for person_id, measure_id in MeasureSubject.objects.filter(measure__status=MeasureStatus.ACTIVE) \
+            .values_list("person_id", "measure_id"):
+        by_person.setdefault(person_id, set()).add(measure_id)
     if not by_person:
         return _NOTHING
     households = PersonVersion.objects.filter(is_current=True, person_id__in=by_person.keys()) \
         .values("household_id")
-    # The protected persons and everyone in their current households, in one indexed semi-join
-    # (each protected person's own row is in their household).
+    # The named persons and everyone in their current households, in one indexed semi-join
+    # (each named person's own row is in their household).
     rows = list(PersonVersion.objects.filter(household_id__in=households, is_current=True)
                 .values_list("person_id", "household_id", "address", "katagaki"))
     by_household: dict[int, set[int]] = {}
@@ -113,43 +146,31 @@ def _frozen(mapping: dict) -> dict:
     return {key: frozenset(value) for key, value in mapping.items()}
 
 
-def _measures_affecting(person_ids: Iterable[int], protected: _Protected | None = None) -> dict[int, set[int]]:
-    """person id -> ids of the active measures that protect them: their own, their current
-    household's, or those of the protected address their current record is at."""
-    person_ids = set(person_ids)
-    protected = _protected() if protected is None else protected
-    if not person_ids or not protected.by_person:
-        return {}
-    result: dict[int, set[int]] = {}
-    for person_id, household_id, address, katagaki in PersonVersion.objects.filter(
-            is_current=True, person_id__in=person_ids).values_list("person_id", "household_id", "address",
-                                                                   "katagaki"):
-        measures = set(protected.by_household.get(household_id, ()))
-        measures |= protected.by_address.get((address_key(address), address_key(katagaki)), frozenset())
-        if measures:
-            result[person_id] = measures
-    for person_id in person_ids & protected.by_person.keys():
-        result.setdefault(person_id, set()).update(protected.by_person[person_id])
-    return result
-
-
-def _excepted_measures(actor) -> set[int]:
-    """Measures for which ``actor`` holds an approved, unexpired exception (一時解除)."""
-    if actor is None:
-        return set()
-    return set(MeasureRequest.objects.filter(
-        kind=MeasureRequestKind.EXCEPTION, status="approved", requested_by_id=actor.pk,
-        expires_at__gt=timezone.now(), measure__status=MeasureStatus.ACTIVE,
-    ).values_list("measure_id", flat=True))
-
-
 @dataclass(frozen=True)
 class Assessment:
-    """What ``actor`` may see of a set of persons right now."""
+    """Whom the active measures cover among some persons, and the addresses to hide."""
 
-    blocked: set[int] = field(default_factory=set)      # answered like a missing record
-    excepted: set[int] = field(default_factory=set)     # protected, but seen under an exception
-    hidden: frozenset[AddressKey] = frozenset()         # protected addresses not excepted for actor
+    covered: Mapping[int, frozenset[int]] = field(default_factory=dict)  # person -> measures covering them
+    households: Mapping[int, int] = field(default_factory=dict)          # person -> current household
+    hidden: frozenset[AddressKey] = frozenset()                           # protected addresses
+    _by_address: Mapping[AddressKey, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> set[int]:
+        """The persons covered by a measure (left out of every channel outside the portal)."""
+        return set(self.covered)
+
+    def measures_of(self, person_ids: Iterable[int]) -> frozenset[int]:
+        return frozenset().union(*(self.covered.get(pid, frozenset()) for pid in person_ids))
+
+    def revealing(self, measures: Iterable[int]) -> Assessment:
+        """The same assessment seen behind the warning of ``measures``: their addresses are shown,
+        an address also protected by another measure stays hidden."""
+        measures = frozenset(measures)
+        if not measures:
+            return self
+        hidden = frozenset(key for key in self.hidden if not self._by_address.get(key, frozenset()) <= measures)
+        return Assessment(self.covered, self.households, hidden, self._by_address)
 
     def shows_hidden(self, version) -> bool:
         """Whether a record (a PersonVersion, or a change's payload as a mapping) shows a hidden
@@ -189,57 +210,66 @@ def _never_saved(*args, **kwargs):
     raise RuntimeError("a redacted record is for display only")
 
 
-def inspect(actor, person_ids: Iterable[int]) -> Assessment:
-    """Blocked persons, persons seen under an exception, and the addresses ``actor`` may not see,
-    in one pass (four queries at most; one when no measure is active)."""
+def inspect(person_ids: Iterable[int]) -> Assessment:
+    """Who among ``person_ids`` is covered by which active measures, their current households, and
+    every protected address (two queries while the cache holds; one more for an empty town)."""
+    person_ids = set(person_ids)
     protected = _protected()
-    if not protected.by_person:
-        return Assessment()
-    affecting = _measures_affecting(person_ids, protected)
-    excepted = _excepted_measures(actor)
-    blocked = {pid for pid, measures in affecting.items() if not measures <= excepted}
-    hidden = frozenset(key for key, measures in protected.by_address.items() if not measures <= excepted)
-    return Assessment(blocked, set(affecting) - blocked, hidden)
+    households: dict[int, int] = {}
+    covered: dict[int, set[int]] = {}
+    if person_ids:
+        for person_id, household_id, address, katagaki in PersonVersion.objects.filter(
+                is_current=True, person_id__in=person_ids).values_list("person_id", "household_id", "address",
+                                                                       "katagaki"):
+            households[person_id] = household_id
+            if not protected.by_person:
+                continue
+            measures = set(protected.by_household.get(household_id, ()))
+            measures |= protected.by_address.get((address_key(address), address_key(katagaki)), frozenset())
+            if measures:
+                covered[person_id] = measures
+        for person_id in person_ids & protected.by_person.keys():
+            covered.setdefault(person_id, set()).update(protected.by_person[person_id])
+    return Assessment(_frozen(covered), households, frozenset(protected.by_address), protected.by_address)
 
 
-def assess(actor, person_ids: Iterable[int]) -> tuple[set[int], set[int]]:
-    """(blocked, seen under an exception) for ``person_ids``."""
-    result = inspect(actor, person_ids)
-    return result.blocked, result.excepted
-
-
-def blocked_person_ids(actor, person_ids: Iterable[int]) -> set[int]:
-    """The subset of ``person_ids`` whose address ``actor`` may not see right now."""
-    return assess(actor, person_ids)[0]
-
-
-def record_blocked(*, town, actor, person_ids: Iterable[int], channel: str, purpose: str = "") -> None:
-    """Log and flag to supervisors, committed even though the caller then refuses."""
+def record_attempt(*, town, actor, person_ids: Iterable[int], channel: str, purpose: str = "",
+                   kind: str = AttemptKind.REFUSED, reason: str = "support_measure") -> None:
+    """Log and flag to supervisors (a refusal, a view behind a warning, a 加害者's request);
+    committed even though the caller then refuses."""
+    outcome = {AttemptKind.ALERTED.value: "alerted", AttemptKind.AGGRESSOR.value: "refused"}.get(str(kind), "blocked")
     with transaction.atomic():
         for person_id in sorted(set(person_ids)):
             BlockedAttempt.objects.create(
-                person_id=person_id, channel=channel, actor_id=getattr(actor, "pk", None),
-                actor_username=getattr(actor, "username", "") or "",
+                person_id=person_id, channel=channel, kind=kind, purpose=(purpose or "")[:200],
+                actor_id=getattr(actor, "pk", None), actor_username=getattr(actor, "username", "") or "",
             )
-            audit.record(town=town, actor=actor, action=f"{channel}.blocked", person_id=person_id,
-                         purpose=purpose, outcome="blocked", reason="support_measure")
-
-
-def refuse_if_blocked(*, town, actor, person_ids: Iterable[int], channel: str, purpose: str = "") -> None:
-    person_ids = list(person_ids)
-    blocked = blocked_person_ids(actor, person_ids)
-    if blocked:
-        record_blocked(town=town, actor=actor, person_ids=blocked, channel=channel, purpose=purpose)
-        raise ResidentNotFound()
+            audit.record(town=town, actor=actor, action=f"{channel}.{outcome}", person_id=person_id,
+                         purpose=purpose, outcome=outcome, reason=reason)
 
 
 def protected_person_ids(person_ids: Iterable[int]) -> set[int]:
     """The subset of ``person_ids`` that a channel outside the portal's warning view (an export, an
-    extract, an API, a standard-layout file) must leave out: no exception or release applies."""
-    return set(_measures_affecting(person_ids))
+    extract, an API, a standard-layout file) must leave out."""
+    return inspect(person_ids).blocked
 
 
 def outside_redaction() -> Assessment:
     """An assessment for channels outside the portal: every protected address is hidden, so
     ``redact`` removes it from any row (e.g. a departed member's history) that shows one."""
-    return inspect(None, [])
+    return inspect([])
+
+
+def requested_by_aggressor(measures: Iterable[int], *, name: str, birth_date=None, person_id: int | None = None) -> bool:
+    """Whether a requester is a 加害者 named in one of ``measures``: the same resident (宛名番号), or
+    the same name (folded as search folds it) with no differing 生年月日 — on the safe side, a
+    request under the 加害者's name without a birth date is theirs."""
+    key = fold_name(name or "")
+    for aggressor_name, aggressor_birth, aggressor_person in Aggressor.objects.filter(
+            measure_id__in=list(measures)).values_list("name", "birth_date", "person_id"):
+        if person_id is not None and aggressor_person == person_id:
+            return True
+        if key and fold_name(aggressor_name) == key and (
+                aggressor_birth is None or birth_date is None or aggressor_birth == birth_date):
+            return True
+    return False

@@ -1,5 +1,7 @@
 """Reads of the residents registry. Each leaves a read-audit record (who, which persons, why) and
-applies 支援措置: a protected person is answered exactly like a missing one (ResidentNotFound)."""
+applies the 抑止 engine: a person under a 照会 alert (e.g. 支援措置) is shown only once the member
+of staff has seen the warning and stated a purpose (``alert_purpose``; each such view is flagged
+to supervisors), a 照会 error refuses; a protected address is hidden everywhere else."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from . import audit, crypto, permissions, protection
+from . import audit, crypto, permissions, protection, suppression
 from .models import (
     ON_REGISTER,
     BlockedAttempt,
@@ -22,11 +24,15 @@ from .models import (
     Person,
     PersonalNumber,
     PersonVersion,
+    Process,
     SupportMeasure,
+    Suppression,
+    SuppressionLift,
 )
 from .protection import ResidentNotFound
 from .search import fold_kana, fold_name, is_kana, parse_number
 from .services import household_members
+from .services.measures import extension_opens
 
 SEARCH_LIMIT = 50
 
@@ -76,14 +82,19 @@ def persons_search(*, actor, town, query: str, purpose: str = "住民検索", in
     if not include_removed:
         qs = qs.filter(status__in=ON_REGISTER)
     qs = qs.select_related("person", "household").order_by("kana_full", "person_id")[: limit + 10]
-    rows = _infix_rows(qs) if partial and _trigram_usable(query) else list(qs)
-    blocked = protection.blocked_person_ids(actor, [r.person_id for r in rows])
-    if blocked:
-        protection.record_blocked(town=town, actor=actor, person_ids=blocked, channel="search", purpose=purpose)
-    rows = [r for r in rows if r.person_id not in blocked][:limit]
-    audit.record(town=town, actor=actor, action="person.search", persons=[r.person_id for r in rows],
-                 purpose=purpose, query=fold_name(query)[:50], results=len(rows))
-    return rows
+    rows = (_infix_rows(qs) if partial and _trigram_usable(query) else list(qs))[:limit]
+    # Protected and otherwise blocked persons are listed (staff must be able to serve them) with a
+    # mark and without a protected address; opening one goes through the warning.
+    checked = suppression.check(Process.INQUIRY, [r.person_id for r in rows], actor=actor)
+    shown = []
+    for row in rows:
+        row = checked.protection.redact(row)
+        row.suppressions = checked.messages([row.person_id])
+        row.protected = row.person_id in checked.protection.covered
+        shown.append(row)
+    audit.record(town=town, actor=actor, action="person.search", persons=[r.person_id for r in shown],
+                 purpose=purpose, query=fold_name(query)[:50], results=len(shown))
+    return shown
 
 
 @dataclass
@@ -95,6 +106,8 @@ class PersonView:
     as_of: dt.date | None
     my_number_masked: str = ""
     pending: list[Change] = field(default_factory=list)
+    suppressions: list[str] = field(default_factory=list)  # the 照会 blocks shown in the warning banner
+    protected: bool = False                                # covered by a 支援措置
 
 
 def _version_as_of(person_id: int, as_of: dt.date | None) -> PersonVersion | None:
@@ -118,8 +131,10 @@ def household_as_of(household_id: int, as_of: dt.date | None) -> list[PersonVers
     return sorted(members, key=lambda v: (not v.is_head, v.person_id))
 
 
-def person_get(*, actor, town, person_id, purpose: str = "住民照会", as_of: dt.date | None = None) -> PersonView:
-    """個人照会 with full history; ``as_of`` shows the registry as it stood on that date."""
+def person_get(*, actor, town, person_id, purpose: str = "住民照会", as_of: dt.date | None = None,
+               alert_purpose: suppression.Purpose = "") -> PersonView:
+    """個人照会 with full history; ``as_of`` shows the registry as it stood on that date. Under a 照会
+    alert, ``alert_purpose`` (the purpose stated behind the warning) is required."""
     _require(actor, town, permissions.can_read)
     try:
         person = Person.objects.get(pk=int(person_id))
@@ -127,31 +142,33 @@ def person_get(*, actor, town, person_id, purpose: str = "住民照会", as_of: 
         raise ResidentNotFound() from None
     version = _version_as_of(person.pk, as_of)
     household = household_as_of(version.household_id, as_of) if version else []
-    seen = protection.inspect(actor, {person.pk} | {m.person_id for m in household})
-    if person.pk in seen.blocked:
-        protection.record_blocked(town=town, actor=actor, person_ids=[person.pk], channel="inquiry", purpose=purpose)
-        raise ResidentNotFound()
+    checked = suppression.check(Process.INQUIRY, {person.pk} | {m.person_id for m in household}, actor=actor)
+    suppression.enforce(suppression.only(checked, [person.pk]), town=town, actor=actor, channel="inquiry",
+                        purpose=purpose, alert_purpose=alert_purpose)
     if version is None:
         raise ResidentNotFound("指定した日付の時点では記録がありません。")
-    # Rows of this (unblocked) person that show a protected address — e.g. from before they left
-    # a protected household — are shown with the address items replaced (支援措置: 住所を秘匿).
+    # Behind the warning the person's own protected address is shown; any other protected address
+    # (e.g. in rows from before they left a protected household) stays hidden.
+    seen = checked.shown([person.pk])
     version = seen.redact(version)
     history = seen.redact_all(PersonVersion.objects.filter(person=person).select_related("change")
                               .order_by("history_no"))
-    household = seen.redact_all(m for m in household if m.person_id not in seen.blocked)
+    household = seen.redact_all(m for m in household if m.person_id not in checked.errors)
     masked = ""
     number = PersonalNumber.objects.filter(person=person).first()
     if number:
         masked = crypto.mask(number.last4)
     pending = list(Change.objects.filter(status=ChangeStatus.PENDING, person_ids__contains=[person.pk]))
+    under_alert = person.pk in checked.alerts
     audit.record(town=town, actor=actor, action="person.read", person_id=person.pk, purpose=purpose,
-                 as_of=as_of.isoformat() if as_of else "", under_exception=person.pk in seen.excepted,
+                 as_of=as_of.isoformat() if as_of else "", under_alert=under_alert,
                  rows_redacted=sum(getattr(h, "address_hidden", False) for h in history))
-    return PersonView(person, version, history, household, as_of, masked, pending)
+    return PersonView(person, version, history, household, as_of, masked, pending,
+                      checked.messages([person.pk]), person.pk in checked.protection.covered)
 
 
 def household_get(*, actor, town, household_id, purpose: str = "世帯照会",
-                  as_of: dt.date | None = None) -> list[PersonVersion]:
+                  as_of: dt.date | None = None, alert_purpose: suppression.Purpose = "") -> list[PersonVersion]:
     _require(actor, town, permissions.can_read)
     try:
         members = household_as_of(int(household_id), as_of)
@@ -159,14 +176,13 @@ def household_get(*, actor, town, household_id, purpose: str = "世帯照会",
         members = []
     if not members:
         raise ResidentNotFound()
-    seen = protection.inspect(actor, [m.person_id for m in members])
-    if seen.blocked:
-        protection.record_blocked(town=town, actor=actor, person_ids=seen.blocked, channel="inquiry",
-                                  purpose=purpose)
-        raise ResidentNotFound()
-    members = seen.redact_all(members)  # an as-of state may show a protected address
-    audit.record(town=town, actor=actor, action="household.read", persons=[m.person_id for m in members],
-                 purpose=purpose, household_id=int(household_id))
+    ids = [m.person_id for m in members]
+    checked = suppression.check(Process.INQUIRY, ids, actor=actor)
+    suppression.enforce(checked, town=town, actor=actor, channel="inquiry", purpose=purpose,
+                        alert_purpose=alert_purpose)
+    members = checked.shown(ids).redact_all(members)  # an as-of state may show another protected address
+    audit.record(town=town, actor=actor, action="household.read", persons=ids, purpose=purpose,
+                 household_id=int(household_id), under_alert=bool(checked.alerts))
     return members
 
 
@@ -182,7 +198,7 @@ def changes_pending(*, actor, town) -> list[QueueItem]:
     _require(actor, town, permissions.can_read)
     changes = list(Change.objects.filter(status=ChangeStatus.PENDING).order_by("entered_at"))
     ids = {pid for c in changes for pid in c.person_ids}
-    seen = protection.inspect(actor, ids)
+    seen = protection.inspect(ids)
     hidden_people = seen.blocked
     may_approve = permissions.can_approve_changes(actor, town)  # once, not per row
     items = [QueueItem(c, bool(set(c.person_ids) & hidden_people) or seen.shows_hidden(c.payload),
@@ -193,18 +209,21 @@ def changes_pending(*, actor, town) -> list[QueueItem]:
     return items
 
 
-def change_get(*, actor, town, change_id) -> QueueItem:
+def change_get(*, actor, town, change_id, alert_purpose: suppression.Purpose = "") -> QueueItem:
+    """One 異動 as entered; one touching a person under a 照会 alert is shown behind the warning."""
     _require(actor, town, permissions.can_read)
     try:
         change = Change.objects.get(pk=int(change_id))
     except (TypeError, ValueError, Change.DoesNotExist):
         raise ResidentNotFound("該当する異動が見つかりません。") from None
-    seen = protection.inspect(actor, change.person_ids)
-    # Hidden when it touches a protected person, or its content names a protected address
-    # (e.g. a 転入 into it entered before the measure, or an old 転居 of someone since departed).
-    hidden = bool(seen.blocked) or seen.shows_hidden(change.payload)
+    checked = suppression.check(Process.INQUIRY, change.person_ids, actor=actor)
+    suppression.enforce(checked, town=town, actor=actor, channel="inquiry", purpose="異動照会",
+                        alert_purpose=alert_purpose)
+    # Still hidden when its content names another protected address (e.g. a 転入 into it entered
+    # before the measure, or an old 転居 of someone since departed).
+    hidden = checked.shown(change.person_ids).shows_hidden(change.payload)
     audit.record(town=town, actor=actor, action="change.read", persons=change.person_ids, purpose="異動照会",
-                 change_id=change.pk)
+                 change_id=change.pk, under_alert=bool(checked.alerts))
     return QueueItem(change, hidden, permissions.can_approve_change(actor, town, change))
 
 
@@ -223,9 +242,9 @@ def residents_export(*, actor, town, purpose: str, district: str = "") -> list[l
     if district:
         qs = qs.filter(district=district)
     rows = list(qs)
-    blocked = protection.blocked_person_ids(actor, [r.person_id for r in rows])
+    blocked = protection.protected_person_ids(r.person_id for r in rows)
     if blocked:
-        protection.record_blocked(town=town, actor=actor, person_ids=blocked, channel="export", purpose=purpose)
+        protection.record_attempt(town=town, actor=actor, person_ids=blocked, channel="export", purpose=purpose)
     out = []
     for v in rows:
         if v.person_id in blocked:
@@ -240,17 +259,76 @@ def residents_export(*, actor, town, purpose: str, district: str = "") -> list[l
 
 # --- 支援措置 and supervision -----------------------------------------------------------------------
 
-def measures_list(*, actor, town) -> list[SupportMeasure]:
+@dataclass
+class MeasureRow:
+    """One 支援措置 as its managers see it (names, never addresses)."""
+
+    measure: SupportMeasure
+    applicant: PersonVersion | None                  # 申出者's current record
+    subjects: list[tuple[PersonVersion, str]]         # 併せて支援を求める者 and their relation
+    period_alert: str                                 # "" or why the period needs attention
+    can_extend: bool
+
+
+def measure_period(measure: SupportMeasure, today: dt.date) -> tuple[str, bool]:
+    """(alert, may be extended) for an active measure: the alert shows in the last month and after
+    the end date; extension is allowed from one month before the end (標準仕様 1.6)."""
+    if measure.status != "active":
+        return "", False
+    opens = extension_opens(measure.ends_on)
+    if today > measure.ends_on:
+        return "終了予定日を過ぎています（延長または終了の手続きが必要です。自動では解除されません）", True
+    if today >= opens:
+        return "期間終了まで1か月以内です（延長できます）", True
+    return "", False
+
+
+def measures_list(*, actor, town, today: dt.date | None = None) -> list[MeasureRow]:
     _require(actor, town, permissions.can_manage_measures)
-    measures = list(SupportMeasure.objects.prefetch_related("aggressors", "requests").order_by("-created_at"))
-    audit.record(town=town, actor=actor, action="support_measure.list", persons=[m.person_id for m in measures],
+    today = today or timezone.localdate()
+    measures = list(SupportMeasure.objects.prefetch_related("aggressors", "requests", "subjects")
+                    .order_by("-created_at"))
+    ids = {m.person_id for m in measures} | {s.person_id for m in measures for s in m.subjects.all()}
+    current = {v.person_id: v for v in PersonVersion.objects.filter(person_id__in=ids, is_current=True)
+               .select_related("person")}
+    rows = []
+    for m in measures:
+        alert, can_extend = measure_period(m, today)
+        subjects = [(current[s.person_id], s.relation) for s in m.subjects.all() if s.person_id in current]
+        rows.append(MeasureRow(m, current.get(m.person_id), subjects, alert, can_extend))
+    audit.record(town=town, actor=actor, action="support_measure.list", persons=sorted(ids),
                  purpose="支援措置管理")
-    return measures
+    return rows
 
 
 def measure_requests_pending(*, actor, town) -> list[MeasureRequest]:
     _require(actor, town, permissions.can_manage_measures)
     return list(MeasureRequest.objects.filter(status=ChangeStatus.PENDING).select_related("measure"))
+
+
+def person_id_by_atena(atena: str) -> int | None:
+    """The person with this 宛名番号 (for forms that name persons by it), or None."""
+    text = (atena or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        return None
+    return Person.objects.filter(atena_number=text).values_list("pk", flat=True).first()
+
+
+def person_suppressions(*, actor, town, person_id: int) -> list[Suppression]:
+    """The 抑止 set on this person or their current household (not those of a 支援措置), in force."""
+    _require(actor, town, permissions.can_manage_measures)
+    household = PersonVersion.objects.filter(person_id=person_id, is_current=True).values("household_id")
+    return list(Suppression.objects.filter(Q(person_id=person_id) | Q(household_id__in=household),
+                                           ended_at__isnull=True).order_by("starts_on", "pk"))
+
+
+def lifts_pending(*, actor, town) -> list[SuppressionLift]:
+    """一時解除の申請 waiting for the 支援措置責任者."""
+    _require(actor, town, permissions.can_release_suppression)
+    rows = list(SuppressionLift.objects.filter(status=ChangeStatus.PENDING).order_by("requested_at"))
+    audit.record(town=town, actor=actor, action="suppression_lift.list", persons=sorted({r.person_id for r in rows}),
+                 purpose="一時解除の審査")
+    return rows
 
 
 def blocked_attempts(*, actor, town, unacknowledged_only: bool = True) -> list[BlockedAttempt]:
@@ -265,10 +343,11 @@ def blocked_attempts(*, actor, town, unacknowledged_only: bool = True) -> list[B
 
 
 def measure_alerts(*, actor, town, today: dt.date | None = None) -> list[SupportMeasure]:
-    """Measures in their last month or past their end date and not yet ended (標準仕様 period alerts)."""
+    """Active measures in their last month or past their end date (標準仕様 1.6 period alerts)."""
     _require(actor, town, permissions.can_manage_measures)
     today = today or timezone.localdate()
-    return list(SupportMeasure.objects.filter(status="active", ends_on__lte=today + dt.timedelta(days=31)))
+    candidates = SupportMeasure.objects.filter(status="active", ends_on__lte=today + dt.timedelta(days=31))
+    return [m for m in candidates if today >= extension_opens(m.ends_on)]
 
 
 def issuances_list(*, actor, town, limit: int = 100) -> list[CertificateIssuance]:

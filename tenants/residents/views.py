@@ -15,9 +15,28 @@ from django.views.decorators.http import require_POST
 from . import kinds, permissions, selectors, services
 from .certificates.issue import certificate_issue
 from .dates import parse_date, to_wareki
-from .forms import CertificateForm, MeasureForm, RejectForm
-from .models import BlockedAttempt, Change, ChangeKind, Household, MeasureRequest, SupportMeasure
+from .forms import (
+    CertificateForm,
+    LiftDecisionForm,
+    LiftRequestForm,
+    MeasureForm,
+    RejectForm,
+    SuppressionForm,
+)
+from .models import (
+    BlockedAttempt,
+    Change,
+    ChangeKind,
+    Household,
+    MeasureRequest,
+    SupportMeasure,
+    SuppressionLift,
+)
 from .protection import ResidentNotFound
+from .suppression import AlertRequired, Refused
+
+# How long a warning acknowledged in the portal (照会アラートの確認) stands for that member of staff.
+ACK_SECONDS = 30 * 60
 
 
 def refused(request):
@@ -39,6 +58,12 @@ def residents_view(check=permissions.can_read):
                 return view(request, town, *args, **kwargs)
             except ResidentNotFound as exc:
                 return render(request, "residents/not_found.html", {"message": exc.message}, status=404)
+            except AlertRequired as exc:
+                return render(request, "residents/alert_gate.html", {
+                    "messages_": exc.messages, "person_ids": exc.person_ids, "next": request.get_full_path()})
+            except Refused as exc:  # a 照会 error (e.g. a court order): refused, with the block named
+                return render(request, "residents/not_found.html", {"message": "；".join(exc.messages)},
+                              status=403)
             except PermissionDenied:
                 return refused(request)
         return wrapper
@@ -48,6 +73,53 @@ def residents_view(check=permissions.can_read):
 
 def _purpose(request, default: str) -> str:
     return (request.GET.get("purpose") or request.POST.get("purpose") or default)[:200]
+
+
+def _ack_key(town) -> str:
+    return f"residents-alert-ack:{town.schema_name}"  # per town: a session never carries one town's into another
+
+
+def _acknowledged(request, town) -> dict[int, str]:
+    """The warnings this member of staff acknowledged in this town and session, still standing:
+    person id -> the purpose they stated."""
+    import time
+
+    now = time.time()
+    stored = request.session.get(_ack_key(town), {})
+    return {int(pid): entry["purpose"] for pid, entry in stored.items()
+            if isinstance(entry, dict) and now - entry.get("at", 0) < ACK_SECONDS}
+
+
+def _safe_next(request, fallback: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    # Back to the page the form was on, but only on this host (never another town's or an outside site).
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        return fallback
+    return next_url
+
+
+@require_POST
+@residents_view()
+def acknowledge_alert(request, town):
+    """照会アラート: the member of staff has read the warning and states why they need the record."""
+    import time
+
+    from kyodo.core.input import ascii_int
+
+    purpose = request.POST.get("purpose", "").strip()
+    person_ids = [ascii_int(p, field="person_ids") for p in request.POST.getlist("person_ids")][:50]
+    if not purpose or len(purpose) > 200 or not person_ids:
+        return render(request, "residents/alert_gate.html", {
+            "messages_": ["照会の目的を入力してください（200文字以内）。"], "person_ids": person_ids,
+            "next": _safe_next(request, reverse("residents:search")), "error": True}, status=400)
+    stored = dict(request.session.get(_ack_key(town), {}))
+    for pid in person_ids:
+        stored[str(pid)] = {"purpose": purpose, "at": time.time()}
+    request.session[_ack_key(town)] = stored
+    return redirect(_safe_next(request, reverse("residents:search")))
 
 
 @residents_view()
@@ -73,11 +145,16 @@ def search(request, town):
 def person_detail(request, town, pk):
     as_of, as_of_text, as_of_error = _as_of(request)
     view = selectors.person_get(actor=request.principal, town=town, person_id=pk, as_of=as_of,
-                                purpose=_purpose(request, "住民照会"))
+                                purpose=_purpose(request, "住民照会"), alert_purpose=_acknowledged(request, town))
+    manages = permissions.can_manage_measures(request.principal, town)
     return render(request, "residents/person_detail.html", {
         "view": view, "v": view.version, "as_of_text": as_of_text, "as_of_error": as_of_error,
         "as_of_wareki": to_wareki(as_of) if as_of else "",
         "can_issue": permissions.can_issue_certificate(request.principal, town),
+        "blocks": selectors.person_suppressions(actor=request.principal, town=town, person_id=view.person.pk)
+        if manages else [],
+        "suppression_form": SuppressionForm() if manages else None,
+        "lift_form": LiftRequestForm() if view.protected else None,
     })
 
 
@@ -95,7 +172,7 @@ def _as_of(request):
 def household_detail(request, town, pk):
     as_of, as_of_text, as_of_error = _as_of(request)
     members = selectors.household_get(actor=request.principal, town=town, household_id=pk, as_of=as_of,
-                                      purpose=_purpose(request, "世帯照会"))
+                                      purpose=_purpose(request, "世帯照会"), alert_purpose=_acknowledged(request, town))
     return render(request, "residents/household_detail.html", {
         "members": members, "household_id": pk, "as_of": as_of, "as_of_text": as_of_text,
         "as_of_error": as_of_error, "as_of_wareki": to_wareki(as_of) if as_of else ""})
@@ -105,7 +182,8 @@ def _submit(request, town, form, kind, data):
     try:
         change = services.change_submit(actor=request.principal, town=town, kind=kind,
                                         notified_on=form.cleaned_data["notified_on"],
-                                        effective_on=form.cleaned_data["effective_on"], data=data)
+                                        effective_on=form.cleaned_data["effective_on"], data=data,
+                                        alert_purpose=_acknowledged(request, town))
     except ValidationError as exc:
         form.add_service_errors(exc)
         return None
@@ -139,7 +217,8 @@ def move_in(request, town):
 def change_for_person(request, town, pk, kind):
     """The kinds started from a person's page (転居・転出・死亡・職権消除・出生 into that household)."""
     spec = _page_spec(kinds.PERSON, kind)
-    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力")
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力",
+                                alert_purpose=_acknowledged(request, town))
     form = spec.bind_form(request.POST or None)
     if request.method == "POST" and form.is_valid():
         page = kinds.Page(form, person_id=view.person.pk, household_id=view.version.household_id)
@@ -155,7 +234,8 @@ def household_change(request, town, pk, kind):
     """The kinds started from a household's page (世帯主変更・世帯分離・世帯合併): a 続柄 per member
     (分離: only the members who leave)."""
     spec = _page_spec(kinds.HOUSEHOLD, kind)
-    members = selectors.household_get(actor=request.principal, town=town, household_id=pk, purpose="異動入力")
+    members = selectors.household_get(actor=request.principal, town=town, household_id=pk, purpose="異動入力",
+                                      alert_purpose=_acknowledged(request, town))
     form = spec.bind_form(request.POST or None)
     posted = {str(m.person_id): request.POST.get(f"relationship_{m.person_id}", m.relationship) for m in members}
     chosen = set(request.POST.getlist("person_ids"))
@@ -178,7 +258,8 @@ def household_change(request, town, pk, kind):
 def correct(request, town, pk):
     """職権修正: the form starts from the current record; only the items changed are submitted."""
     spec = _page_spec(kinds.CORRECTION, ChangeKind.EX_OFFICIO_CORRECT)
-    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力")
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力",
+                                alert_purpose=_acknowledged(request, town))
     v = view.version
     current = {k: (v.birth_date.isoformat() if k == "birth_date" else getattr(v, k)) for k in services.CORRECTABLE}
     form = spec.bind_form(request.POST or None, initial=current)
@@ -198,7 +279,8 @@ def approval_queue(request, town):
 
 @residents_view()
 def change_detail(request, town, pk):
-    item = selectors.change_get(actor=request.principal, town=town, change_id=pk)
+    item = selectors.change_get(actor=request.principal, town=town, change_id=pk,
+                                alert_purpose=_acknowledged(request, town))
     blocker = None if item.address_hidden else selectors.change_approval_blocker(change=item.change)
     return render(request, "residents/change_detail.html", {"item": item, "c": item.change, "blocker": blocker,
                                                              "reject_form": RejectForm()})
@@ -213,7 +295,8 @@ def change_decide(request, town, pk):
         raise ResidentNotFound("該当する異動が見つかりません。") from None
     try:
         if request.POST.get("decision") == "approve":
-            services.change_approve(actor=request.principal, town=town, change=change)
+            services.change_approve(actor=request.principal, town=town, change=change,
+                                    alert_purpose=_acknowledged(request, town))
             messages.success(request, f"受付番号 {change.pk} を決裁しました（本登録）。")
         else:
             services.change_reject(actor=request.principal, town=town, change=change, reason=request.POST.get("reason", ""))
@@ -227,7 +310,8 @@ def change_decide(request, town, pk):
 
 @residents_view(permissions.can_issue_certificate)
 def certificate_new(request, town, pk):
-    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="証明書交付")
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="証明書交付",
+                                alert_purpose=_acknowledged(request, town))
     moved_out = view.version.status in ("moved_out", "moving_out")
     form = CertificateForm(request.POST or None,
                            initial={"kind": "move_out" if moved_out else "copy", "requester_relation": "本人"})
@@ -240,6 +324,7 @@ def certificate_new(request, town, pk):
             issued = certificate_issue(
                 actor=request.principal, town=town, kind=d["kind"], person_ids=chosen,
                 requester_name=d["requester_name"], requester_relation=d["requester_relation"], purpose=d["purpose"],
+                requester_birth_date=d["requester_birth_date"], requester_atena=d["requester_atena"],
                 options={k: d[k] for k in ("include_relationship", "include_honseki", "include_resident_code",
                                            "include_my_number")},
             )
@@ -277,56 +362,75 @@ def export_csv(request, town):
     return response
 
 
+def _measure_input(d: dict) -> dict:
+    """The measure form's fields as the service takes them (宛名番号 resolved to persons)."""
+    subjects = [{"person_id": selectors.person_id_by_atena(a) or a, "relation": d["subject_relation"]}
+                for a in d["subject_atenas"]]
+    aggressors = []
+    if d["aggressor_name"]:
+        aggressors.append({"name": d["aggressor_name"], "name_kana": d["aggressor_kana"],
+                           "birth_date": d["aggressor_birth_date"], "sex": d["aggressor_sex"],
+                           "address": d["aggressor_address"],
+                           "person_id": (selectors.person_id_by_atena(d["aggressor_atena"]) or d["aggressor_atena"])
+                           if d["aggressor_atena"] else None})
+    return {"person_id": selectors.person_id_by_atena(d["atena_number"]) or d["atena_number"], "kind": d["kind"],
+            "starts_on": d["starts_on"], "ends_on": d["ends_on"], "note": d["note"], "subjects": subjects,
+            "aggressors": aggressors, "restricted_services": d["restricted_services"]}
+
+
 @residents_view(permissions.can_manage_measures)
 def measures(request, town):
     form = MeasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        aggressors = [{"name": d["aggressor_name"], "name_kana": d["aggressor_kana"]}] if d["aggressor_name"] else []
         try:
-            services.support_measure_create(actor=request.principal, town=town, person_id=d["person_id"],
-                                            starts_on=d["starts_on"], ends_on=d["ends_on"], note=d["note"],
-                                            aggressors=aggressors)
+            services.support_measure_create(actor=request.principal, town=town, **_measure_input(form.cleaned_data))
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
             messages.success(request, "支援措置を登録しました。")
             return redirect(reverse("residents:measures"))
+    releases = permissions.can_release_suppression(request.principal, town)
     return render(request, "residents/measures.html", {
-        "form": form, "measures": selectors.measures_list(actor=request.principal, town=town),
+        "form": form, "rows": selectors.measures_list(actor=request.principal, town=town),
         "requests": selectors.measure_requests_pending(actor=request.principal, town=town),
         "alerts": selectors.measure_alerts(actor=request.principal, town=town),
-    })
+        "lifts": selectors.lifts_pending(actor=request.principal, town=town) if releases else [],
+        "lift_form": LiftDecisionForm(),
+    }, status=400 if form.errors else 200)
 
 
 @require_POST
-@residents_view()
-def measure_request(request, town, pk):
+@residents_view(permissions.can_manage_measures)
+def measure_action(request, town, pk):
+    """延長, 仮支援措置の決定, or the request to end it (decided by a second member of staff)."""
+    action = request.POST.get("action", "")
     try:
-        measure = SupportMeasure.objects.get(pk=int(pk))
-        services.support_measure_request(actor=request.principal, town=town, measure=measure,
-                                         kind=request.POST.get("kind", ""), purpose=request.POST.get("purpose", ""))
-        messages.success(request, "申請しました。別の職員の決裁が必要です。")
-    except SupportMeasure.DoesNotExist:
-        raise ResidentNotFound() from None
+        if action == "extend":
+            measure = services.support_measure_extend(actor=request.principal, town=town, measure_id=pk)
+            messages.success(request, f"延長しました（終了日 {to_wareki(measure.ends_on)}）。")
+        elif action == "confirm":
+            services.support_measure_confirm(actor=request.principal, town=town, measure_id=pk)
+            messages.success(request, "支援措置として決定しました。")
+        elif action == "end":
+            to_end = SupportMeasure.objects.filter(pk=pk).first()
+            if to_end is None:
+                raise ResidentNotFound()
+            services.support_measure_request(actor=request.principal, town=town, measure=to_end, kind="end",
+                                             purpose=request.POST.get("purpose", ""))
+            messages.success(request, "終了を申請しました。別の職員の決裁が必要です。")
+        else:
+            messages.error(request, "操作を選んでください。")
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    # Back to the page the form was on, but only on this host (never another town's or an outside site).
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        next_url = reverse("residents:search")
-    return redirect(next_url)
+    return redirect(reverse("residents:measures"))
 
 
 @require_POST
 @residents_view(permissions.can_manage_measures)
 def measure_decide(request, town, pk):
     try:
-        req = MeasureRequest.objects.get(pk=int(pk))
+        req = MeasureRequest.objects.get(pk=pk)
         services.support_measure_decide(actor=request.principal, town=town, request=req,
                                         approve=request.POST.get("decision") == "approve")
         messages.success(request, "決裁しました。")
@@ -336,6 +440,76 @@ def measure_decide(request, town, pk):
         for message in exc.messages:
             messages.error(request, message)
     return redirect(reverse("residents:measures"))
+
+
+@require_POST
+@residents_view()
+def lift_request(request, town, pk):
+    """一時解除の申請 from a protected person's page (after the warning)."""
+    form = LiftRequestForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(list(form.errors.get("purpose") or ["理由を入力してください。"]))
+        services.lift_request(actor=request.principal, town=town, person_id=pk, purpose=form.cleaned_data["purpose"])
+        messages.success(request, "一時解除を申請しました。支援措置責任者の決裁後、1回に限り交付できます。")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(reverse("residents:person_detail", args=[pk]))
+
+
+@require_POST
+@residents_view(permissions.can_release_suppression)
+def lift_decide(request, town, pk):
+    form = LiftDecisionForm(request.POST)
+    try:
+        lift = SuppressionLift.objects.get(pk=pk)
+        if not form.is_valid():
+            raise ValidationError(list(form.errors.get("valid_minutes") or ["入力が正しくありません。"]))
+        services.lift_decide(actor=request.principal, town=town, lift=lift,
+                             approve=request.POST.get("decision") == "approve", reason=form.cleaned_data["reason"],
+                             valid_minutes=form.cleaned_data["valid_minutes"] or 60)
+        messages.success(request, "決裁しました。")
+    except SuppressionLift.DoesNotExist:
+        raise ResidentNotFound() from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(reverse("residents:measures"))
+
+
+@require_POST
+@residents_view(permissions.can_manage_measures)
+def suppression_set(request, town, pk):
+    """抑止の設定 on a person (消除対象者, 裁判所等の命令 …) from their page."""
+    form = SuppressionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([f"{form.fields[f].label}: {m}" for f, ms in form.errors.items() for m in ms])
+        d = form.cleaned_data
+        services.suppression_set(actor=request.principal, town=town, person_id=pk, process=d["process"],
+                                 severity=d["severity"], reason=d["reason"], starts_on=d["starts_on"],
+                                 ends_on=d["ends_on"], note=d["note"])
+        messages.success(request, "抑止を設定しました。")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(reverse("residents:person_detail", args=[pk]))
+
+
+@require_POST
+@residents_view(permissions.can_manage_measures)
+def suppression_end(request, town, pk):
+    try:
+        block = services.suppression_end(actor=request.principal, town=town, suppression_id=pk,
+                                         reason=request.POST.get("reason", ""))
+        messages.success(request, "抑止を解除しました。")
+        return redirect(reverse("residents:person_detail", args=[block.person_id]) if block.person_id
+                        else reverse("residents:search"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(_safe_next(request, reverse("residents:search")))
 
 
 @residents_view(permissions.can_supervise)

@@ -46,12 +46,12 @@ def approve():
 
     from tenants.residents import services
 
-    def _approve(change, town=None):
+    def _approve(change, town=None, alert_purpose=""):
         from kyodo.tenancy.models import Municipality
 
         town = town or Municipality.objects.get(code="412066")
         return services.change_approve(actor=get_user_model().objects.get(username="approver-a"), town=town,
-                                       change=change)
+                                       change=change, alert_purpose=alert_purpose)
 
     return _approve
 

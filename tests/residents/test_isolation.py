@@ -115,21 +115,31 @@ def b_activity(b_resident, town_b, clerk_b):
         measure = services.support_measure_create(actor=approver_b, town=town_b,
                                                   person_id=b_resident["person_id"], starts_on="2024-06-01",
                                                   aggressors=[{"name": "鹿島の加害者"}])
-        request = services.support_measure_request(actor=clerk_b, town=town_b, measure=measure, kind="end",
+        request = services.support_measure_request(actor=approver_b, town=town_b, measure=measure, kind="end",
                                                    purpose="鹿島の申請")
-        # A blocked attempt in B: B's clerk opens the now-protected person.
+        lift = services.lift_request(actor=clerk_b, town=town_b, person_id=b_resident["person_id"],
+                                     purpose="鹿島の一時解除")
+        block = services.suppression_set(actor=approver_b, town=town_b, process="inquiry", severity="alert",
+                                         reason="other", person_id=b_resident["person_id"], starts_on="2024-06-01",
+                                         note="鹿島の抑止")
+        # A flagged record in B: B's clerk opens the now-protected person behind the warning.
         from tests.conftest import logged_in_client
 
-        logged_in_client(clerk_b, "kashima.test").get(f"/residents/persons/{b_resident['person_id']}/")
+        client_b = logged_in_client(clerk_b, "kashima.test")
+        client_b.post("/residents/alerts/acknowledge/", {"person_ids": [str(b_resident["person_id"])],
+                                                         "purpose": "鹿島の照会"})
+        assert client_b.get(f"/residents/persons/{b_resident['person_id']}/").status_code == 200
         assert BlockedAttempt.objects.exists() and MeasureRequest.objects.filter(pk=request.pk).exists()
-    return {**b_resident, "pending_id": pending.pk, "measure_id": measure.pk, "request_id": request.pk}
+    return {**b_resident, "pending_id": pending.pk, "measure_id": measure.pk, "request_id": request.pk,
+            "lift_id": lift.pk, "suppression_id": block.pk, "town_b": town_b}
 
 
 @pytest.mark.parametrize("path", [
     "/residents/persons/{person_id}/changes/relocation/", "/residents/persons/{person_id}/correct/",
     "/residents/households/{household_id}/changes/head_change/", "/residents/changes/{pending_id}/",
-    "/residents/changes/{pending_id}/decide/", "/residents/measures/{measure_id}/request/",
-    "/residents/measures/requests/{request_id}/decide/",
+    "/residents/changes/{pending_id}/decide/", "/residents/measures/{measure_id}/action/",
+    "/residents/measures/requests/{request_id}/decide/", "/residents/lifts/{lift_id}/decide/",
+    "/residents/suppressions/{suppression_id}/end/",
 ])
 def test_every_id_route_answers_not_found_for_town_b_ids(b_activity, town_a, path):
     from kyodo.identity.models import StaffMembership
@@ -141,9 +151,32 @@ def test_every_id_route_answers_not_found_for_town_b_ids(b_activity, town_a, pat
     url = path.format(**b_activity)
     got, posted = client.get(url), client.post(url)
     assert got.status_code in (404, 405)  # 405: the route only takes POST; nothing is looked up
-    assert posted.status_code == 404
-    for response in (got, posted):
+    assert posted.status_code in (302, 404)  # 302: an action route answers with a message, below
+    follow = client.get("/residents/measures/")
+    for response in (got, posted, follow):
         assert "鹿島" not in response.content.decode()
+    from tenants.residents.models import MeasureRequest, SupportMeasure, Suppression, SuppressionLift
+
+    with tenant_context(b_activity["town_b"]):
+        assert SupportMeasure.objects.get(pk=b_activity["measure_id"]).extended_times == 0
+        assert MeasureRequest.objects.get(pk=b_activity["request_id"]).status == "pending"
+        assert SuppressionLift.objects.get(pk=b_activity["lift_id"]).status == "pending"
+        assert Suppression.objects.get(pk=b_activity["suppression_id"]).ended_at is None
+
+
+@pytest.mark.parametrize("path", ["/residents/persons/{person_id}/lift/", "/residents/persons/{person_id}/suppressions/"])
+def test_person_action_routes_write_nothing_for_town_b_persons(b_activity, town_a, chief_a, path):
+    from tenants.residents.models import Suppression, SuppressionLift
+    from tests.conftest import logged_in_client
+
+    client = logged_in_client(chief_a, "takeo.test")
+    response = client.post(path.format(**b_activity), {
+        "purpose": "越境", "reason": "other", "process": "inquiry", "severity": "alert", "starts_on": "2024-06-01"},
+        follow=True)
+    assert "鹿島" not in response.content.decode()
+    assert not SuppressionLift.objects.exists() and not Suppression.objects.exists()  # town A's schema
+    with tenant_context(b_activity["town_b"]):
+        assert SuppressionLift.objects.count() == 1 and Suppression.objects.filter(measure=None).count() == 1
 
 
 @pytest.mark.parametrize("path", [

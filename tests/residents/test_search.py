@@ -157,16 +157,18 @@ def test_malformed_numbers_are_explained(household, in_a, clerk_a, query, code, 
 
 
 def test_number_search_is_protected_and_audited_like_name_search(household, in_a, clerk_a, approver_a):
-    """支援措置 (標準仕様 3.1): a protected person looked up by number is left out exactly like a
-    missing one, the attempt is flagged, and the search is audited with the persons shown."""
+    """支援措置 (標準仕様 3.1): a protected person looked up by number is listed like one found by
+    name — marked, with the address hidden — and the search is audited with the persons shown."""
+    from tenants.residents.protection import HIDDEN_ADDRESS
+
     services.support_measure_create(actor=approver_a, town=in_a, person_id=household["hanako"].person_id,
                                     starts_on="2024-05-01")
-    assert _search(clerk_a, in_a, "宛名" + household["hanako"].person.atena_number) == []
-    assert list(BlockedAttempt.objects.filter(channel="search").values_list("person_id", flat=True)) == [
-        household["hanako"].person_id]
-    assert _search(clerk_a, in_a, "世帯" + household["household"].number) == []
+    [row] = selectors.persons_search(actor=clerk_a, town=in_a, query="宛名" + household["hanako"].person.atena_number)
+    assert row.protected and row.address == HIDDEN_ADDRESS
+    members = selectors.persons_search(actor=clerk_a, town=in_a, query="世帯" + household["household"].number)
+    assert {r.address for r in members} == {HIDDEN_ADDRESS}
     entry = AuditEntry.objects.filter(action="person.search").order_by("-seq").first()
-    assert entry.detail["results"] == 0
+    assert entry.detail["results"] == 3 and not BlockedAttempt.objects.exists()
 
 
 def test_number_search_audit_lists_the_persons_found(household, in_a, clerk_a):

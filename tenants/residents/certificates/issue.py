@@ -9,19 +9,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import audit, crypto, events, permissions, protection
-from ..dates import to_wareki
+from .. import audit, crypto, events, permissions, protection, suppression
+from ..dates import parse_date, to_wareki
 from ..models import (
+    AttemptKind,
     CertificateIssuance,
     CertificateKind,
     Person,
     PersonalNumber,
     PersonVersion,
+    Process,
     ResidentStatus,
 )
 from ..protection import ResidentNotFound
 from ..selectors import household_as_of
 from ..services import next_number, parse_id, require_permission
+from ..services.measures import lifts_use
 from . import REQUESTER_RELATIONS
 from .render import Document, render
 
@@ -39,8 +42,11 @@ def _sex(code: str) -> str:
 
 
 def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requester_name: str,
-                      requester_relation: str, purpose: str, options: dict | None = None) -> Issued:
-    """交付: refused (like a missing record) if any person in scope is protected by 支援措置."""
+                      requester_relation: str, purpose: str, options: dict | None = None,
+                      requester_birth_date=None, requester_atena: str = "") -> Issued:
+    """交付. 証明 blocks first (標準仕様 1.6 / 3.1): a request by a 加害者 named in a measure covering
+    anyone in scope is refused outright and recorded; a protected person's certificate is an error
+    unless the 支援措置責任者 has released one issuance to this member of staff (then used up)."""
     require_permission(actor, town, permissions.can_issue_certificate, "証明書の交付")
     options = {k: bool((options or {}).get(k)) for k in OPTIONS}
     errors: dict[str, list[str]] = {}
@@ -58,13 +64,33 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
     ids = sorted({p for p in parsed if p is not None}) if None not in parsed else []
     if not ids:
         errors["person_ids"] = ["対象者を選択してください。"]
+    requester_birth = None
+    if requester_birth_date not in (None, ""):
+        try:
+            requester_birth = parse_date(requester_birth_date, label="請求者の生年月日")
+        except ValidationError as exc:
+            errors["requester_birth_date"] = exc.messages
+    requester_person = None
+    if (requester_atena or "").strip():
+        requester_person = Person.objects.filter(atena_number=str(requester_atena).strip()[:12]).values_list(
+            "pk", flat=True).first()
+        if requester_person is None:
+            errors["requester_atena"] = ["請求者の宛名番号に該当する住民がいません。"]
     if errors:
         raise ValidationError(errors)
     versions = {v.person_id: v for v in PersonVersion.objects.filter(person_id__in=ids, is_current=True)}
     if len(versions) != len(ids):
         raise ResidentNotFound()
-    # Support measures first: nothing below may depend on, or reveal, a protected record.
-    protection.refuse_if_blocked(town=town, actor=actor, person_ids=ids, channel="certificate", purpose=purpose)
+    # Blocks first: nothing below may depend on, or reveal, a protected record.
+    blocks = suppression.check(Process.CERTIFICATE, ids, actor=actor)
+    measures = blocks.protection.measures_of(ids)
+    if measures and protection.requested_by_aggressor(measures, name=requester_name, birth_date=requester_birth,
+                                                      person_id=requester_person):
+        protection.record_attempt(town=town, actor=actor, person_ids=blocks.protection.covered.keys() & set(ids),
+                                  channel="certificate", purpose=purpose, kind=AttemptKind.AGGRESSOR)
+        raise ValidationError({"requester_name": [
+            "請求者が支援措置の加害者として登録されている者と一致するため、この請求は受け付けられません（記録しました）。"]})
+    suppression.enforce(blocks, town=town, actor=actor, channel="certificate", purpose=purpose, alert_purpose=purpose)
     today = timezone.localdate()
     households = {v.household_id for v in versions.values()}
     if len(households) != 1:
@@ -79,7 +105,7 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
         if any(i not in members for i in ids):
             raise ValidationError({"person_ids": ["住民でない人が含まれています（除票の写しは未対応です）。"]})
         shown = [members[i] for i in ids]
-    _refuse_if_it_would_print_a_protected_address(town, actor, shown, purpose)
+    _refuse_if_it_would_print_a_protected_address(town, actor, shown, purpose, blocks.shown(ids))
     with transaction.atomic():
         serial = f"{today:%Y%m%d} {town.name} 窓口 {next_number('certificate'):06d}"
         doc = _document(town, kind, shown, options, serial, today)
@@ -90,6 +116,7 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
             purpose=purpose.strip()[:200], issued_by_id=actor.pk, issued_by_username=actor.username, pages=pages,
             sha256=hashlib.sha256(pdf).hexdigest(),
         )
+        lifts_use(town=town, actor=actor, result=blocks, used_for=serial)
         audit.record(town=town, actor=actor, action="certificate.issue", persons=ids, purpose=purpose,
                      serial=serial, kind=kind, options=options, requester_relation=requester_relation)
         events.emit(events.CERTIFICATE_ISSUED, town=town, actor=actor, aggregate_type="certificate",
@@ -98,18 +125,18 @@ def certificate_issue(*, actor, town, kind: str, person_ids: list[int], requeste
     return Issued(issuance, pdf)
 
 
-def _refuse_if_it_would_print_a_protected_address(town, actor, shown: list[PersonVersion], purpose: str) -> None:
+def _refuse_if_it_would_print_a_protected_address(town, actor, shown: list[PersonVersion], purpose: str,
+                                                   seen: protection.Assessment) -> None:
     """支援措置 (標準仕様 1.6 / 3.1): a certificate is never printed with a protected address in any
     item it carries (住所・方書, 転入前住所, 転出先), whoever it is for; it is refused like a protected
     person (logged, flagged, the uniform message) rather than printed with a gap. Only the state
     printed counts: certificates carry no history rows, so a person who has left a protected
     address is served with their present one."""
-    seen = protection.inspect(actor, [])
     showing = [v.person_id for v in shown if seen.shows_hidden(v)]
     if showing:
-        protection.record_blocked(town=town, actor=actor, person_ids=showing, channel="certificate",
+        protection.record_attempt(town=town, actor=actor, person_ids=showing, channel="certificate",
                                   purpose=purpose)
-        raise ResidentNotFound()
+        raise suppression.Refused(showing, ["支援措置により秘匿されている住所を記載することになるため、交付できません。"])
 
 
 def _document(town, kind: str, shown: list[PersonVersion], options: dict, serial: str, today) -> Document:

@@ -9,7 +9,7 @@ in ``tenants.residents.kinds``.
     validation.py  per-kind validators and their helpers
     apply.py       per-kind effects of an approved change
     changes.py     仮登録 / 決裁 / 差戻し and the validation flow common to every kind
-    measures.py    支援措置 and its requests
+    measures.py    支援措置, the other 抑止 and temporary lifts
 """
 
 from .apply import new_version
@@ -17,15 +17,22 @@ from .changes import change_approve, change_reject, change_submit, move_outs_com
 from .common import household_members, next_number, parse_id, require_permission
 from .measures import (
     blocked_attempt_acknowledge,
+    lift_decide,
+    lift_request,
+    support_measure_confirm,
     support_measure_create,
     support_measure_decide,
+    support_measure_extend,
     support_measure_request,
+    suppression_end,
+    suppression_set,
 )
 from .validation import CORRECTABLE, HEAD, validate_relationship
 
 __all__ = [
     "CORRECTABLE", "HEAD", "blocked_attempt_acknowledge", "change_approve", "change_reject", "change_submit",
-    "household_members", "move_outs_complete", "new_version", "next_number", "parse_id", "require_permission",
-    "support_measure_create", "support_measure_decide", "support_measure_request", "validate_change",
+    "household_members", "lift_decide", "lift_request", "move_outs_complete", "new_version", "next_number", "parse_id", "require_permission",
+    "support_measure_confirm", "support_measure_create", "support_measure_decide", "support_measure_extend",
+    "support_measure_request", "suppression_end", "suppression_set", "validate_change",
     "validate_relationship",
 ]

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from kyodo import foureyes
 
-from .. import audit, events, kinds, permissions, protection
-from ..models import Change, Person
+from .. import audit, events, kinds, permissions, suppression
+from ..models import Change, ChangeKind, Person, Process
 from .common import allowed, household_members, id_list, parse_id, require_permission
+from .measures import follow_move_out
 from .validation import ChangeInput, Errors, date_field
 
 CHANGE_DECISION = foureyes.Policy(
@@ -60,9 +61,8 @@ def validate_change(spec: kinds.ChangeKindSpec, *, town, notified_on, effective_
     return ValidatedChange(payload, part.person_ids, part.household_id, f"{spec.label}: {'、'.join(part.names)}")
 
 
-def _refuse_protected(actor, town, data: dict) -> None:
-    """A change touching a protected household needs an exception first: otherwise even its
-    validation messages (e.g. "same address as now") would tell something about the record.
+def _touched(data: dict) -> set[int]:
+    """The persons an entry names: its person, its persons and the members of its households.
     Ids that do not parse touch nobody; validation then reports them on their field."""
     ids = {pid for pid in map(parse_id, id_list(data.get("person_ids"))) if pid is not None}
     person_id = parse_id(data.get("person_id"))
@@ -72,14 +72,24 @@ def _refuse_protected(actor, town, data: dict) -> None:
         household_id = parse_id(data.get(key))
         if household_id is not None:
             ids |= {m.person_id for m in household_members(household_id)}
-    protection.refuse_if_blocked(town=town, actor=actor, person_ids=ids, channel="change")
+    return ids
 
 
-def change_submit(*, actor, town, kind: str, notified_on, effective_on, data: dict) -> Change:
+def _check_blocks(actor, town, ids, alert_purpose: suppression.Purpose) -> None:
+    """異動 blocks (標準仕様 3.1), before validation (whose messages describe the record): an error
+    refuses; an alert (e.g. 支援措置: the protected person's own 異動 can be processed) needs the
+    warning acknowledged with a purpose, and is flagged."""
+    result = suppression.check(Process.CHANGE, ids, actor=actor)
+    suppression.enforce(result, town=town, actor=actor, channel="change", purpose="異動",
+                        alert_purpose=alert_purpose)
+
+
+def change_submit(*, actor, town, kind: str, notified_on, effective_on, data: dict,
+                  alert_purpose: suppression.Purpose = "") -> Change:
     """異動の仮登録: validated and saved, but invisible in the registry until approved."""
     require_permission(actor, town, permissions.can_enter_change, "異動の入力")
     spec = kinds.spec_for(kind)
-    _refuse_protected(actor, town, data)
+    _check_blocks(actor, town, _touched(data), alert_purpose)
     checked = validate_change(spec, town=town, notified_on=notified_on, effective_on=effective_on, data=dict(data))
     with transaction.atomic():
         change = Change.objects.create(
@@ -111,10 +121,13 @@ def change_reject(*, actor, town, change: Change, reason: str) -> Change:
     return change
 
 
-def change_approve(*, actor, town, change: Change) -> Change:
+def change_approve(*, actor, town, change: Change, alert_purpose: suppression.Purpose = "") -> Change:
     """決裁: another member of staff approves; the change is re-validated against today's registry,
-    applied as new history rows, audited, and its events written to the outbox, all at once."""
+    applied as new history rows, audited, and its events written to the outbox, all at once.
+    A 転出 of a 申出者 switches their 支援措置 to 前住所地の仮支援措置."""
     may_decide = allowed(actor, town, permissions.can_approve_changes)
+    if may_decide:
+        _check_blocks(actor, town, set(change.person_ids), alert_purpose)
     with transaction.atomic():
         change = foureyes.decide(change, actor=actor, approve=True, may_decide=may_decide,
                                  policy=CHANGE_DECISION).instance
@@ -129,6 +142,9 @@ def change_approve(*, actor, town, change: Change) -> Change:
         touched = spec.apply(change, checked.payload, town)
         change.person_ids = sorted(set(change.person_ids) | set(touched))
         change.save()
+        if spec.kind == ChangeKind.MOVE_OUT:
+            follow_move_out(town=town, actor=actor, person_ids=change.person_ids,
+                            destination=str(checked.payload.get("destination", "")))
         audit.record(town=town, actor=actor, action="change.approve", persons=change.person_ids,
                      purpose="審査・決裁", change_id=change.pk, kind=change.kind)
         payload: dict[str, Any] = {"change_id": change.pk, "kind": change.kind, "effective_on": change.effective_on.isoformat()
