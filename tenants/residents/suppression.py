@@ -63,8 +63,8 @@ class Hit:
     lifted: bool = False    # an error-level block the actor holds a lift for
 
 
-_REFUSED = {Process.CHANGE: "異動を受け付けられません", Process.CERTIFICATE: "証明書を交付できません",
-            Process.INQUIRY: "照会できません"}
+_REFUSED = {Process.CHANGE.value: "異動を受け付けられません", Process.CERTIFICATE.value: "証明書を交付できません",
+            Process.INQUIRY.value: "照会できません"}
 
 
 @dataclass(frozen=True)
