@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from kyodo.tenantlog.models import AuditEntry
 from tenants.residents import selectors, services, urls
 from tenants.residents.certificates.issue import certificate_issue
-from tenants.residents.models import BlockedAttempt, ChangeKind, PersonVersion
+from tenants.residents.models import BlockedAttempt, CertificateIssuance, ChangeKind, PersonVersion
 from tenants.residents.protection import HIDDEN_ADDRESS, NOT_FOUND_MESSAGE, ResidentNotFound
 from tests.conftest import logged_in_client
 
@@ -141,9 +141,10 @@ def _routes(ids: dict) -> tuple[list[tuple[str, str]], set[str]]:
     by_prefix = {
         "persons/": ids["persons"], "households/": ids["households"], "changes/": ids["changes"],
         "measures/requests/": ids["requests"], "measures/": ids["measures"],
+        "certificates/": ids.get("issuances", []),
     }
     # Routes that decide something when posted are only requested with GET (they answer 405).
-    decide_on_post = {"change_decide", "measure_decide", "measure_request"}
+    decide_on_post = {"change_decide", "measure_decide", "measure_request", "issuance_destroy"}
     out, covered = [], set()
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
@@ -206,6 +207,7 @@ def _ids(protected, request_ids=()):
         "households": protected["households"], "changes": protected["changes"],
         "measures": [protected["measure"].pk], "requests": list(request_ids),
         "names": protected["names"],
+        "issuances": list(CertificateIssuance.objects.values_list("pk", flat=True)),
     }
 
 
