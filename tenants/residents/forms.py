@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .certificates import REQUESTER_RELATIONS
+from .certificates import REFUSAL_REASONS, REQUESTER_RELATIONS
 from .models import CertificateKind, Process, RestrictedService, Severity, SuppressionReason
 
 MAX_PERSONS = 4
@@ -142,6 +142,16 @@ class CertificateForm(ServiceForm):
     include_honseki = forms.BooleanField(label="本籍・筆頭者を記載する", required=False)
     include_resident_code = forms.BooleanField(label="住民票コードを記載する", required=False)
     include_my_number = forms.BooleanField(label="個人番号を記載する（本人・同一世帯員の請求に限る）", required=False)
+    layout = forms.ChoiceField(label="様式", choices=[("individual", "個人票"), ("household", "世帯連記式（4人まで1枚）")],
+                               required=False)
+    copies = _text("通数", initial="1", help_text="1通ごとに発行番号が付きます")
+    reason_code = forms.ChoiceField(label="不交付の理由（不交付とする場合）", required=False,
+                                    choices=[("", "—"), *REFUSAL_REASONS.items()])
+    reason = _text("不交付の理由（詳細）")
+
+
+class DestroyForm(forms.Form):
+    reason = forms.CharField(label="処分の理由", max_length=300)
 
 
 class MeasureForm(ServiceForm):

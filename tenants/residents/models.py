@@ -418,27 +418,50 @@ class CertificateKind(models.TextChoices):
     COPY = "copy", "住民票の写し"
     ITEMS = "items", "住民票記載事項証明書"
     MOVE_OUT = "move_out", "転出証明書"
+    REMOVED_COPY = "removed_copy", "住民票の除票の写し"
+
+
+class IssuanceOutcome(models.TextChoices):
+    ISSUED = "issued", "交付"
+    REFUSED = "refused", "不交付"
+    DESTROYED = "destroyed", "処分"
 
 
 class CertificateIssuance(models.Model):
-    """交付履歴: one row per certificate issued, with its 発行番号."""
+    """交付履歴 (標準仕様 1.3.8): one row per request — 交付 with the 発行番号 of every copy, or
+    不交付 with its reason — and a further row (処分) when a wrongly issued certificate is destroyed.
+    Rows are never changed or deleted (database trigger): a 処分 is recorded beside the 交付 it
+    concerns (``refers_to``), never written onto it."""
 
-    serial = models.CharField("発行番号", max_length=60, unique=True)
-    kind = models.CharField("証明書種別", max_length=10, choices=CertificateKind.choices)
+    outcome = models.CharField("結果", max_length=10, choices=IssuanceOutcome.choices, default=IssuanceOutcome.ISSUED)
+    serial = models.CharField("発行番号", max_length=120, unique=True, null=True, blank=True)
+    serials = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    kind = models.CharField("証明書種別", max_length=12, choices=CertificateKind.choices)
+    layout = models.CharField("様式", max_length=12, blank=True)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     person_ids = ArrayField(models.BigIntegerField(), default=list)
+    subject_names = ArrayField(models.CharField(max_length=210), default=list, blank=True)
     options = models.JSONField("記載事項", default=dict)
     requester_name = models.CharField("請求者", max_length=200)
     requester_relation = models.CharField("請求者と対象者の関係", max_length=30)
     purpose = models.CharField("使用目的", max_length=200)
+    place = models.CharField("交付場所", max_length=100, blank=True)
+    terminal = models.CharField("端末", max_length=50, blank=True)
+    printer = models.CharField("プリンタ", max_length=50, blank=True)
     issued_by_id = models.BigIntegerField()
     issued_by_username = models.CharField(max_length=150)
     issued_at = models.DateTimeField(auto_now_add=True)
-    pages = models.PositiveIntegerField("枚数", default=1)
-    sha256 = models.CharField(max_length=64)
+    copies = models.PositiveIntegerField("枚数（通数）", default=1)
+    pages = models.PositiveIntegerField("頁数（1通）", default=1)
+    sha256 = models.CharField(max_length=64, blank=True)
+    reason = models.CharField("不交付・処分の理由", max_length=300, blank=True)
+    reason_code = models.CharField(max_length=30, blank=True)
+    refers_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="dispositions")
+    overflow = models.JSONField("文字超過", default=list, blank=True)
 
     class Meta:
-        ordering = ["-issued_at"]
+        ordering = ["-issued_at", "-id"]
+        indexes = [GinIndex(fields=["serials"], name="residents_issuance_serials_gin")]
 
     def __str__(self) -> str:
-        return self.serial
+        return self.serial or f"{self.get_outcome_display()} #{self.pk}"

@@ -351,10 +351,26 @@ def measure_alerts(*, actor, town, today: dt.date | None = None) -> list[Support
 
 
 def issuances_list(*, actor, town, limit: int = 100) -> list[CertificateIssuance]:
-    """交付履歴 (it names requesters and purposes, so reading it is audited too)."""
+    """交付履歴 (it names requesters and purposes, so reading it is audited too). A 不交付 because of
+    a 支援措置 would tell who is protected: only supervisors see those rows."""
     _require(actor, town, permissions.can_read)
-    rows = list(CertificateIssuance.objects.all()[:limit])
+    qs = CertificateIssuance.objects.all()
+    if not permissions.can_supervise(actor, town):
+        qs = qs.exclude(reason_code="support_measure")
+    rows = list(qs[:limit])
     audit.record(town=town, actor=actor, action="issuance.list", purpose="交付履歴の確認",
+                 persons=sorted({p for r in rows for p in r.person_ids}))
+    return rows
+
+
+def overflow_list(*, actor, town, limit: int = 200) -> list[CertificateIssuance]:
+    """文字超過リスト (標準仕様 10.7): certificates issued with text that did not fit its box. The
+    text may be an address (方書): certificates of persons protected since are left out."""
+    _require(actor, town, permissions.can_supervise)
+    rows = list(CertificateIssuance.objects.exclude(overflow=[])[:limit])
+    hidden = protection.protected_person_ids({p for r in rows for p in r.person_ids})
+    rows = [r for r in rows if not hidden.intersection(r.person_ids)]
+    audit.record(town=town, actor=actor, action="issuance.overflow_list", purpose="文字超過の確認",
                  persons=sorted({p for r in rows for p in r.person_ids}))
     return rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import functools
 
@@ -13,10 +14,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import kinds, permissions, selectors, services
-from .certificates.issue import certificate_issue
+from .certificates.issue import certificate_destroy, certificate_issue, certificate_refuse
 from .dates import parse_date, to_wareki
 from .forms import (
     CertificateForm,
+    DestroyForm,
     LiftDecisionForm,
     LiftRequestForm,
     MeasureForm,
@@ -312,18 +314,26 @@ def change_decide(request, town, pk):
 def certificate_new(request, town, pk):
     view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="証明書交付",
                                 alert_purpose=_acknowledged(request, town))
-    moved_out = view.version.status in ("moved_out", "moving_out")
-    form = CertificateForm(request.POST or None,
-                           initial={"kind": "move_out" if moved_out else "copy", "requester_relation": "本人"})
-    # A 転出証明書 lists the persons who moved out; they are no longer household members.
-    members = [view.version] if moved_out else view.household
+    status = view.version.status
+    removed = status in ("moved_out", "deceased", "removed")
+    initial_kind = "move_out" if status in ("moved_out", "moving_out") else "copy"
+    form = CertificateForm(request.POST or None, initial={"kind": initial_kind, "requester_relation": "本人",
+                                                          "copies": "1", "layout": "individual"})
+    # A 転出証明書 or a 除票 lists the persons who left; they are no longer household members.
+    members = [view.version] if removed or status == "moving_out" else view.household
     if request.method == "POST" and form.is_valid():
         chosen = request.POST.getlist("person_ids") or [str(view.person.pk)]
         d = form.cleaned_data
+        request_items = {"actor": request.principal, "town": town, "kind": d["kind"], "person_ids": chosen,
+                         "requester_name": d["requester_name"], "requester_relation": d["requester_relation"],
+                         "purpose": d["purpose"]}
         try:
+            if "refuse" in request.POST:
+                certificate_refuse(**request_items, reason_code=d["reason_code"], reason=d["reason"])
+                messages.success(request, "不交付として交付履歴に記録しました。")
+                return redirect(reverse("residents:issuance_list"))
             issued = certificate_issue(
-                actor=request.principal, town=town, kind=d["kind"], person_ids=chosen,
-                requester_name=d["requester_name"], requester_relation=d["requester_relation"], purpose=d["purpose"],
+                **request_items, copies=d["copies"] or "1", layout=d["layout"] or "individual",
                 requester_birth_date=d["requester_birth_date"], requester_atena=d["requester_atena"],
                 options={k: d[k] for k in ("include_relationship", "include_honseki", "include_resident_code",
                                            "include_my_number")},
@@ -331,9 +341,15 @@ def certificate_new(request, town, pk):
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
+            number = issued.issuance.serials[0].rsplit(" ", 1)[-1]
+            filename = f"certificate-{number}.pdf"
+            if issued.needs_attention:
+                # 文字超過 (or a variant no font has): the clerk sees the alert before printing.
+                return render(request, "residents/certificate_issued.html", {
+                    "issued": issued, "filename": filename,
+                    "pdf_base64": base64.b64encode(issued.pdf).decode("ascii")})
             response = HttpResponse(issued.pdf, content_type="application/pdf")
-            number = issued.issuance.serial.rsplit(" ", 1)[-1]
-            response["Content-Disposition"] = f'attachment; filename="certificate-{number}.pdf"'
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
             response["X-Certificate-Serial"] = number
             return response
     return render(request, "residents/certificate_form.html", {"form": form, "view": view, "members": members},
@@ -343,7 +359,32 @@ def certificate_new(request, town, pk):
 @residents_view()
 def issuance_list(request, town):
     return render(request, "residents/issuance_list.html",
-                  {"rows": selectors.issuances_list(actor=request.principal, town=town)})
+                  {"rows": selectors.issuances_list(actor=request.principal, town=town),
+                   "destroy_form": DestroyForm(),
+                   "can_issue": permissions.can_issue_certificate(request.principal, town)})
+
+
+@require_POST
+@residents_view(permissions.can_issue_certificate)
+def issuance_destroy(request, town, pk):
+    form = DestroyForm(request.POST)
+    try:
+        certificate_destroy(actor=request.principal, town=town, issuance_id=pk,
+                            reason=form.data.get("reason", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return render(request, "residents/issuance_list.html",
+                      {"rows": selectors.issuances_list(actor=request.principal, town=town),
+                       "destroy_form": form, "can_issue": True}, status=400)
+    messages.success(request, "処分を交付履歴に記録しました。")
+    return redirect(reverse("residents:issuance_list"))
+
+
+@residents_view(permissions.can_supervise)
+def overflow_list(request, town):
+    return render(request, "residents/overflow_list.html",
+                  {"rows": selectors.overflow_list(actor=request.principal, town=town)})
 
 
 @residents_view()

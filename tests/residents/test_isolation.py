@@ -110,8 +110,8 @@ def b_activity(b_resident, town_b, clerk_b):
             actor=clerk_b, town=town_b, kind="move_in", notified_on="2024-05-02", effective_on="2024-05-01",
             data=move_in_data([person_data(family_name="鹿島", family_name_kana="カシマ", given_name="次郎",
                                            given_name_kana="ジロウ")], address="佐賀県鹿島市大字高津原2番地"))
-        certificate_issue(actor=clerk_b, town=town_b, kind="copy", person_ids=[b_resident["person_id"]],
-                          requester_name="鹿島花", requester_relation="本人", purpose="鹿島の手続")
+        issued = certificate_issue(actor=clerk_b, town=town_b, kind="copy", person_ids=[b_resident["person_id"]],
+                                   requester_name="鹿島花", requester_relation="本人", purpose="鹿島の手続")
         measure = services.support_measure_create(actor=approver_b, town=town_b,
                                                   person_id=b_resident["person_id"], starts_on="2024-06-01",
                                                   aggressors=[{"name": "鹿島の加害者"}])
@@ -131,7 +131,7 @@ def b_activity(b_resident, town_b, clerk_b):
         assert client_b.get(f"/residents/persons/{b_resident['person_id']}/").status_code == 200
         assert BlockedAttempt.objects.exists() and MeasureRequest.objects.filter(pk=request.pk).exists()
     return {**b_resident, "pending_id": pending.pk, "measure_id": measure.pk, "request_id": request.pk,
-            "lift_id": lift.pk, "suppression_id": block.pk, "town_b": town_b}
+            "lift_id": lift.pk, "suppression_id": block.pk, "town_b": town_b, "issuance_id": issued.issuance.pk}
 
 
 @pytest.mark.parametrize("path", [
@@ -140,6 +140,7 @@ def b_activity(b_resident, town_b, clerk_b):
     "/residents/changes/{pending_id}/decide/", "/residents/measures/{measure_id}/action/",
     "/residents/measures/requests/{request_id}/decide/", "/residents/lifts/{lift_id}/decide/",
     "/residents/suppressions/{suppression_id}/end/",
+    "/residents/certificates/{issuance_id}/destroy/",
 ])
 def test_every_id_route_answers_not_found_for_town_b_ids(b_activity, town_a, path):
     from kyodo.identity.models import StaffMembership
@@ -181,7 +182,7 @@ def test_person_action_routes_write_nothing_for_town_b_persons(b_activity, town_
 
 @pytest.mark.parametrize("path", [
     "/residents/changes/", "/residents/certificates/", "/residents/measures/", "/residents/alerts/",
-    "/residents/audit/",
+    "/residents/audit/", "/residents/certificates/overflow/",
 ])
 def test_town_a_list_pages_show_nothing_of_town_b(b_activity, town_a, path):
     from kyodo.identity.models import StaffMembership

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 from kyodo.tenantlog.models import AuditEntry
 from tenants.residents import selectors, services, urls
 from tenants.residents.certificates.issue import certificate_issue
-from tenants.residents.models import BlockedAttempt, ChangeKind, PersonVersion
+from tenants.residents.models import BlockedAttempt, CertificateIssuance, ChangeKind, PersonVersion
 from tenants.residents.protection import HIDDEN_ADDRESS
 from tenants.residents.suppression import AlertRequired, Refused
 from tests.conftest import logged_in_client
@@ -144,11 +144,11 @@ def _routes(ids: dict) -> tuple[list[tuple[str, str]], set[str]]:
     by_prefix = {
         "persons/": ids["persons"], "households/": ids["households"], "changes/": ids["changes"],
         "measures/requests/": ids["requests"], "measures/": ids["measures"], "lifts/": ids["lifts"],
-        "suppressions/": ids["suppressions"],
+        "suppressions/": ids["suppressions"], "certificates/": ids.get("issuances", []),
     }
     # Routes that decide or set something when posted are only requested with GET (they answer 405).
     decide_on_post = {"change_decide", "measure_decide", "measure_action", "lift_decide", "lift_request",
-                      "suppression_set", "suppression_end"}
+                      "suppression_set", "suppression_end", "issuance_destroy"}
     out, covered = [], set()
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
@@ -216,6 +216,7 @@ def _ids(protected, request_ids=(), lift_ids=(), suppression_ids=()):
         "households": protected["households"], "changes": protected["changes"],
         "measures": [protected["measure"].pk], "requests": list(request_ids), "lifts": list(lift_ids),
         "suppressions": list(suppression_ids), "names": protected["names"],
+        "issuances": list(CertificateIssuance.objects.values_list("pk", flat=True)),
     }
 
 
