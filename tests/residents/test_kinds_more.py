@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms.models import model_to_dict
 
 from kyodo.tenantlog.models import OutboxEvent
@@ -228,6 +229,17 @@ def test_the_special_move_in_page_reads_the_record_and_keeps_a_former_residents_
     bad = client_a.post("/residents/changes/new/special-move-in/",
                         {**form, "certificate_record": CSV_RECORD.replace("1990-02-03", "x")})
     assert bad.status_code == 400 and "転出証明書情報 1件目（生年月日）" in bad.content.decode()
+    for record in ("氏\x00名", "x" * 20_001):
+        assert client_a.post("/residents/changes/new/special-move-in/",
+                             {**form, "certificate_record": record}).status_code == 400
+    upload = SimpleUploadedFile("record.csv", "氏".encode("shift_jis"), content_type="text/csv")
+    bad = client_a.post("/residents/changes/new/special-move-in/", {**form, "certificate_record": "",
+                                                                    "certificate_file": upload})
+    assert bad.status_code == 400 and "UTF-8" in bad.content.decode()
+    upload = SimpleUploadedFile("record.csv", ("\ufeff" + CSV_RECORD).encode(), content_type="text/csv")
+    read = client_a.post("/residents/changes/new/special-move-in/", {**form, "certificate_record": "",
+                                                                     "certificate_file": upload, "action": "preview"})
+    assert read.status_code == 200 and "春子" in read.content.decode()
     done = client_a.post("/residents/changes/new/special-move-in/", {**form, "action": "submit"})
     assert done.status_code == 302
     change = Change.objects.get(kind="special_move_in")
@@ -472,3 +484,35 @@ def test_the_change_kinds_enum_has_an_entry_for_each_new_kind():
                         (ChangeKind.CLERICAL_CORRECTION, kinds.CLERICAL), (ChangeKind.CANCEL_ADD, kinds.CANCELLATION),
                         (ChangeKind.CANCEL_REMOVE, kinds.CANCELLATION), (ChangeKind.CANCEL_CORRECT, kinds.CANCELLATION)]:
         assert kinds.started_from(entry, kind) is kinds.KINDS[kind]
+
+
+def test_protected_persons_are_not_found_for_re_move_in_or_cancellation(household, in_a, clerk_a, approver_a,
+                                                                         approve, client_a):
+    """標準仕様 1.6 (支援措置): a protected former resident is not found by the 再転入 照合 (like no match),
+    and a 取消 touching a protected person answers like a missing record."""
+    first = _single(in_a, clerk_a, approve)
+    approve(_submit(clerk_a, in_a, "move_out", {"person_ids": [first.person_id], "destination": "東京都"},
+                    effective="2024-06-01"))
+    services.support_measure_create(actor=approver_a, town=in_a, person_id=first.person_id, starts_on="2024-06-02")
+    found = client_a.get("/residents/changes/new/move-in/returning/", {"resident_code": "22222222222"})
+    assert found.status_code == 200 and 'id="no-match"' in found.content.decode()
+    assert client_a.get(f"/residents/changes/new/re-move-in/{first.person_id}/").status_code == 404
+    assert client_a.get(f"/residents/persons/{first.person_id}/cancel/").status_code == 404
+    services.support_measure_create(actor=approver_a, town=in_a, person_id=household["hanako"].person_id,
+                                    starts_on="2024-06-02")
+    assert client_a.get(f"/residents/persons/{household['taro'].person_id}/cancel/").status_code == 404
+    assert not Change.objects.filter(kind__startswith="cancel").exists()
+
+
+def test_the_change_page_names_the_cancelled_change_and_the_corrected_row(household, in_a, clerk_a, approver_client):
+    """標準仕様 4.0.8 (審査): the approver sees which change a 取消 cancels and which row a 誤記修正 corrects."""
+    ichiro = household["ichiro"].person_id
+    cancel = _submit(clerk_a, in_a, "cancel_remove", {"change_id": household["change"].pk,
+                                                       "person_ids": sorted(household[k].person_id for k in
+                                                                            ("taro", "hanako", "ichiro"))})
+    page = approver_client.get(f"/residents/changes/{cancel.pk}/").content.decode()
+    assert f"受付番号 {household['change'].pk}" in page.split('id="cancelled-change"')[1] and 'id="approve"' in page
+    fix = _submit(clerk_a, in_a, "clerical_correction", {"person_id": ichiro, "history_no": "1",
+                                                          "fields": {"sex": "2"}})
+    page = approver_client.get(f"/residents/changes/{fix.pk}/").content.decode()
+    assert "履歴番号 1" in page.split('id="corrected-row"')[1]
