@@ -23,6 +23,14 @@ CHANGE_REASONS = [
     ("C06", "職権修正", "ショッケンシュウセイ"), ("C07", "転出取消", "テンシュツトリケシ"),
 ]
 
+# Provisional codes of the kinds added later (the official 異動事由コード list was not found; see
+# docs/residents.md): letters keep the standard's groups 記載 (A) / 消除 (B) / 修正 (C).
+CHANGE_REASONS += [
+    ("A05", "再転入", "サイテンニュウ"), ("A06", "特例転入", "トクレイテンニュウ"),
+    ("A07", "取消（増）", "トリケシゾウ"), ("B05", "取消（減）", "トリケシゲン"),
+    ("C08", "誤記修正", "ゴキシュウセイ"), ("C09", "取消（修正）", "トリケシシュウセイ"),
+]
+
 SEXES = [("1", "男", "オトコ"), ("2", "女", "オンナ")]
 
 ERAS = [

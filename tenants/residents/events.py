@@ -16,7 +16,8 @@ RELOCATED = "residents.relocated"                    # 転居 approved
 BORN = "residents.born"                              # 出生 approved
 DIED = "residents.died"                              # 死亡 approved
 HOUSEHOLD_CHANGED = "residents.household_changed"    # 世帯分離・合併・世帯主変更
-RECORD_CORRECTED = "residents.record_corrected"      # 職権記載・修正・消除
+RECORD_CORRECTED = "residents.record_corrected"      # 職権記載・修正・消除, 誤記修正
+CHANGE_CANCELLED = "residents.change_cancelled"      # 取消(増・減・修正) approved (the change names the cancelled one)
 CERTIFICATE_ISSUED = "residents.certificate_issued"
 # A 証明 block set or ended (for コンビニ交付 and the CS); temporary lifts are never sent.
 SUPPRESSION_SET = "residents.suppression_set"

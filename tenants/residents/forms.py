@@ -200,3 +200,78 @@ class SuppressionForm(forms.Form):
     starts_on = _text("開始日", required=True, help_text=DATE_HELP)
     ends_on = _text("終了予定日", help_text=DATE_HELP)
     note = _text("備考", max_length=500)
+
+
+
+class ReMoveInForm(MoveInForm):
+    """再転入: the 転入届 with person 1 being the former resident (their items pre-filled, editable as
+    the 転出証明書 shows them now); persons 2-4 are new."""
+
+
+RECORD_PERSONS = 8  # as many 続柄 fields as a 転出証明書情報 may list persons (moveout_certificate.MAX_PERSONS)
+
+
+class SpecialMoveInForm(ServiceForm, ChangeDatesMixin):
+    """特例転入: the 転出証明書情報 record (pasted or uploaded), the new address, and the 続柄 of each
+    person in the new household (blank: as in the record)."""
+
+    certificate_record = _text("転出証明書情報（CSV・JSON）", widget=forms.Textarea(attrs={"rows": 6}),
+                               help_text="形式は docs/residents.md「特例転入」を参照")
+    certificate_file = forms.FileField(label="またはファイル（UTF-8）", required=False)
+    address = _text("住所")
+    katagaki = _text("方書")
+    district = _text("行政区・地区")
+    postal_code = _text("郵便番号")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(RECORD_PERSONS):
+            self.fields[f"p{i}_relationship"] = _text(f"{i + 1}件目の続柄")
+
+    def record_text(self) -> str:
+        """The record: the uploaded file (UTF-8, at most 64 KB) or else the pasted text. An
+        unreadable file is an error on its field."""
+        upload = self.cleaned_data.get("certificate_file")
+        if upload is None:
+            return self.cleaned_data.get("certificate_record", "")
+        raw = upload.read(64 * 1024 + 1)
+        try:
+            if len(raw) > 64 * 1024:
+                raise UnicodeError
+            return raw.decode("utf-8-sig")
+        except UnicodeError:
+            self.add_error("certificate_file", "ファイルはUTF-8の文字で64KBまでです。")
+            return ""
+
+    def relationship_fields(self):
+        return [self[f"p{i}_relationship"] for i in range(RECORD_PERSONS)]
+
+    def service_data(self, text: str, returning: frozenset[int]) -> dict:
+        d = self.cleaned_data
+        data = {k: d.get(k, "") for k in ("address", "katagaki", "district", "postal_code")}
+        data.update(certificate_record=text, household_mode="new", person_ids=sorted(returning),
+                    relationships={str(i): d.get(f"p{i}_relationship", "") for i in range(RECORD_PERSONS)
+                                   if d.get(f"p{i}_relationship", "")})
+        return data
+
+
+class ClericalCorrectionForm(ServiceForm, ChangeDatesMixin):
+    """誤記修正: the history row holding the error and the correct value of each wrong item (blank:
+    not corrected)."""
+
+    history_no = _text("誤記のある履歴番号")
+    family_name = _text("氏")
+    given_name = _text("名")
+    family_name_kana = _text("氏カナ")
+    given_name_kana = _text("名カナ")
+    birth_date = _text("生年月日", help_text=DATE_HELP)
+    sex = forms.ChoiceField(label="性別", choices=SEX_CHOICES, required=False)
+    honseki = _text("本籍")
+    hittousha = _text("筆頭者")
+    katagaki = _text("方書")
+    district = _text("行政区・地区")
+    postal_code = _text("郵便番号")
+
+
+class CancellationForm(ServiceForm, ChangeDatesMixin):
+    """異動の取消し: the dates of the 取消 itself (the restored rows take the cancelled 異動日)."""

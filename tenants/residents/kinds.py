@@ -15,13 +15,17 @@ from django.core.exceptions import ValidationError
 from . import events
 from .forms import (
     BirthForm,
+    CancellationForm,
+    ClericalCorrectionForm,
     CorrectionForm,
     HouseholdChangeForm,
     MoveInForm,
     MoveOutForm,
     RelocationForm,
     RemovalForm,
+    ReMoveInForm,
     ServiceForm,
+    SpecialMoveInForm,
 )
 from .models import Change, ChangeKind
 from .services import apply, validation
@@ -33,6 +37,10 @@ PERSON = "person"          # /persons/<pk>/changes/<kind>/ from a person's page
 HOUSEHOLD = "household"    # /households/<pk>/changes/<kind>/ from a household's page
 CORRECTION = "correction"  # /persons/<pk>/correct/ (職権修正: the form holds the current items)
 NO_PAGE = ""               # entered through the service only (no page yet)
+RETURNING = "returning"    # /changes/new/re-move-in/<pk>/ for a former resident found from the 転入届 page
+SPECIAL = "special"        # /changes/new/special-move-in/ (特例転入: from a 転出証明書情報 record)
+CLERICAL = "clerical"      # /persons/<pk>/clerical-correction/ (誤記修正 of an earlier history row)
+CANCELLATION = "cancellation"  # /persons/<pk>/cancel/ (取消 of the person's latest change)
 
 # 初期移行 is loaded in bulk (demo, migration from a previous system), never entered or approved
 # as a change, so it has no entry; its rows carry the code of 職権記載.
@@ -49,7 +57,11 @@ class Page:
     household_id: int | None = None        # the person's household, or the household page's
     relationships: Mapping[str, str] = field(default_factory=dict)  # household pages: 続柄 per member id
     chosen: frozenset[str] = frozenset()   # household pages: the members ticked (世帯分離)
-    target_household_id: int | None = None  # household pages: the household named as 合併先
+    target_household_id: int | None = None  # household pages: the household named as 合併先 / 移る先
+    returning: frozenset[int] = frozenset()  # 特例転入: former residents matched by 住民票コード
+    record_text: str = ""                  # 特例転入: the 転出証明書情報 as received
+    change_id: int | None = None           # 取消: the change cancelled
+    person_ids: tuple[int, ...] = ()       # 取消: every person the cancelled change touched
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,42 @@ def _merge_data(page: Page) -> dict:
             "relationships": dict(page.relationships)}
 
 
+def _re_move_in_data(page: Page) -> dict:
+    assert isinstance(page.form, ReMoveInForm)
+    data = page.form.service_data()
+    data["persons"][0]["person_id"] = page.person_id
+    data["person_ids"] = [page.person_id]
+    return data
+
+
+def _special_move_in_data(page: Page) -> dict:
+    assert isinstance(page.form, SpecialMoveInForm)
+    return page.form.service_data(page.record_text, page.returning)
+
+
+def _transfer_data(page: Page) -> dict:
+    return {"household_id": page.household_id, "person_ids": sorted(page.chosen),
+            "target_household_id": page.target_household_id,
+            "relationships": {k: v for k, v in page.relationships.items() if k in page.chosen}}
+
+
+def _clerical_data(page: Page) -> dict:
+    """Only the items filled in (blank: not corrected)."""
+    d = page.form.cleaned_data
+    return {"person_id": page.person_id, "history_no": d["history_no"],
+            "fields": {k: d[k] for k in CORRECTABLE if str(d[k]).strip()}}
+
+
+def _cancellation_data(page: Page) -> dict:
+    return {"change_id": page.change_id, "person_id": page.person_id, "person_ids": list(page.person_ids)}
+
+
+def cancellation_for(kind) -> ChangeKindSpec | None:
+    """The entry of the 取消 that cancels a change of ``kind`` (None: it cannot be cancelled)."""
+    cancel = validation.cancellation_kind_for(kind)
+    return KINDS[cancel] if cancel else None
+
+
 # (kind, 異動事由, event, validate, apply, title, page, form, page data, flags)
 KINDS: dict[ChangeKind, ChangeKindSpec] = {spec.kind: spec for spec in (
     ChangeKindSpec(ChangeKind.MOVE_IN, "A01", events.MOVED_IN, validation.validate_move_in,
@@ -167,6 +215,28 @@ KINDS: dict[ChangeKind, ChangeKindSpec] = {spec.kind: spec for spec in (
     ChangeKindSpec(ChangeKind.EX_OFFICIO_CORRECT, "C06", events.RECORD_CORRECTED,
                    validation.validate_ex_officio_correct, apply.apply_correction, "職権修正", CORRECTION,
                    CorrectionForm, _correction_data),
+    # Codes A05-A07, B05, C08, C09 are provisional (the official 異動事由コード list was not found).
+    ChangeKindSpec(ChangeKind.RE_MOVE_IN, "A05", events.MOVED_IN, validation.validate_re_move_in,
+                   apply.apply_new_persons, "再転入（転入届）", RETURNING, ReMoveInForm, _re_move_in_data,
+                   notified_on_or_after_effective=True),
+    ChangeKindSpec(ChangeKind.SPECIAL_MOVE_IN, "A06", events.MOVED_IN, validation.validate_special_move_in,
+                   apply.apply_new_persons, "特例転入（転入届）", SPECIAL, SpecialMoveInForm, _special_move_in_data,
+                   notified_on_or_after_effective=True),
+    ChangeKindSpec(ChangeKind.HOUSEHOLD_TRANSFER, "C05", events.HOUSEHOLD_CHANGED,
+                   validation.validate_household_transfer, apply.apply_household_transfer, "世帯変更", HOUSEHOLD,
+                   HouseholdChangeForm, _transfer_data, approval_blocker=validation.head_departure_blocker),
+    ChangeKindSpec(ChangeKind.CLERICAL_CORRECTION, "C08", events.RECORD_CORRECTED,
+                   validation.validate_clerical_correction, apply.apply_clerical_correction, "誤記修正", CLERICAL,
+                   ClericalCorrectionForm, _clerical_data),
+    ChangeKindSpec(ChangeKind.CANCEL_ADD, "A07", events.CHANGE_CANCELLED, validation.validate_cancellation,
+                   apply.apply_cancellation, "異動の取消し（取消（増））", CANCELLATION, CancellationForm,
+                   _cancellation_data),
+    ChangeKindSpec(ChangeKind.CANCEL_REMOVE, "B05", events.CHANGE_CANCELLED, validation.validate_cancellation,
+                   apply.apply_cancellation, "異動の取消し（取消（減））", CANCELLATION, CancellationForm,
+                   _cancellation_data),
+    ChangeKindSpec(ChangeKind.CANCEL_CORRECT, "C09", events.CHANGE_CANCELLED, validation.validate_cancellation,
+                   apply.apply_cancellation, "異動の取消し（取消（修正））", CANCELLATION, CancellationForm,
+                   _cancellation_data),
 )}
 
 

@@ -49,6 +49,7 @@ class ResidentStatus(models.TextChoices):
     MOVED_OUT = "moved_out", "転出"
     DECEASED = "deceased", "死亡"
     REMOVED = "removed", "職権消除"
+    CANCELLED = "cancelled", "取消"  # the 転入・出生・記載 that recorded the person was cancelled (取消(減))
 
 
 # Still on the registry: searchable, a household member, served at the counter (住民 and 転出予定).
@@ -70,6 +71,13 @@ class ChangeKind(models.TextChoices):
     EX_OFFICIO_CORRECT = "ex_officio_correct", "職権修正"
     EX_OFFICIO_REMOVE = "ex_officio_remove", "職権消除"
     INITIAL_LOAD = "initial_load", "初期移行"
+    RE_MOVE_IN = "re_move_in", "再転入"
+    SPECIAL_MOVE_IN = "special_move_in", "特例転入"
+    HOUSEHOLD_TRANSFER = "household_transfer", "世帯変更"
+    CLERICAL_CORRECTION = "clerical_correction", "誤記修正"
+    CANCEL_ADD = "cancel_add", "取消（増）"        # cancels a 消除 (転出・死亡・職権消除): back on the register
+    CANCEL_REMOVE = "cancel_remove", "取消（減）"  # cancels a 記載 (転入・出生・職権記載): off the register
+    CANCEL_CORRECT = "cancel_correct", "取消（修正）"  # cancels a 修正 (転居・世帯の異動・修正)
 
 
 class ChangeStatus(models.TextChoices):
@@ -139,6 +147,11 @@ class PersonVersion(models.Model):
     hittousha = models.CharField("筆頭者", max_length=100)
     previous_address = models.CharField("転入前住所", max_length=200, blank=True)
     destination = models.CharField("転出先", max_length=200, blank=True)
+    # 誤記修正: the earlier row (of this person) whose items this row corrects; that row is shown
+    # as corrected. 取消: the change whose rows this row cancels (restoring the state before it).
+    corrects_history_no = models.PositiveIntegerField("誤記修正の対象履歴番号", null=True, blank=True)
+    cancels_change = models.ForeignKey(Change, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                       verbose_name="取り消した異動")
     # Folded search keys (see search.py and docs/residents.md); indexed for prefix search.
     kana_full = models.TextField(default="")
     kana_given = models.TextField(default="")

@@ -461,3 +461,76 @@ def _infix_rows(qs) -> list[PersonVersion]:
         rows = list(qs)
         cursor.execute("SELECT set_config('random_page_cost', %s, true)", [previous])
     return rows
+
+
+# --- 再転入 and 取消: what their pages look up --------------------------------------------------------
+
+def former_residents_find(*, actor, town, resident_code: str = "", name: str = "", birth_date="",
+                          purpose: str = "再転入の照合") -> list[PersonVersion]:
+    """再転入の照合 from the 転入届 page: former residents (no longer on the register: 転出, 死亡,
+    職権消除, 取消) by 住民票コード, or by 氏名 (or カナ) and 生年月日 together. Protected persons are
+    left out exactly like non-matches (and the attempt flagged). A malformed code or date is a
+    ValidationError on ``resident_code`` / ``birth_date``."""
+    from django.core.exceptions import ValidationError
+
+    from .dates import parse_date
+    from .numbers import validate_resident_code
+
+    _require(actor, town, permissions.can_enter_change)
+    qs = PersonVersion.objects.filter(is_current=True).exclude(status__in=ON_REGISTER)
+    if str(resident_code or "").strip():
+        try:
+            code = validate_resident_code(str(resident_code))
+        except ValidationError as exc:
+            raise ValidationError({"resident_code": exc.messages}) from None
+        qs = qs.filter(person__resident_code=code)
+    elif str(name or "").strip():
+        try:
+            born = parse_date(birth_date, label="生年月日")
+        except ValidationError as exc:
+            raise ValidationError({"birth_date": exc.messages}) from None
+        cond = search_filter(str(name)[:100])
+        if cond is None:
+            return []
+        qs = qs.filter(cond, birth_date=born)
+    else:
+        return []
+    rows = list(qs.select_related("person", "household").order_by("kana_full", "person_id")[:SEARCH_LIMIT])
+    # The match pre-fills the 転入届 from the 除票; a protected former resident is served from
+    # their own page instead (behind the warning), so they are not matched here.
+    blocked = protection.protected_person_ids(r.person_id for r in rows)
+    if blocked:
+        protection.record_attempt(town=town, actor=actor, person_ids=blocked, channel="search", purpose=purpose)
+    rows = [r for r in rows if r.person_id not in blocked]
+    audit.record(town=town, actor=actor, action="person.search", persons=[r.person_id for r in rows],
+                 purpose=purpose, results=len(rows), former_residents=True)
+    return rows
+
+
+@dataclass
+class LatestChange:
+    """A person's latest applied change, as the 取消 page shows it."""
+
+    view: PersonView
+    change: Change
+    person_ids: list[int]  # every person it gave rows (all of them are restored by a 取消)
+
+
+def latest_change_get(*, actor, town, person_id, alert_purpose: suppression.Purpose = "") -> LatestChange:
+    """The change of the person's current history row (the only one a 取消 may cancel). Every
+    person it touched passes the 照会 check (behind the warning for a protected one)."""
+    view = person_get(actor=actor, town=town, person_id=person_id, purpose="異動の取消し", alert_purpose=alert_purpose)
+    change = view.version.change
+    person_ids = sorted(set(PersonVersion.objects.filter(change=change).values_list("person_id", flat=True)))
+    checked = suppression.check(Process.INQUIRY, set(person_ids) - {view.person.pk}, actor=actor)
+    suppression.enforce(checked, town=town, actor=actor, channel="inquiry", purpose="異動の取消し",
+                        alert_purpose=alert_purpose)
+    return LatestChange(view, change, person_ids)
+
+
+def history_marks(history) -> tuple[set[int], dict[int, int]]:
+    """How the person page marks history rows: the ids of changes a later row cancelled (their rows
+    are shown struck through as 「取消」), and per corrected 履歴番号 the row that corrected it."""
+    cancelled = {h.cancels_change_id for h in history if h.cancels_change_id}
+    corrected = {h.corrects_history_no: h.history_no for h in history if h.corrects_history_no}
+    return cancelled, corrected

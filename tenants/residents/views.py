@@ -23,6 +23,7 @@ from .forms import (
     LiftRequestForm,
     MeasureForm,
     RejectForm,
+    SpecialMoveInForm,
     SuppressionForm,
 )
 from .models import (
@@ -149,8 +150,10 @@ def person_detail(request, town, pk):
     view = selectors.person_get(actor=request.principal, town=town, person_id=pk, as_of=as_of,
                                 purpose=_purpose(request, "住民照会"), alert_purpose=_acknowledged(request, town))
     manages = permissions.can_manage_measures(request.principal, town)
+    cancelled_ids, corrected_by = selectors.history_marks(view.history)
     return render(request, "residents/person_detail.html", {
         "view": view, "v": view.version, "as_of_text": as_of_text, "as_of_error": as_of_error,
+        "cancelled_ids": cancelled_ids, "corrected_by": corrected_by,
         "as_of_wareki": to_wareki(as_of) if as_of else "",
         "can_issue": permissions.can_issue_certificate(request.principal, town),
         "blocks": selectors.person_suppressions(actor=request.principal, town=town, person_id=view.person.pk)
@@ -575,3 +578,102 @@ def audit_log(request, town):
     rows, report = selectors.audit_entries(actor=request.principal, town=town,
                                            person_id=optional_ascii_int(person, field="person"))
     return render(request, "residents/audit_log.html", {"rows": rows, "report": report, "person": person})
+
+
+# --- 再転入・特例転入・誤記修正・取消 ------------------------------------------------------------------
+
+@residents_view(permissions.can_enter_change)
+def returning_find(request, town):
+    """再転入の照合 (from the 転入届 page): former residents by 住民票コード, or by 氏名 and 生年月日."""
+    params = {k: request.GET.get(k, "").strip()[:100] for k in ("resident_code", "name", "birth_date")}
+    rows, errors = [], {}
+    if any(params.values()):
+        try:
+            rows = selectors.former_residents_find(actor=request.principal, town=town, **params)
+        except ValidationError as exc:
+            errors = exc.message_dict
+    return render(request, "residents/returning_find.html", {
+        "params": params, "rows": rows, "errors": errors, "searched": any(params.values())},
+        status=400 if errors else 200)
+
+
+@residents_view(permissions.can_enter_change)
+def re_move_in(request, town, pk):
+    """再転入 of the former resident ``pk``: the 転入届 with their items as person 1."""
+    spec = _page_spec(kinds.RETURNING, ChangeKind.RE_MOVE_IN)
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="再転入の入力",
+                                alert_purpose=_acknowledged(request, town))
+    v = view.version
+    initial = {f"p0_{k}": getattr(v, k) for k in ("family_name", "given_name", "family_name_kana", "given_name_kana",
+                                                  "sex", "honseki", "hittousha")}
+    initial.update(p0_birth_date=v.birth_date.isoformat(), p0_resident_code=view.person.resident_code,
+                   p0_relationship="世帯主")
+    form = spec.bind_form(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        response = _submit(request, town, form, spec.kind, spec.data_from(kinds.Page(form, person_id=view.person.pk)))
+        if response:
+            return response
+    return render(request, "residents/re_move_in_form.html", {"form": form, "view": view, "v": v, "title": spec.title},
+                  status=400 if form.errors else 200)
+
+
+@residents_view(permissions.can_enter_change)
+def special_move_in(request, town):
+    """特例転入: the 転出証明書情報 is read (「読み込む」 shows what it holds) and then entered as a 転入."""
+    from .services.moveout_certificate import parse_record
+
+    spec = _page_spec(kinds.SPECIAL, ChangeKind.SPECIAL_MOVE_IN)
+    form = spec.bind_form(request.POST or None, request.FILES or None)
+    assert isinstance(form, SpecialMoveInForm)
+    record, matches = None, []
+    if request.method == "POST" and form.is_valid():
+        text = form.record_text()
+        try:
+            record = parse_record(text) if not form.errors else None
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        if record is not None:
+            for person in record.persons:
+                matches += selectors.former_residents_find(actor=request.principal, town=town,
+                                                           resident_code=person["resident_code"], purpose="特例転入の照合")
+            if request.POST.get("action") != "preview":
+                page = kinds.Page(form, record_text=text, returning=frozenset(m.person_id for m in matches))
+                response = _submit(request, town, form, spec.kind, spec.data_from(page))
+                if response:
+                    return response
+    return render(request, "residents/special_move_in_form.html", {
+        "form": form, "title": spec.title, "record": record, "matches": {m.person.resident_code: m for m in matches},
+    }, status=400 if form.errors else 200)
+
+
+@residents_view(permissions.can_enter_change)
+def clerical_correction(request, town, pk):
+    """誤記修正: names the history row with the error; only the items filled in are corrected."""
+    spec = _page_spec(kinds.CLERICAL, ChangeKind.CLERICAL_CORRECTION)
+    view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力",
+                                alert_purpose=_acknowledged(request, town))
+    form = spec.bind_form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        response = _submit(request, town, form, spec.kind, spec.data_from(kinds.Page(form, person_id=view.person.pk)))
+        if response:
+            return response
+    return render(request, "residents/clerical_correction_form.html", {
+        "form": form, "title": spec.title, "view": view, "v": view.version}, status=400 if form.errors else 200)
+
+
+@residents_view(permissions.can_enter_change)
+def cancel(request, town, pk):
+    """異動の取消し of the person's latest change; the kind (取消(増)・(減)・(修正)) follows from it."""
+    latest = selectors.latest_change_get(actor=request.principal, town=town, person_id=pk,
+                                         alert_purpose=_acknowledged(request, town))
+    spec = kinds.cancellation_for(latest.change.kind)
+    form = spec.bind_form(request.POST or None) if spec else None
+    if spec and form and request.method == "POST" and form.is_valid():
+        page = kinds.Page(form, person_id=latest.view.person.pk, change_id=latest.change.pk,
+                          person_ids=tuple(latest.person_ids))
+        response = _submit(request, town, form, spec.kind, spec.data_from(page))
+        if response:
+            return response
+    return render(request, "residents/cancel_form.html", {
+        "form": form, "spec": spec, "latest": latest, "c": latest.change, "v": latest.view.version,
+    }, status=400 if (form is not None and form.errors) or (spec is None and request.method == "POST") else 200)

@@ -22,7 +22,9 @@ def test_every_kind_but_the_initial_load_has_one_entry_with_todays_reason_code()
     assert {k.value: s.reason_code for k, s in kinds.KINDS.items()} == {
         "move_in": "A01", "birth": "A02", "ex_officio_record": "A03", "move_out": "B01", "death": "B02",
         "ex_officio_remove": "B03", "relocation": "C01", "household_split": "C02", "household_merge": "C03",
-        "head_change": "C04", "ex_officio_correct": "C06"}
+        "head_change": "C04", "ex_officio_correct": "C06", "re_move_in": "A05", "special_move_in": "A06",
+        "household_transfer": "C05", "clerical_correction": "C08", "cancel_add": "A07", "cancel_remove": "B05",
+        "cancel_correct": "C09"}
     constants = {v for k, v in vars(events).items() if k.isupper() and isinstance(v, str)}
     assert all(s.event_type in constants for s in kinds.KINDS.values())
     assert all(s.form is not None and s.page_data is not None for s in kinds.KINDS.values() if s.entry)

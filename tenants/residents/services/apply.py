@@ -15,7 +15,7 @@ from .. import crypto, numbers
 from ..models import Change, Household, Person, PersonalNumber, PersonVersion, ResidentStatus
 from ..search import search_keys
 from .common import current_version, household_members, next_number
-from .validation import HEAD
+from .validation import HEAD, rows_before
 
 
 def _search_keys(values: dict) -> dict:
@@ -29,8 +29,9 @@ _COPIED = ("status", "household_id", "relationship", "family_name", "given_name"
            "destination")
 
 
-def new_version(person_id: int, change: Change, **overrides) -> PersonVersion:
-    """Add history row N+1 for a person: a copy of the current one with ``overrides`` applied."""
+def new_version(person_id: int, change: Change, *, valid_from: dt.date | None = None, **overrides) -> PersonVersion:
+    """Add history row N+1 for a person: a copy of the current one with ``overrides`` applied, valid
+    from the change's 異動日 (or ``valid_from``: a 取消 restores the state from the cancelled 異動日)."""
     current = current_version(person_id, lock=True)
     values = {name: getattr(current, name) for name in _COPIED} if current else {}
     values.update(overrides)
@@ -40,7 +41,7 @@ def new_version(person_id: int, change: Change, **overrides) -> PersonVersion:
     last = PersonVersion.objects.filter(person_id=person_id).aggregate(m=Max("history_no"))["m"] or 0
     if current:
         PersonVersion.objects.filter(pk=current.pk).update(is_current=False)
-    effective = change.effective_on
+    effective = valid_from or change.effective_on
     if isinstance(effective, str):
         effective = dt.date.fromisoformat(effective)
     return PersonVersion.objects.create(
@@ -65,8 +66,19 @@ def _new_person(town, data: dict) -> Person:
     return person
 
 
+def _returning_person(town, data: dict) -> Person:
+    """再転入: the former resident again (same 宛名番号); a 個人番号 is kept, or recorded if none was."""
+    person = Person.objects.get(pk=data["person_id"])
+    if data.get("my_number_enc") and not PersonalNumber.objects.filter(person=person).exists():
+        blob = base64.b64decode(data["my_number_enc"])
+        PersonalNumber.objects.create(person=person, ciphertext=blob,
+                                      last4=crypto.decrypt(blob, context=town.code)[-4:])
+    return person
+
+
 def apply_new_persons(change: Change, clean: dict, town) -> list[int]:
-    """転入・出生・職権記載: new persons (and a new household unless joining one)."""
+    """転入・出生・職権記載 (and 再転入・特例転入): new persons, or former residents again (those with a
+    ``person_id``), and a new household unless joining one."""
     effective = clean["effective_on"]
     if clean.get("household_mode") == "existing":
         household = Household.objects.get(pk=clean["household_id"])
@@ -78,7 +90,7 @@ def apply_new_persons(change: Change, clean: dict, town) -> list[int]:
     change.household = household
     touched = []
     for data in clean["persons"]:
-        person = _new_person(town, data)
+        person = _returning_person(town, data) if data.get("person_id") else _new_person(town, data)
         new_version(
             person.pk, change, status=ResidentStatus.RESIDENT, household_id=household.pk,
             relationship=data["relationship"], family_name=data["family_name"], given_name=data["given_name"],
@@ -200,4 +212,38 @@ def apply_correction(change: Change, clean: dict, town) -> list[int]:
     """職権修正: the corrected items, as a new row (the old one stays in the history)."""
     for pid in clean["person_ids"]:
         new_version(pid, change, **clean["fields"])
+    return clean["person_ids"]
+
+
+def apply_household_transfer(change: Change, clean: dict, town) -> list[int]:
+    """世帯変更: the members join the target household at its address with the 続柄 given (住所を定めた
+    年月日 = 異動日 when the address changes); a sole member left behind becomes 世帯主."""
+    ids = clean["person_ids"]
+    promoted = _promote_sole_member(change, clean["household_id"], set(ids))
+    target = household_members(clean["target_household_id"])[0]
+    for pid in ids:
+        current = current_version(pid)
+        assert current is not None
+        moved = (current.address, current.katagaki) != (target.address, target.katagaki)
+        new_version(pid, change, household_id=target.household_id, relationship=clean["relationships"][str(pid)],
+                    address=target.address, katagaki=target.katagaki, district=target.district,
+                    postal_code=target.postal_code, notified_on=clean["notified_on"],
+                    **({"address_set_on": clean["effective_on"]} if moved else {}))
+    return ids + promoted
+
+
+def apply_clerical_correction(change: Change, clean: dict, town) -> list[int]:
+    """誤記修正: the corrected items as a new row naming the row that held the error."""
+    for pid in clean["person_ids"]:
+        new_version(pid, change, corrects_history_no=clean["history_no"], **clean["fields"])
+    return clean["person_ids"]
+
+
+def apply_cancellation(change: Change, clean: dict, town) -> list[int]:
+    """取消: per person the cancelled change touched, a new row restoring the row before it (or, for
+    a person the change recorded, 住民状態 = 取消), valid from the cancelled 異動日 and naming it."""
+    cancelled = Change.objects.get(pk=clean["change_id"])
+    for pid, prior in rows_before(cancelled).items():
+        restored = {name: getattr(prior, name) for name in _COPIED} if prior else {"status": ResidentStatus.CANCELLED}
+        new_version(pid, change, valid_from=cancelled.effective_on, cancels_change=cancelled, **restored)
     return clean["person_ids"]

@@ -8,7 +8,7 @@ import base64
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jaconv
@@ -17,7 +17,16 @@ from django.utils import timezone
 
 from .. import crypto, numbers
 from ..dates import parse_date, to_wareki
-from ..models import ON_REGISTER, ChangeKind, Household, PersonVersion
+from ..models import (
+    ON_REGISTER,
+    Change,
+    ChangeKind,
+    ChangeStatus,
+    Household,
+    Person,
+    PersonalNumber,
+    PersonVersion,
+)
 from ..search import normalise_stored
 from .common import current_version, household_members, id_list, parse_id
 
@@ -387,7 +396,12 @@ def validate_ex_officio_correct(errors: Errors, inp: ChangeInput) -> KindPart:
     """職権修正: only the CORRECTABLE items given, each checked like on entry (標準仕様 1.1.6:
     required items stay non-blank; カナ in katakana; 生年月日 a real, past date)."""
     targets = _targets(errors, inp, source="person")
-    given = inp.data.get("fields") or {}
+    targets.payload["fields"] = corrected_items(errors, inp.data.get("fields"))
+    return _part(targets)
+
+
+def corrected_items(errors: Errors, given) -> dict[str, str]:
+    """The CORRECTABLE items given (職権修正・誤記修正), each checked like on entry; at least one."""
     given = given if isinstance(given, dict) else {}
     fields: dict[str, str] = {}
     labels = dict(NAME_ITEMS)
@@ -411,8 +425,7 @@ def validate_ex_officio_correct(errors: Errors, inp: ChangeInput) -> KindPart:
         fields[key] = normalise_stored(str(value))
     if not fields:
         errors.add("fields", "修正する項目を入力してください。")
-    targets.payload["fields"] = fields
-    return _part(targets)
+    return fields
 
 
 # --- 世帯主 leaving (標準仕様 1.4: one member left becomes 世帯主 by 職権; two or more: alert, 世帯主変更) ---
@@ -431,3 +444,250 @@ def head_departure_blocker(payload: dict) -> str | None:
         return (f"世帯主が世帯を離れ、{len(remaining)}人が残ります。先にこの世帯の世帯主変更を入力・決裁してから、"
                 "この異動を決裁してください。")
     return None
+
+
+# --- 再転入・特例転入: 転入 of former residents, 転入 from a 転出証明書情報 record -----------------------
+
+def _returning(errors: Errors, inp: ChangeInput, people: list[dict]) -> list[int]:
+    """再転入 (標準仕様 1.3 転入: 再転入): the persons named by ``person_id`` are former residents of this
+    town (転出, 死亡, 職権消除 or 取消 earlier) who keep their 宛名番号. Refused for anyone on the register.
+    Fills a blank 住民票コード from the person's record; a different one is refused (a 住民票コード
+    変更 is not a 転入). Returns the ids; the caller must also have named them in ``person_ids``."""
+    ids: list[int] = []
+    for i, raw in enumerate(people):
+        if raw.get("person_id") in (None, ""):
+            continue
+        pid = parse_id(raw.get("person_id"))
+        person = Person.objects.filter(pk=pid).first() if pid is not None else None
+        current = current_version(person.pk) if person else None
+        if person is None or current is None:
+            errors.add(f"p{i}_person_id", "以前の住民の記録が見つかりません。")
+            continue
+        if current.status in ON_REGISTER:
+            errors.add(f"p{i}_person_id", f"{current.family_name}{current.given_name}さんは現在この町の住民です"
+                                          "（再転入は消除された人に限ります）。")
+            continue
+        if pid in ids:
+            errors.add(f"p{i}_person_id", "同じ人が2回入力されています。")
+            continue
+        code = str(raw.get("resident_code", "") or "").strip()
+        if not code:
+            raw["resident_code"] = person.resident_code
+        elif code != person.resident_code:
+            errors.add(f"p{i}_resident_code", "住民票コードが以前の記録と異なります（住民票コードの変更は再転入では扱いません）。")
+        number = PersonalNumber.objects.filter(person=person).first()
+        if number is not None and str(raw.get("my_number", "") or "").strip():
+            given = str(raw["my_number"]).replace("-", "").replace(" ", "").strip()
+            if crypto.decrypt(bytes(number.ciphertext), context=inp.town.code) != given:
+                errors.add(f"p{i}_my_number", "個人番号が以前の記録と異なります。")
+            raw["my_number"] = ""  # already on record
+        ids.append(person.pk)
+    return ids
+
+
+def _named_persons(errors: Errors, data: dict, ids: list[int]) -> None:
+    """The page names every existing person a change touches in ``person_ids`` (so that 支援措置 is
+    checked on them before anything else); they must be exactly the persons the change finds."""
+    posted = {parse_id(x) for x in id_list(data.get("person_ids"))}
+    if posted != set(ids):
+        errors.add("person_ids", "対象者の指定が入力内容と一致しません。")
+
+
+def _move_in_with_returning(errors: Errors, inp: ChangeInput, data: dict) -> tuple[KindPart, list[int]]:
+    people = [dict(p) for p in data.get("persons", []) if any(str(v).strip() for v in p.values())]
+    ids = _returning(errors, inp, people)
+    part = validate_move_in(errors, replace(inp, data={**data, "persons": people}))
+    for raw, clean in zip(people, part.payload["persons"], strict=True):
+        if raw.get("person_id") not in (None, "") and parse_id(raw["person_id"]) in ids:
+            clean["person_id"] = parse_id(raw["person_id"])
+    part.person_ids = ids
+    part.payload["person_ids"] = ids
+    _named_persons(errors, data, ids)
+    return part, ids
+
+
+def validate_re_move_in(errors: Errors, inp: ChangeInput) -> KindPart:
+    """再転入: a 転入 in which at least one person is a former resident (same 宛名番号, new history rows);
+    the others, if any, are new persons as in a 転入."""
+    part, ids = _move_in_with_returning(errors, inp, inp.data)
+    if not ids and "persons" not in errors.data:
+        errors.add("persons", "再転入する以前の住民を選択してください（新しい人だけなら転入届で入力します）。")
+    return part
+
+
+def validate_special_move_in(errors: Errors, inp: ChangeInput) -> KindPart:
+    """特例転入 (標準仕様 1.3 転入: 特例転入; 10.8 CSV取込): the persons and 転出証明書 items come from the
+    転出証明書情報 record (``certificate_record``, see ``moveout_certificate``), not from typing; the page
+    adds the new address and, per person, the 続柄 in the new household (default: the record's).
+    A person whose 住民票コード is a former resident's is that person again (再転入)."""
+    from .moveout_certificate import parse_record
+
+    data = inp.data
+    try:
+        record = parse_record(data.get("certificate_record"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            errors.add("certificate_record", message)
+        return KindPart(payload={})
+    relationships = data.get("relationships")
+    relationships = relationships if isinstance(relationships, dict) else {}
+    people, overrides = [], {}
+    for i, row in enumerate(record.persons):
+        override = normalise_stored(str(relationships.get(str(i)) or ""))
+        if override:
+            overrides[str(i)] = override
+        person = {**row, "relationship": override or row["relationship"]}
+        match = Person.objects.filter(resident_code=row["resident_code"]).order_by("pk").first()
+        if match is not None:
+            current = current_version(match.pk)
+            if current is not None and current.status in ON_REGISTER:
+                errors.add("certificate_record", f"転出証明書情報 {i + 1}件目（住民票コード）: この住民票コードの人は"
+                                                 "現在この町の住民です。")
+            else:
+                person["person_id"] = match.pk
+        people.append(person)
+    sub = {**data, "persons": people, "household_mode": "new", "previous_address": record.previous_address,
+           "previous_town": record.previous_town, "moveout_certificate_no": record.certificate_no,
+           "moveout_planned_on": record.moveout_planned_on.isoformat()}
+    part, _ids = _move_in_with_returning(errors, inp, sub)
+    part.payload.update(certificate_record=record.text, relationships=overrides)
+    return part
+
+
+# --- 世帯変更 --------------------------------------------------------------------------------------------
+
+def validate_household_transfer(errors: Errors, inp: ChangeInput) -> KindPart:
+    """世帯変更 (標準仕様 1.3 世帯変更等): some members (not all: that is 世帯合併) leave their household
+    and join another existing one, at its address, with new 続柄; the target keeps its 世帯主 (a
+    household without one may take one). The 世帯主 leaving is handled as for 世帯分離."""
+    targets = _targets(errors, inp, source="persons")
+    versions = targets.versions
+    target = parse_id(inp.data.get("target_household_id"))
+    target_members = household_members(target) if target else []
+    if not target_members or target == targets.household_id:
+        errors.add("target_household_id", "移る先の世帯が見つかりません。")
+    targets.payload["target_household_id"] = target
+    rels = relationship_map(errors, inp.data.get("relationships") or {}, versions, need_head=False)
+    targets.payload["relationships"] = rels
+    heads = sum(r == HEAD for r in rels.values())
+    if heads and any(m.is_head for m in target_members):
+        errors.add("relationships", "移る先の世帯には既に世帯主がいます。")
+    elif heads > 1:
+        errors.add("relationships", "世帯主は1人だけです。")
+    if versions and len(versions) == len(household_members(versions[0].household_id)):
+        errors.add("person_ids", "世帯全員が移るときは世帯合併を入力してください。")
+    return _part(targets)
+
+
+# --- 誤記修正 --------------------------------------------------------------------------------------------
+
+ITEM_LABELS = {**dict(NAME_ITEMS), "birth_date": "生年月日", "sex": "性別", "honseki": "本籍", "hittousha": "筆頭者",
+               "katagaki": "方書", "district": "行政区・地区", "postal_code": "郵便番号"}
+
+
+def _stored(version: PersonVersion, key: str) -> str:
+    value = getattr(version, key)
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def validate_clerical_correction(errors: Errors, inp: ChangeInput) -> KindPart:
+    """誤記修正 (標準仕様 1.3 職権修正: 誤記修正; 1.2.1: it adds a row, never overwrites): items that were
+    entered wrongly in an earlier history row (``history_no``) are corrected by a new row naming that
+    row. Each item must still hold the value of that row (else it was changed since: 職権修正) and the
+    corrected value must differ from it."""
+    targets = _targets(errors, inp, source="person")
+    number = parse_id(inp.data.get("history_no"))
+    row = None
+    if targets.versions:
+        current = targets.versions[0]
+        if number is not None:
+            row = PersonVersion.objects.filter(person_id=current.person_id, history_no=number).first()
+        if row is None:
+            errors.add("history_no", "誤記のある履歴番号が見つかりません。")
+    fields = corrected_items(errors, inp.data.get("fields"))
+    if row is not None:
+        current = targets.versions[0]
+        for key, value in fields.items():
+            label = ITEM_LABELS[key]
+            if _stored(current, key) != _stored(row, key):
+                errors.add(key, f"{label}は履歴番号{row.history_no}の後に変更されています（誤記修正ではなく職権修正で入力してください）。")
+            elif value == _stored(row, key):
+                errors.add(key, f"{label}が履歴番号{row.history_no}の記載と同じです。")
+    targets.payload["fields"] = fields
+    targets.payload["history_no"] = row.history_no if row is not None else None
+    return _part(targets)
+
+
+# --- 異動の取消し (取消(増)・取消(減)・取消(修正)) ----------------------------------------------------------
+
+# 標準仕様 1.2.2 groups 異動事由 by effect: 記載 (the person is recorded), 消除 (removed), 修正. A 取消
+# takes the group of its effect: cancelling a 記載 removes (取消(減)), cancelling a 消除 records again
+# (取消(増)), cancelling a 修正 corrects (取消(修正)). A separate 転居取消 is prohibited: 転居 is a 修正.
+RECORDING_KINDS = frozenset({ChangeKind.MOVE_IN, ChangeKind.BIRTH, ChangeKind.EX_OFFICIO_RECORD,
+                             ChangeKind.RE_MOVE_IN, ChangeKind.SPECIAL_MOVE_IN})
+REMOVING_KINDS = frozenset({ChangeKind.MOVE_OUT, ChangeKind.DEATH, ChangeKind.EX_OFFICIO_REMOVE})
+CANCELLATION_KINDS = frozenset({ChangeKind.CANCEL_ADD, ChangeKind.CANCEL_REMOVE, ChangeKind.CANCEL_CORRECT})
+
+
+def cancellation_kind_for(kind) -> ChangeKind | None:
+    """The kind of 取消 that cancels a change of ``kind``; None when it cannot be cancelled
+    (初期移行, or a 取消 itself: a wrong 取消 is put right by entering the change again)."""
+    kind = ChangeKind(kind)
+    if kind in CANCELLATION_KINDS or kind == ChangeKind.INITIAL_LOAD:
+        return None
+    if kind in RECORDING_KINDS:
+        return ChangeKind.CANCEL_REMOVE
+    if kind in REMOVING_KINDS:
+        return ChangeKind.CANCEL_ADD
+    return ChangeKind.CANCEL_CORRECT
+
+
+def rows_before(change: Change) -> dict[int, PersonVersion | None]:
+    """Per person the change gave rows: the row just before its first one (None: the change recorded
+    the person), i.e. the state a 取消 restores."""
+    firsts: dict[int, int] = {}
+    for pid, no in PersonVersion.objects.filter(change=change).values_list("person_id", "history_no"):
+        firsts[pid] = min(no, firsts.get(pid, no))
+    return {pid: PersonVersion.objects.filter(person_id=pid, history_no__lt=no).order_by("-history_no").first()
+            for pid, no in sorted(firsts.items())}
+
+
+def validate_cancellation(errors: Errors, inp: ChangeInput) -> KindPart:
+    """異動の取消し (標準仕様 1.3 異動の取消し; 1.2.1: it adds rows, never overwrites): an approved change
+    (``change_id``) is cancelled by new rows restoring, for every person it touched, the state before
+    it. Only the latest change of each of those persons may be cancelled. The kind must be the one of
+    the change's group (``cancellation_kind_for``)."""
+    cid = parse_id(inp.data.get("change_id"))
+    change = Change.objects.filter(pk=cid, status=ChangeStatus.APPROVED).first() if cid is not None else None
+    if change is None:
+        errors.add("change_id", "取り消す異動が見つかりません（決裁済みの異動に限ります）。")
+        return KindPart(payload={})
+    expected = cancellation_kind_for(change.kind)
+    if expected is None:
+        errors.add("change_id", f"{change.get_kind_display()}は取り消せません。")
+    elif expected != inp.kind:
+        errors.add("change_id", f"この異動（{change.get_kind_display()}）の取消しは{expected.label}です。")
+    before = rows_before(change)
+    currents = {pid: current_version(pid) for pid in before}
+    names = []
+    for current in currents.values():
+        assert current is not None  # the change gave this person rows
+        names.append(f"{current.family_name}{current.given_name}")
+        if current.change_id != change.pk:
+            errors.add("change_id", f"{current.family_name}{current.given_name}さんには、この後の異動（"
+                                    f"{current.change.get_kind_display()}、{to_wareki(current.valid_from)}）があります。"
+                                    "取り消せるのは各人の最新の異動だけです。")
+    # The restored state must still fit the households: one 世帯主 each (others may have moved in since).
+    heads: dict[int, int] = {}
+    for prior in before.values():
+        if prior is not None and prior.status in ON_REGISTER and prior.is_head:
+            heads[prior.household_id] = heads.get(prior.household_id, 0) + 1
+    for household_id, count in heads.items():
+        others = [m for m in household_members(household_id) if m.person_id not in before and m.is_head]
+        if count + len(others) > 1:
+            errors.add("change_id", "取り消すと世帯主が2人になる世帯があります。先に世帯主変更を入力してください。")
+    _named_persons(errors, inp.data, list(before))
+    payload = {"change_id": change.pk, "cancelled_kind": change.kind, "person_ids": list(before),
+               "household_id": change.household_id, "cancelled_effective_on": change.effective_on.isoformat()}
+    return KindPart(payload=payload, person_ids=list(before), household_id=change.household_id,
+                    names=[f"{change.get_kind_display()} #{change.pk} の取消し", *names])
