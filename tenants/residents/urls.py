@@ -21,6 +21,12 @@ urlpatterns = [
     path("measures/", views.measures, name="measures"),
     path("measures/<int:pk>/request/", views.measure_request, name="measure_request"),
     path("measures/requests/<int:pk>/decide/", views.measure_decide, name="measure_decide"),
+    path("inspections/", views.inspection_list, name="inspection_list"),
+    path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/decide/", views.inspection_decide, name="inspection_decide"),
+    path("inspections/<int:pk>/extract.pdf", views.inspection_pdf, name="inspection_pdf"),
+    path("inspections/<int:pk>/extract.csv", views.inspection_csv, name="inspection_csv"),
     path("alerts/", views.alerts, name="alerts"),
     path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -141,9 +141,10 @@ def _routes(ids: dict) -> tuple[list[tuple[str, str]], set[str]]:
     by_prefix = {
         "persons/": ids["persons"], "households/": ids["households"], "changes/": ids["changes"],
         "measures/requests/": ids["requests"], "measures/": ids["measures"],
+        "inspections/": ids.get("inspections", []),
     }
     # Routes that decide something when posted are only requested with GET (they answer 405).
-    decide_on_post = {"change_decide", "measure_decide", "measure_request"}
+    decide_on_post = {"change_decide", "measure_decide", "measure_request", "inspection_decide"}
     out, covered = [], set()
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
@@ -205,7 +206,7 @@ def _ids(protected, request_ids=()):
         "persons": [protected[k] for k in ("taro", "hanako", "ichiro", "sato")],
         "households": protected["households"], "changes": protected["changes"],
         "measures": [protected["measure"].pk], "requests": list(request_ids),
-        "names": protected["names"],
+        "inspections": protected.get("inspections", []), "names": protected["names"],
     }
 
 
@@ -216,7 +217,16 @@ def test_no_page_search_export_or_certificate_shows_the_protected_address(protec
     the pending 転入 (d) — carries the planted 住所 or 方書, as a clerk or as an approver."""
     request = services.support_measure_request(actor=clerk_a, town=in_a, measure=protected["measure"],
                                                kind="exception", purpose="照会への回答（未決裁）")
-    ids = _ids(protected, [request.pk])
+    from django.contrib.auth import get_user_model
+
+    from tenants.residents.services import inspection
+
+    asked = inspection.inspection_request_create(
+        actor=clerk_a, town=in_a, requester_type="government", requester_name="武雄市選挙管理委員会",
+        requester_address="佐賀県武雄市武雄町", purpose="世論調査", address_prefix="佐賀県武雄市")
+    inspection.inspection_request_decide(actor=get_user_model().objects.get(username="approver-a"), town=in_a,
+                                         request=asked, approve=True)
+    ids = {**_ids(protected, [request.pk]), "inspections": [asked.pk]}
     leaks = _scan(client_a, ids, "clerk") + _scan(approver_client, ids, "approver") \
         + _scan(logged_in_client(chief_a, "takeo.test"), ids, "chief")
     assert leaks == []

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import audit, crypto, events, permissions, protection
-from ..dates import to_wareki
+from ..dates import birth_date_text, to_wareki
 from ..models import (
     CertificateIssuance,
     CertificateKind,
@@ -116,7 +116,7 @@ def _document(town, kind: str, shown: list[PersonVersion], options: dict, serial
     head = next((m for m in household_as_of(shown[0].household_id, today) if m.is_head), None)
     blocks = []
     for v in shown:
-        block = [("氏名", v.full_name), ("フリガナ", v.full_name_kana), ("生年月日", to_wareki(v.birth_date)),
+        block = [("氏名", v.full_name), ("フリガナ", v.full_name_kana), ("生年月日", birth_date_text(v)),
                  ("性別", _sex(v.sex))]
         if options["include_relationship"]:
             block.append(("続柄", v.relationship))
