@@ -38,8 +38,9 @@ def render_inspection(*, header: list[tuple[str, str]], columns: tuple[str, ...]
         y = height - 32 * mm
         pdf.setFont(font, 9)
         for label, value in header:
-            pdf.drawString(left, y, _safe(f"{label}: {value}")[:90])
-            y -= line_h
+            for text in _wrap(_safe(f"{label}: {value}"), font, 9, right - left):
+                pdf.drawString(left, y, text)
+                y -= line_h
         y -= 1 * mm
         for (x, _), name in zip(_COLUMNS, columns, strict=True):
             pdf.drawString(left + x, y, name)
