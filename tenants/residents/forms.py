@@ -6,7 +6,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .certificates import REFUSAL_REASONS, REQUESTER_RELATIONS
-from .models import CertificateKind, Process, RestrictedService, Severity, SuppressionReason
+from .models import (
+    CertificateKind,
+    InspectionRequesterType,
+    Process,
+    RestrictedService,
+    Severity,
+    SuppressionReason,
+)
 
 MAX_PERSONS = 4
 SEX_CHOICES = [("", "—"), ("1", "男"), ("2", "女")]
@@ -275,3 +282,21 @@ class ClericalCorrectionForm(ServiceForm, ChangeDatesMixin):
 
 class CancellationForm(ServiceForm, ChangeDatesMixin):
     """異動の取消し: the dates of the 取消 itself (the restored rows take the cancelled 異動日)."""
+
+
+class InspectionForm(ServiceForm):
+    """閲覧申出: every field is text here; the service validates (ages as digits, 11条の2 items)."""
+
+    requester_type = forms.ChoiceField(label="申出者の区分", choices=[("", "—"), *InspectionRequesterType.choices],
+                                       required=False)
+    requester_name = _text("申出者の氏名又は名称")
+    requester_address = _text("申出者の住所又は所在地")
+    representative = _text("代表者又は管理者（法人）")
+    viewers = _text("閲覧者の氏名及び住所（法第11条の2）", widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = _text("利用の目的", widget=forms.Textarea(attrs={"rows": 2}))
+    data_handling = _text("個人情報の管理の方法（法第11条の2）")
+    address_prefix = _text("町名（例: 武雄町大字武雄）")
+    district = _text("行政区・地区")
+    age_min = _text("年齢（下限）")
+    age_max = _text("年齢（上限）")
+    age_on = _text("年齢の基準日（空欄なら本日）", help_text=DATE_HELP)

@@ -11,6 +11,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
+from .dates import DatePrecision
+
 
 class Counter(models.Model):
     """採番: per-town counters (宛名番号, 世帯番号, 発行番号); locked FOR UPDATE while numbering."""
@@ -134,7 +136,12 @@ class PersonVersion(models.Model):
     given_name = models.CharField("名", max_length=100)
     family_name_kana = models.CharField("氏カナ", max_length=100)
     given_name_kana = models.CharField("名カナ", max_length=100)
+    # For a 不詳日 (標準仕様 1.1.8) the earliest day it can mean, for sorting and age; what the
+    # register says is then in birth_date_note (「昭和10年月日不詳」), shown and printed instead.
     birth_date = models.DateField("生年月日")
+    birth_date_precision = models.CharField("生年月日の精度", max_length=20, choices=DatePrecision.choices,
+                                            default=DatePrecision.EXACT)
+    birth_date_note = models.CharField("生年月日（記載のとおり）", max_length=40, blank=True)
     sex = models.CharField("性別", max_length=1)
     became_resident_on = models.DateField("住民となった年月日")
     address_set_on = models.DateField("住所を定めた年月日")
@@ -478,3 +485,43 @@ class CertificateIssuance(models.Model):
 
     def __str__(self) -> str:
         return self.serial or f"{self.get_outcome_display()} #{self.pk}"
+
+
+class InspectionRequesterType(models.TextChoices):
+    """閲覧の申出者の区分: 住民基本台帳法11条 (国・地方公共団体) or 11条の2 (個人・法人)."""
+
+    GOVERNMENT = "government", "国又は地方公共団体の機関（法第11条）"
+    CORPORATION = "corporation", "法人（法第11条の2）"
+    INDIVIDUAL = "individual", "個人（法第11条の2）"
+
+
+class InspectionRequest(models.Model):
+    """閲覧申出: a request to inspect 住民基本台帳の一部の写し (氏名・出生の年月日・男女の別・住所 of the
+    residents of a 町名/行政区, optionally an age range), decided by a second member of staff."""
+
+    requester_type = models.CharField("申出者の区分", max_length=12, choices=InspectionRequesterType.choices)
+    requester_name = models.CharField("申出者の氏名又は名称", max_length=200)
+    requester_address = models.CharField("申出者の住所又は所在地", max_length=200)
+    representative = models.CharField("代表者又は管理者", max_length=200, blank=True)
+    viewers = models.CharField("閲覧者の氏名及び住所", max_length=1000, blank=True)
+    purpose = models.CharField("利用の目的", max_length=500)
+    data_handling = models.CharField("個人情報の管理の方法", max_length=500, blank=True)
+    address_prefix = models.CharField("町名（住所の前方一致）", max_length=200, blank=True)
+    district = models.CharField("行政区・地区", max_length=50, blank=True)
+    age_min = models.PositiveSmallIntegerField("年齢（下限）", null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField("年齢（上限）", null=True, blank=True)
+    age_on = models.DateField("年齢の基準日")
+    status = models.CharField("状態", max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
+    requested_by_id = models.BigIntegerField()
+    requested_by_username = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_by_username = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField("却下の理由", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"閲覧申出 #{self.pk} ({self.get_status_display()})"

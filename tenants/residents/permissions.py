@@ -71,3 +71,17 @@ def can_release_suppression(actor, town) -> bool:
 def can_register_provisional_measure(actor, town) -> bool:
     """仮支援措置 is registered at the counter as the 申出 is received."""
     return _has(actor, town, ENTER_ROLES)
+
+
+def can_request_inspection(actor, town) -> bool:
+    """閲覧申出の受付 (住基法11条・11条の2): the counter staff who take the request."""
+    return _has(actor, town, ENTER_ROLES)
+
+
+def can_decide_inspections(actor, town) -> bool:
+    return _has(actor, town, APPROVE_ROLES)
+
+
+def can_decide_inspection(actor, town, request) -> bool:
+    """閲覧申出の決裁: an approver, and never the member of staff who took the request."""
+    return can_decide_inspections(actor, town) and request.requested_by_id != actor.pk

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import audit, crypto, permissions, protection, suppression
+from .dates import birth_date_text
 from .models import (
     ON_REGISTER,
     BlockedAttempt,
@@ -20,6 +21,7 @@ from .models import (
     Change,
     ChangeStatus,
     Household,
+    InspectionRequest,
     MeasureRequest,
     Person,
     PersonalNumber,
@@ -31,7 +33,7 @@ from .models import (
 )
 from .protection import ResidentNotFound
 from .search import fold_kana, fold_name, is_kana, parse_number
-from .services import household_members
+from .services import household_members, parse_id
 from .services.measures import extension_opens
 
 SEARCH_LIMIT = 50
@@ -227,7 +229,10 @@ def change_get(*, actor, town, change_id, alert_purpose: suppression.Purpose = "
     return QueueItem(change, hidden, permissions.can_approve_change(actor, town, change))
 
 
-EXPORT_COLUMNS = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "住所", "方書", "行政区")
+# 生年月日 is ISO (for a 不詳日 its earliest possible day); 生年月日（記載） is what the register
+# states (「昭和10年月日不詳」, or the date in 和暦) and 生年月日の精度 says which (標準仕様 1.1.8).
+EXPORT_COLUMNS = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "住所", "方書", "行政区",
+                  "生年月日（記載）", "生年月日の精度")
 
 
 def residents_export(*, actor, town, purpose: str, district: str = "") -> list[list[str]]:
@@ -251,7 +256,7 @@ def residents_export(*, actor, town, purpose: str, district: str = "") -> list[l
             continue
         out.append([v.person.atena_number, v.household.number, v.full_name, v.full_name_kana,
                     v.birth_date.isoformat(), "男" if v.sex == "1" else "女", v.relationship, v.address,
-                    v.katagaki, v.district])
+                    v.katagaki, v.district, birth_date_text(v), v.birth_date_precision])
     audit.record(town=town, actor=actor, action="residents.export", purpose=purpose,
                  persons=[r.person_id for r in rows if r.person_id not in blocked], district=district)
     return out
@@ -534,3 +539,100 @@ def history_marks(history) -> tuple[set[int], dict[int, int]]:
     cancelled = {h.cancels_change_id for h in history if h.cancels_change_id}
     corrected = {h.corrects_history_no: h.history_no for h in history if h.corrects_history_no}
     return cancelled, corrected
+
+
+# --- 閲覧 (住民基本台帳の一部の写し) ----------------------------------------------------------------
+
+INSPECTION_COLUMNS = ("氏名", "出生の年月日", "男女の別", "住所")
+
+
+@dataclass(frozen=True)
+class InspectionRow:
+    """One resident in an extract: only the four items 住基法11条・11条の2 allow."""
+
+    person_id: int
+    name: str
+    birth: str
+    sex: str
+    address: str
+
+    def cells(self) -> list[str]:
+        return [self.name, self.birth, self.sex, self.address]
+
+
+@dataclass(frozen=True)
+class InspectionExtract:
+    request: InspectionRequest
+    rows: list[InspectionRow]
+
+
+def inspection_requests_list(*, actor, town, limit: int = 200) -> list[InspectionRequest]:
+    """閲覧申出の一覧, pending first (it names requesters, so reading it is audited)."""
+    _require(actor, town, permissions.can_read)
+    rows = sorted(InspectionRequest.objects.all()[:limit], key=lambda r: r.status != ChangeStatus.PENDING)
+    audit.record(town=town, actor=actor, action="inspection.list", purpose="閲覧申出の確認",
+                 requests=[r.pk for r in rows])
+    return rows
+
+
+def inspection_request_get(*, actor, town, request_id) -> InspectionRequest:
+    _require(actor, town, permissions.can_read)
+    pk = parse_id(request_id)
+    request = InspectionRequest.objects.filter(pk=pk).first() if pk is not None else None
+    if request is None:
+        raise ResidentNotFound("該当する閲覧申出が見つかりません。")
+    audit.record(town=town, actor=actor, action="inspection.read", purpose="閲覧申出の確認", request_id=request.pk)
+    return request
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 2月29日 in a common year
+        return day.replace(year=day.year - years, day=28)
+
+
+def _in_town_area(address: str, prefix_key: str, town_key: str) -> bool:
+    """The 町名 is matched from the start of the address, or from just after the town's own name
+    (「武雄町」 finds 「佐賀県武雄市武雄町…」), with address folding (全角/半角, 旧字体)."""
+    key = protection.address_key(address)
+    if key.startswith(prefix_key):
+        return True
+    at = key.find(town_key) if town_key else -1
+    return at >= 0 and key[at + len(town_key):].startswith(prefix_key)
+
+
+def inspection_extract(*, actor, town, request_id, output: str) -> InspectionExtract:
+    """住民基本台帳の一部の写し（閲覧用, 標準仕様 20.3.1） of an approved request: 氏名, 出生の年月日,
+    男女の別 and 住所 (with 方書) of the residents on the register in the 町名/行政区 and age range,
+    sorted by address. Persons protected by a 支援措置 — and everyone at a protected address — are
+    always left out (no exception applies outside the portal). Each production is audited with the
+    persons it lists."""
+    _require(actor, town, permissions.can_read)
+    pk = parse_id(request_id)
+    request = InspectionRequest.objects.filter(pk=pk).first() if pk is not None else None
+    if request is None or request.status != ChangeStatus.APPROVED:
+        raise ResidentNotFound("該当する決裁済みの閲覧申出が見つかりません。")
+    qs = PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER)
+    if request.district:
+        qs = qs.filter(district=request.district)
+    if request.age_min is not None:
+        qs = qs.filter(birth_date__lte=_years_before(request.age_on, request.age_min))
+    if request.age_max is not None:
+        qs = qs.filter(birth_date__gt=_years_before(request.age_on, request.age_max + 1))
+    versions = list(qs.order_by("address", "katagaki", "household_id", "person_id"))
+    if request.address_prefix:
+        prefix_key = protection.address_key(request.address_prefix)
+        town_key = protection.address_key(town.name)
+        versions = [v for v in versions if _in_town_area(v.address, prefix_key, town_key)]
+    left_out = protection.protected_person_ids([v.person_id for v in versions])
+    hidden = protection.outside_redaction().hidden
+    # A row at a protected address is dropped too (it is already left out above; a second guard).
+    versions = [v for v in versions if v.person_id not in left_out and protection.version_address(v) not in hidden]
+    versions.sort(key=lambda v: (protection.address_key(v.address), protection.address_key(v.katagaki),
+                                 v.household_id, not v.is_head, v.person_id))
+    rows = [InspectionRow(v.person_id, v.full_name, birth_date_text(v), {"1": "男", "2": "女"}.get(v.sex, ""),
+                          f"{v.address} {v.katagaki}".strip()) for v in versions]
+    audit.record(town=town, actor=actor, action="inspection.extract", persons=[r.person_id for r in rows],
+                 purpose=request.purpose[:200], request_id=request.pk, output=output, rows=len(rows))
+    return InspectionExtract(request, rows)

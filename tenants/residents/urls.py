@@ -33,6 +33,12 @@ urlpatterns = [
     path("persons/<int:pk>/suppressions/", views.suppression_set, name="suppression_set"),
     path("suppressions/<int:pk>/end/", views.suppression_end, name="suppression_end"),
     path("alerts/acknowledge/", views.acknowledge_alert, name="acknowledge_alert"),
+    path("inspections/", views.inspection_list, name="inspection_list"),
+    path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/decide/", views.inspection_decide, name="inspection_decide"),
+    path("inspections/<int:pk>/extract.pdf", views.inspection_pdf, name="inspection_pdf"),
+    path("inspections/<int:pk>/extract.csv", views.inspection_csv, name="inspection_csv"),
     path("alerts/", views.alerts, name="alerts"),
     path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -5,20 +5,24 @@ from __future__ import annotations
 import base64
 import csv
 import functools
+import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import kinds, permissions, selectors, services
+from .certificates.inspection import render_inspection
 from .certificates.issue import certificate_destroy, certificate_issue, certificate_refuse
-from .dates import parse_date, to_wareki
+from .dates import DatePrecision, parse_date, to_wareki
 from .forms import (
     CertificateForm,
     DestroyForm,
+    InspectionForm,
     LiftDecisionForm,
     LiftRequestForm,
     MeasureForm,
@@ -31,11 +35,13 @@ from .models import (
     Change,
     ChangeKind,
     Household,
+    InspectionRequest,
     MeasureRequest,
     SupportMeasure,
     SuppressionLift,
 )
 from .protection import ResidentNotFound
+from .services import inspection
 from .suppression import AlertRequired, Refused
 
 # How long a warning acknowledged in the portal (照会アラートの確認) stands for that member of staff.
@@ -266,7 +272,10 @@ def correct(request, town, pk):
     view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力",
                                 alert_purpose=_acknowledged(request, town))
     v = view.version
-    current = {k: (v.birth_date.isoformat() if k == "birth_date" else getattr(v, k)) for k in services.CORRECTABLE}
+    current = {k: getattr(v, k) for k in services.CORRECTABLE}
+    # 生年月日 as the register states it: a 不詳日 keeps its wording (「昭和10年月日不詳」)
+    current["birth_date"] = v.birth_date_note if v.birth_date_precision != DatePrecision.EXACT and \
+        v.birth_date_note else v.birth_date.isoformat()
     form = spec.bind_form(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         response = _submit(request, town, form, spec.kind, spec.data_from(kinds.Page(form, person_id=view.person.pk)))
@@ -677,3 +686,84 @@ def cancel(request, town, pk):
     return render(request, "residents/cancel_form.html", {
         "form": form, "spec": spec, "latest": latest, "c": latest.change, "v": latest.view.version,
     }, status=400 if (form is not None and form.errors) or (spec is None and request.method == "POST") else 200)
+
+
+# --- 閲覧 (住民基本台帳の一部の写し) ----------------------------------------------------------------
+
+@residents_view()
+def inspection_list(request, town):
+    return render(request, "residents/inspection_list.html", {
+        "rows": selectors.inspection_requests_list(actor=request.principal, town=town),
+        "can_request": permissions.can_request_inspection(request.principal, town)})
+
+
+@residents_view(permissions.can_request_inspection)
+def inspection_new(request, town):
+    form = InspectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = inspection.inspection_request_create(actor=request.principal, town=town, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"閲覧申出を受け付けました（申出番号 {created.pk}）。別の職員の決裁が必要です。")
+            return redirect(reverse("residents:inspection_detail", args=[created.pk]))
+    return render(request, "residents/inspection_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@residents_view()
+def inspection_detail(request, town, pk):
+    item = selectors.inspection_request_get(actor=request.principal, town=town, request_id=pk)
+    return render(request, "residents/inspection_detail.html", {
+        "r": item, "can_decide": permissions.can_decide_inspection(request.principal, town, item)})
+
+
+@require_POST
+@residents_view(permissions.can_decide_inspections)
+def inspection_decide(request, town, pk):
+    pk = services.parse_id(pk)  # a path id too big for the database reads like a missing one
+    item = InspectionRequest.objects.filter(pk=pk).first() if pk is not None else None
+    if item is None:
+        raise ResidentNotFound("該当する閲覧申出が見つかりません。")
+    try:
+        inspection.inspection_request_decide(actor=request.principal, town=town, request=item,
+                                             approve=request.POST.get("decision") == "approve",
+                                             reason=request.POST.get("reason", ""))
+        messages.success(request, f"申出番号 {item.pk} を決裁しました。")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(reverse("residents:inspection_detail", args=[item.pk]))
+
+
+def _extract_header(extract) -> list[tuple[str, str]]:
+    r = extract.request
+    ages = "指定なし" if r.age_min is None and r.age_max is None else \
+        f"{'' if r.age_min is None else r.age_min}〜{'' if r.age_max is None else r.age_max}歳"
+    area = " ".join(x for x in (f"町名 {r.address_prefix}" if r.address_prefix else "",
+                                f"行政区 {r.district}" if r.district else "") if x)
+    return [("申出番号", str(r.pk)), ("申出者", r.requester_name), ("範囲", area),
+            ("年齢", f"{ages}（{to_wareki(r.age_on)}現在）"), ("作成日", to_wareki(timezone.localdate()))]
+
+
+@residents_view()
+def inspection_pdf(request, town, pk):
+    extract = selectors.inspection_extract(actor=request.principal, town=town, request_id=pk, output="pdf")
+    pdf = render_inspection(header=_extract_header(extract), columns=selectors.INSPECTION_COLUMNS,
+                            rows=[row.cells() for row in extract.rows], footer=f"以上 {len(extract.rows)} 人")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="inspection-{extract.request.pk}.pdf"'
+    return response
+
+
+@residents_view()
+def inspection_csv(request, town, pk):
+    extract = selectors.inspection_extract(actor=request.principal, town=town, request_id=pk, output="csv")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(selectors.INSPECTION_COLUMNS)
+    writer.writerows(row.cells() for row in extract.rows)
+    # UTF-8 with a BOM, so that spreadsheet software on the counter PCs reads it as UTF-8.
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="inspection-{extract.request.pk}.csv"'
+    return response

@@ -299,7 +299,9 @@ def test_clerical_correction_adds_a_row_naming_the_corrected_one(household, in_a
         "notified_on": "2024-09-01", "effective_on": "2024-09-01", "history_no": "1", "birth_date": "平成22年1月25日"})
     assert response.status_code == 302
     change = Change.objects.get(kind="clerical_correction")
-    assert (change.reason_code, change.payload["fields"]) == ("C08", {"birth_date": "2010-01-25"})
+    # 生年月日 carries its wording and precision with it (標準仕様 1.1.8: stored as the register states it)
+    assert (change.reason_code, change.payload["fields"]) == ("C08", {
+        "birth_date": "2010-01-25", "birth_date_note": "", "birth_date_precision": "exact"})
     approve(change)
     rows = _history(pid)
     assert [(r.history_no, r.birth_date.isoformat(), r.corrects_history_no) for r in rows] == [

@@ -145,10 +145,11 @@ def _routes(ids: dict) -> tuple[list[tuple[str, str]], set[str]]:
         "persons/": ids["persons"], "households/": ids["households"], "changes/": ids["changes"],
         "measures/requests/": ids["requests"], "measures/": ids["measures"], "lifts/": ids["lifts"],
         "suppressions/": ids["suppressions"], "certificates/": ids.get("issuances", []),
+        "inspections/": ids.get("inspections", []),
     }
     # Routes that decide or set something when posted are only requested with GET (they answer 405).
     decide_on_post = {"change_decide", "measure_decide", "measure_action", "lift_decide", "lift_request",
-                      "suppression_set", "suppression_end", "issuance_destroy"}
+                      "suppression_set", "suppression_end", "issuance_destroy", "inspection_decide"}
     out, covered = [], set()
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
@@ -217,6 +218,7 @@ def _ids(protected, request_ids=(), lift_ids=(), suppression_ids=()):
         "measures": [protected["measure"].pk], "requests": list(request_ids), "lifts": list(lift_ids),
         "suppressions": list(suppression_ids), "names": protected["names"],
         "issuances": list(CertificateIssuance.objects.values_list("pk", flat=True)),
+        "inspections": protected.get("inspections", []),
     }
 
 
@@ -235,13 +237,25 @@ def _acknowledge(client, person_ids):
     assert response.status_code == 302
 
 
+def _approved_inspection(in_a, clerk_a, approver_a):
+    """An approved 閲覧 request covering the planted address (its extract is scanned too)."""
+    from tenants.residents.services import inspection
+
+    asked = inspection.inspection_request_create(
+        actor=clerk_a, town=in_a, requester_type="government", requester_name="武雄市選挙管理委員会",
+        requester_address="佐賀県武雄市武雄町", purpose="世論調査", address_prefix="佐賀県武雄市")
+    inspection.inspection_request_decide(actor=approver_a, town=in_a, request=asked, approve=True)
+    return asked.pk
+
+
 def test_no_page_search_export_or_certificate_shows_the_protected_address(protected, in_a, clerk_a, approver_a,
                                                                             client_a, approver_client, chief_a):
     """標準仕様 3.1 / 1.6 支援措置 (住所を秘匿): once the measure is on 花子, no response of any route
     of the residents app — for (a), the same-address household (b), the departed member (c) or
-    the pending 転入 (d) — carries the planted 住所 or 方書 before the warning is acknowledged, as a
-    clerk, an approver or a section chief."""
-    ids = _pending_requests(protected, in_a, clerk_a, approver_a)
+    the pending 転入 (d), including the 閲覧 extract — carries the planted 住所 or 方書 before the
+    warning is acknowledged, as a clerk, an approver or a section chief."""
+    ids = {**_pending_requests(protected, in_a, clerk_a, approver_a),
+           "inspections": [_approved_inspection(in_a, clerk_a, approver_a)]}
     leaks = _scan(client_a, ids, "clerk") + _scan(approver_client, ids, "approver") \
         + _scan(logged_in_client(chief_a, "takeo.test"), ids, "chief")
     assert leaks == []
@@ -252,7 +266,8 @@ def test_behind_the_warning_only_the_covered_persons_pages_show_it(protected, in
     sees the address on those persons' own pages only; search results, the CSV export, every
     certificate (refused, or for the departed member printed without it) and the departed member's
     history still never carry it."""
-    ids = _pending_requests(protected, in_a, clerk_a, approver_a)
+    ids = {**_pending_requests(protected, in_a, clerk_a, approver_a),
+           "inspections": [_approved_inspection(in_a, clerk_a, approver_a)]}
     covered = [protected[k] for k in ("taro", "hanako", "sato")]
     _acknowledge(client_a, covered + [protected["ichiro"]])
     permitted = [f"/residents/persons/{p}/" for p in covered] \

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kyodo.core.input import ASCII_ID
 
 from .. import audit, crypto, events, permissions, protection, suppression
-from ..dates import parse_date, to_wareki
+from ..dates import birth_date_text, parse_date, to_wareki
 from ..models import (
     AttemptKind,
     CertificateIssuance,
@@ -302,7 +302,7 @@ def _document(town, kind: str, shown: list[PersonVersion], options: dict, layout
     blocks = []
     for v in shown:
         block = [Field("氏名", v.full_name), Field("フリガナ", v.full_name_kana),
-                 Field("生年月日", to_wareki(v.birth_date), half=True), Field("性別", _sex(v.sex), half=True)]
+                 Field("生年月日", birth_date_text(v), half=True), Field("性別", _sex(v.sex), half=True)]
         if options["include_relationship"]:
             block.append(Field("続柄", v.relationship, half=True))
         if options["include_resident_code"]:

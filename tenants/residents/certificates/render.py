@@ -113,6 +113,12 @@ def _wrap(shaped: fonts.Shaped, size: float, width: float) -> list[list[fonts.Ru
     return lines
 
 
+def wrap_text(text: str, size: float, width: float) -> list[list[fonts.Run]]:
+    """``text`` shaped into font runs (IVS variants included) and wrapped to ``width``: for other
+    documents drawn like the certificates (the 閲覧 extract)."""
+    return _wrap(fonts.shape(text), size, width)
+
+
 class _Measure:
     def __init__(self, style: _Style):
         self.style = style
@@ -178,7 +184,7 @@ def _paginate(header_h: float, blocks: list[list[list[_Cell]]], layout: str, sty
     return pages
 
 
-def _draw_runs(pdf, x: float, y: float, runs: list[fonts.Run], size: float) -> None:
+def draw_runs(pdf, x: float, y: float, runs: list[fonts.Run], size: float) -> None:
     for run in runs:
         pdf.setFont(run.font, size)
         pdf.drawString(x, y, run.text)
@@ -193,7 +199,7 @@ def _draw_rows(pdf, rows: list[list[_Cell]], y: float, style: _Style, body: str)
             pdf.drawString(cell.x + 1 * mm, y - style.row + 2 * mm, cell.field.label)
             line_y = y - style.row + 2 * mm
             for line in cell.lines:
-                _draw_runs(pdf, cell.x + style.label_w, line_y, line, cell.size)
+                draw_runs(pdf, cell.x + style.label_w, line_y, line, cell.size)
                 line_y -= cell.size * 1.45
             pdf.setLineWidth(0.3)
             pdf.rect(cell.x, y - row_h, cell.width, row_h)
@@ -238,7 +244,7 @@ def _closing(pdf, doc: Document, y: float, body: str) -> None:
     y -= 12 * mm
     text = fonts.Shaped([fonts.Run(body, doc.certification)], [])
     for line in _wrap(text, 10.5, RIGHT - LEFT):
-        _draw_runs(pdf, LEFT, y, line, 10.5)
+        draw_runs(pdf, LEFT, y, line, 10.5)
         y -= 6 * mm
     y -= 4 * mm
     pdf.setFont(body, 10.5)

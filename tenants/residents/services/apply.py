@@ -24,7 +24,7 @@ def _search_keys(values: dict) -> dict:
 
 
 _COPIED = ("status", "household_id", "relationship", "family_name", "given_name", "family_name_kana",
-           "given_name_kana", "birth_date", "sex", "became_resident_on", "address_set_on", "notified_on",
+           "given_name_kana", "birth_date", "birth_date_precision", "birth_date_note", "sex", "became_resident_on", "address_set_on", "notified_on",
            "address", "katagaki", "district", "postal_code", "honseki", "hittousha", "previous_address",
            "destination")
 
@@ -95,7 +95,8 @@ def apply_new_persons(change: Change, clean: dict, town) -> list[int]:
             person.pk, change, status=ResidentStatus.RESIDENT, household_id=household.pk,
             relationship=data["relationship"], family_name=data["family_name"], given_name=data["given_name"],
             family_name_kana=data["family_name_kana"], given_name_kana=data["given_name_kana"],
-            birth_date=data["birth_date"], sex=data["sex"], became_resident_on=effective,
+            birth_date=data["birth_date"], birth_date_precision=data.get("birth_date_precision", "exact"),
+            birth_date_note=data.get("birth_date_note", ""), sex=data["sex"], became_resident_on=effective,
             address_set_on=effective, notified_on=clean["notified_on"], honseki=data["honseki"],
             hittousha=data["hittousha"], previous_address=clean.get("previous_address", ""), destination="",
             **address,

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .. import crypto, numbers
-from ..dates import parse_date, to_wareki
+from ..dates import BirthDate, parse_birth_date, parse_date, to_wareki
 from ..models import (
     ON_REGISTER,
     Change,
@@ -83,6 +83,33 @@ def date_field(errors: Errors, field: str, value, label: str) -> dt.date | None:
         return None
 
 
+def birth_date_field(errors: Errors, field: str, value) -> BirthDate | None:
+    """生年月日 as the register may state it (不詳日 and as-written dates, 標準仕様 1.1.8/1.1.9),
+    never in the future (its earliest possible day)."""
+    try:
+        birth = parse_birth_date(value, label="生年月日")
+    except ValidationError as exc:
+        errors.add(field, exc.messages[0])
+        return None
+    if birth.earliest > timezone.localdate():
+        errors.add(field, "生年月日が未来の日付です。")
+        return None
+    return birth
+
+
+def stated_birth_date(raw: dict):
+    """The 生年月日 as entered, or — in a stored payload re-validated at 決裁 — as the register states
+    it (its note), not the earliest day it was stored with."""
+    note = raw.get("birth_date_note")
+    return note if note and raw.get("birth_date_precision", "exact") != "exact" else raw.get("birth_date")
+
+
+def birth_date_items(birth: BirthDate) -> dict:
+    """The stored items of a 生年月日 (payload and PersonVersion alike)."""
+    return {"birth_date": birth.earliest.isoformat(), "birth_date_precision": str(birth.precision),
+            "birth_date_note": birth.note}
+
+
 def validate_relationship(value: str) -> str:
     """続柄 as the standard allows (標準仕様 異動): 世帯主, 夫/妻 (未届), 子, 父, 母, 兄姉弟妹,
     chains of these joined by 「の」 up to 4 levels, 縁故者, 同居人. 孫・祖父 etc. are not allowed."""
@@ -120,13 +147,11 @@ def clean_person(errors: Errors, prefix: str, raw: dict, *, effective_on, need_r
     out: dict[str, Any] = {}
     for field_name, label in NAME_ITEMS:
         out[field_name] = name_item(errors, prefix + field_name, field_name, label, raw.get(field_name, ""))
-    birth = date_field(errors, prefix + "birth_date", raw.get("birth_date"), "生年月日")
+    birth = birth_date_field(errors, prefix + "birth_date", stated_birth_date(raw))
     if birth is not None:
-        if birth > timezone.localdate():
-            errors.add(prefix + "birth_date", "生年月日が未来の日付です。")
-        elif effective_on is not None and effective_on < birth:
+        if effective_on is not None and effective_on < birth.earliest:
             errors.add("effective_on", "異動日が生年月日より前です。")
-        out["birth_date"] = birth.isoformat()
+        out.update(birth_date_items(birth))
     sex = str(raw.get("sex", "")).strip()
     if sex not in ("1", "2"):
         errors.add(prefix + "sex", "性別を選択してください。")
@@ -413,11 +438,10 @@ def corrected_items(errors: Errors, given) -> dict[str, str]:
             fields[key] = name_item(errors, key, key, labels[key], value)
             continue
         if key == "birth_date":
-            parsed = date_field(errors, "birth_date", value, "生年月日")
-            if parsed is not None and parsed > timezone.localdate():
-                errors.add("birth_date", "生年月日が未来の日付です。")
-            value = parsed.isoformat() if parsed else ""
-        elif key == "sex" and str(value) not in ("1", "2"):
+            birth = birth_date_field(errors, "birth_date", stated_birth_date(given))
+            fields.update(birth_date_items(birth) if birth is not None else {"birth_date": ""})
+            continue
+        if key == "sex" and str(value) not in ("1", "2"):
             errors.add("sex", "性別を選択してください。")
         elif key in ("honseki", "hittousha") and not normalise_stored(str(value or "")):
             label = "本籍" if key == "honseki" else "筆頭者"
@@ -608,7 +632,9 @@ def validate_clerical_correction(errors: Errors, inp: ChangeInput) -> KindPart:
     if row is not None:
         current = targets.versions[0]
         for key, value in fields.items():
-            label = ITEM_LABELS[key]
+            label = ITEM_LABELS.get(key)
+            if label is None:  # derived with its item (生年月日の記載・精度 with 生年月日)
+                continue
             if _stored(current, key) != _stored(row, key):
                 errors.add(key, f"{label}は履歴番号{row.history_no}の後に変更されています（誤記修正ではなく職権修正で入力してください）。")
             elif value == _stored(row, key):
