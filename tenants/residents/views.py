@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import kinds, permissions, selectors, services
+from . import foreign, kinds, permissions, selectors, services
 from .certificates.issue import certificate_issue
 from .dates import parse_date, to_wareki
 from .forms import CertificateForm, MeasureForm, RejectForm
@@ -78,6 +78,7 @@ def person_detail(request, town, pk):
         "view": view, "v": view.version, "as_of_text": as_of_text, "as_of_error": as_of_error,
         "as_of_wareki": to_wareki(as_of) if as_of else "",
         "can_issue": permissions.can_issue_certificate(request.principal, town),
+        **selectors.resident_kind_context(view=view),
     })
 
 
@@ -181,6 +182,7 @@ def correct(request, town, pk):
     view = selectors.person_get(actor=request.principal, town=town, person_id=pk, purpose="異動入力")
     v = view.version
     current = {k: (v.birth_date.isoformat() if k == "birth_date" else getattr(v, k)) for k in services.CORRECTABLE}
+    current.update(foreign.correction_initial(v))  # 住民種別, 旧氏 and the 外国人住民 items
     form = spec.bind_form(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         response = _submit(request, town, form, spec.kind, spec.data_from(kinds.Page(form, person_id=view.person.pk)))
@@ -241,7 +243,7 @@ def certificate_new(request, town, pk):
                 actor=request.principal, town=town, kind=d["kind"], person_ids=chosen,
                 requester_name=d["requester_name"], requester_relation=d["requester_relation"], purpose=d["purpose"],
                 options={k: d[k] for k in ("include_relationship", "include_honseki", "include_resident_code",
-                                           "include_my_number")},
+                                           "include_my_number", "include_nationality", "include_stay_items")},
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

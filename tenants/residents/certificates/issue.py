@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .. import audit, crypto, events, permissions, protection
+from .. import audit, crypto, events, foreign, permissions, protection
 from ..dates import to_wareki
 from ..models import (
     CertificateIssuance,
@@ -25,7 +25,8 @@ from ..services import next_number, parse_id, require_permission
 from . import REQUESTER_RELATIONS
 from .render import Document, render
 
-OPTIONS = ("include_relationship", "include_honseki", "include_resident_code", "include_my_number")
+OPTIONS = ("include_relationship", "include_honseki", "include_resident_code", "include_my_number",
+           "include_nationality", "include_stay_items")
 
 
 @dataclass
@@ -112,16 +113,36 @@ def _refuse_if_it_would_print_a_protected_address(town, actor, shown: list[Perso
         raise ResidentNotFound()
 
 
+def _name_items(v: PersonVersion) -> list[tuple[str, str]]:
+    """Printed with the 氏名: 旧氏 of a 日本人 when recorded (標準仕様 1.1.1); the alphabet name and
+    the 通称 of a 外国人住民 (1.1.2)."""
+    if foreign.is_foreign(v):
+        return foreign.foreign_items(v)
+    if v.former_family_name:
+        return [("旧氏", f"{v.former_family_name}（{v.former_family_name_kana}）")]
+    return []
+
+
+def _stay_items(v: PersonVersion, options: dict) -> list[tuple[str, str]]:
+    """国籍・地域 and the 30条の45 items of a 外国人住民, each group only on request (住基法12条5項:
+    left out unless asked for, as 本籍 is for a 日本人)."""
+    items = foreign.stay_items(v)
+    nationality = [item for item in items if item[0] == "国籍・地域"]
+    others = [item for item in items if item[0] != "国籍・地域"]
+    return (nationality if options["include_nationality"] else []) + (others if options["include_stay_items"] else [])
+
+
 def _document(town, kind: str, shown: list[PersonVersion], options: dict, serial: str, today) -> Document:
     head = next((m for m in household_as_of(shown[0].household_id, today) if m.is_head), None)
     blocks = []
     for v in shown:
-        block = [("氏名", v.full_name), ("フリガナ", v.full_name_kana), ("生年月日", to_wareki(v.birth_date)),
-                 ("性別", _sex(v.sex))]
+        block = [("氏名", v.full_name), *_name_items(v), ("フリガナ", v.full_name_kana),
+                 ("生年月日", foreign.birth_date_display(v)), ("性別", _sex(v.sex))]
         if options["include_relationship"]:
             block.append(("続柄", v.relationship))
-        if options["include_honseki"]:
+        if options["include_honseki"] and not foreign.is_foreign(v):  # not an item of a 外国人住民 record
             block += [("本籍", v.honseki), ("筆頭者", v.hittousha)]
+        block += _stay_items(v, options)
         block += [("住民となった年月日", to_wareki(v.became_resident_on)),
                   ("住所を定めた年月日", to_wareki(v.address_set_on)), ("届出年月日", to_wareki(v.notified_on))]
         if v.previous_address:

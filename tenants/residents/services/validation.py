@@ -128,6 +128,7 @@ def clean_person(errors: Errors, prefix: str, raw: dict, *, effective_on, need_r
         errors.add(prefix + "relationship", exc.messages[0])
     out["honseki"] = normalise_stored(raw.get("honseki", "")) or "不明"
     out["hittousha"] = normalise_stored(raw.get("hittousha", "")) or "不明"
+    _resident_kind_items(errors, prefix, raw, out)
     code = str(raw.get("resident_code", "") or "").strip()
     if code or need_resident_code:
         try:
@@ -143,6 +144,13 @@ def clean_person(errors: Errors, prefix: str, raw: dict, *, effective_on, need_r
         except ValidationError as exc:
             errors.add(prefix + "my_number", exc.messages[0])
     return out
+
+
+def _resident_kind_items(errors: Errors, prefix: str, raw: dict, out: dict) -> None:
+    """住民種別, 旧氏 and the 外国人住民 items (標準仕様 1.1.1/1.1.2): rules in services/foreign.py."""
+    from .foreign import apply_entry_items
+
+    apply_entry_items(errors, prefix, raw, out)
 
 
 def resident(errors: Errors, field: str, person_id) -> PersonVersion | None:
@@ -409,10 +417,19 @@ def validate_ex_officio_correct(errors: Errors, inp: ChangeInput) -> KindPart:
             label = "本籍" if key == "honseki" else "筆頭者"
             errors.add(key, f"{label}を入力してください（分からないときは「不明」、ないときは「なし」）。")
         fields[key] = normalise_stored(str(value))
+    _resident_kind_correction(errors, targets.versions, given, fields)
     if not fields:
         errors.add("fields", "修正する項目を入力してください。")
     targets.payload["fields"] = fields
     return _part(targets)
+
+
+def _resident_kind_correction(errors: Errors, versions: list[PersonVersion], given: dict, fields: dict) -> None:
+    """職権修正 of 住民種別, 旧氏 and the 外国人住民 items (services/foreign.py)."""
+    from .foreign import clean_correction
+
+    if versions:
+        clean_correction(errors, versions[0], given, fields)
 
 
 # --- 世帯主 leaving (標準仕様 1.4: one member left becomes 世帯主 by 職権; two or more: alert, 世帯主変更) ---
