@@ -99,9 +99,10 @@ def _foreign_households(rng: random.Random, today: dt.date, budget: int) -> list
         used += len(members)
         rows = []
         for given, given_kana, sex, rel, (lo, hi), (article, nationality, status, period) in members:
-            items = {"resident_kind": foreign.ResidentKind.FOREIGN, "alphabet_name": f"{family} {given}",
-                     "nationality": nationality, "article_30_45": article, "residence_status": status,
-                     "period_of_stay": period, "card_number": _card_number(rng)}
+            items: dict[str, object] = {
+                "resident_kind": foreign.ResidentKind.FOREIGN, "alphabet_name": f"{family} {given}",
+                "nationality": nationality, "article_30_45": article, "residence_status": status,
+                "period_of_stay": period, "card_number": _card_number(rng)}
             if period:
                 items["stay_expires_on"] = today + dt.timedelta(days=rng.randint(60, 900))
             if alias:

@@ -223,7 +223,7 @@ def change_get(*, actor, town, change_id) -> QueueItem:
     return QueueItem(change, hidden, permissions.can_approve_change(actor, town, change))
 
 
-EXPORT_COLUMNS = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "住所", "方書", "行政区")
+EXPORT_COLUMNS: tuple[str, ...] = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "住所", "方書", "行政区")
 # 住民種別, 旧氏 and the 外国人住民 items (blank where they do not apply); dates in ISO 8601.
 EXPORT_COLUMNS += ("住民種別", "旧氏", "旧氏カナ", "氏名（アルファベット表記）", "通称", "通称カナ", "国籍・地域",
                    "30条の45規定区分", "在留資格", "在留期間", "在留期間の満了日")

@@ -36,11 +36,22 @@ def _choice(value: str) -> str | None:
     return None
 
 
+# The columns' sizes (a longer value is a 400 naming the field, never a database error).
+_MAX_LENGTHS = {"former_family_name": 100, "former_family_name_kana": 100, "alphabet_name": 200, "alias_name": 200,
+                "alias_name_kana": 200, "nationality": 50, "residence_status": 50, "period_of_stay": 20,
+                "stay_expires_on": 40, "card_number": 40}
+
+
 def clean_resident_kind_items(errors: Errors, prefix: str, raw: dict) -> dict:
     """One person's 住民種別, 旧氏 and 外国人住民 items from raw input; errors name ``prefix + item``.
     Returns every item of ``foreign.VERSION_ITEMS`` (dates as ISO text, blank as "")."""
     get = lambda key: str(raw.get(key) or "")  # noqa: E731 - short local reader
     out: dict[str, str] = dict.fromkeys(foreign.VERSION_ITEMS, "")
+    too_long = [key for key, limit in _MAX_LENGTHS.items() if len(get(key).strip()) > limit]
+    for key in too_long:
+        errors.add(prefix + key, f"{foreign.LABELS[key]}は{_MAX_LENGTHS[key]}文字以内で入力してください。")
+    if too_long:
+        return out
     kind = normalise_stored(get("resident_kind")) or ResidentKind.JAPANESE
     kind = next((k.value for k in ResidentKind if kind in (k.value, k.label)), kind)
     if kind not in ResidentKind.values:
