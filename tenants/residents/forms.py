@@ -172,6 +172,9 @@ class CorrectionForm(ServiceForm, ChangeDatesMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(_resident_kind_fields("", alias_origin=False))
+        if self.initial.get("resident_kind") == ResidentKind.FOREIGN:  # not items of a 外国人住民 record
+            for name in ("honseki", "hittousha", "former_family_name", "former_family_name_kana"):
+                self.fields[name].widget = forms.HiddenInput()
 
 
 class RejectForm(forms.Form):

@@ -315,6 +315,7 @@ def test_correction_form_changes_only_the_foreign_item_given(aira, client_a, in_
     """標準仕様 1.1.2 on the 職権修正 page: the form starts from the record; only changed items are sent."""
     form = client_a.get(f"/residents/persons/{aira.person_id}/correct/").content.decode()
     assert 'value="AB12345678CD"' in form and 'value="2027-03-31"' in form
+    assert 'type="hidden" name="honseki"' in form and ">本籍<" not in form
     post = {"notified_on": "2024-06-01", "effective_on": "2024-06-01", "family_name": "ソレンヴァル",
             "given_name": "アイラ", "family_name_kana": "ソレンヴァル", "given_name_kana": "アイラ",
             "birth_date": "1990-05-01", "sex": "2", "honseki": "", "hittousha": "",
