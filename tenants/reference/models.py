@@ -1,5 +1,5 @@
-"""Per-town code tables (コード表): 続柄, 異動事由, 性別, 元号 ... seeded by data migrations and
-editable per town (a town may add local codes; the seeded standard rows are marked ``standard``)."""
+"""Per-town code tables (コード表): 続柄, 異動事由, 性別, 元号 ... 国籍・地域, 在留資格 ... seeded by data
+migrations and editable per town (a town may add local codes; the seeded standard rows are marked ``standard``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ class CodeType(models.TextChoices):
     CHANGE_REASON = "change_reason", "異動事由"
     SEX = "sex", "性別"
     ERA = "era", "元号"
+    NATIONALITY = "nationality", "国籍・地域"
+    RESIDENCE_STATUS = "residence_status", "在留資格"
 
 
 class ReferenceCode(models.Model):

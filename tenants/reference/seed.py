@@ -39,6 +39,35 @@ ERAS = [
     ("5", "令和", "レイワ", dt.date(2019, 5, 1)),
 ]
 
+# 国籍・地域 (外国人住民, 標準仕様 1.1.2): ISO 3166-1 alpha-2 codes with their Japanese names. Not the
+# whole list: the countries and regions most often met among Japan's foreign residents and the
+# ones the demo uses; a town adds others as local rows (standard=False) when it needs them.
+NATIONALITIES = [
+    ("CN", "中国", "チュウゴク"), ("VN", "ベトナム", "ベトナム"), ("KR", "韓国", "カンコク"),
+    ("PH", "フィリピン", "フィリピン"), ("BR", "ブラジル", "ブラジル"), ("NP", "ネパール", "ネパール"),
+    ("ID", "インドネシア", "インドネシア"), ("MM", "ミャンマー", "ミャンマー"), ("TW", "台湾", "タイワン"),
+    ("US", "米国", "ベイコク"), ("TH", "タイ", "タイ"), ("LK", "スリランカ", "スリランカ"),
+    ("IN", "インド", "インド"), ("PE", "ペルー", "ペルー"), ("KP", "朝鮮", "チョウセン"),
+    ("BD", "バングラデシュ", "バングラデシュ"), ("PK", "パキスタン", "パキスタン"), ("KH", "カンボジア", "カンボジア"),
+    ("MN", "モンゴル", "モンゴル"), ("UZ", "ウズベキスタン", "ウズベキスタン"), ("MY", "マレーシア", "マレーシア"),
+    ("GB", "英国", "エイコク"), ("FR", "フランス", "フランス"), ("DE", "ドイツ", "ドイツ"),
+    ("CA", "カナダ", "カナダ"), ("AU", "オーストラリア", "オーストラリア"), ("NZ", "ニュージーランド", "ニュージーランド"),
+    ("IT", "イタリア", "イタリア"), ("ES", "スペイン", "スペイン"), ("RU", "ロシア", "ロシア"),
+    ("UA", "ウクライナ", "ウクライナ"), ("TR", "トルコ", "トルコ"), ("IR", "イラン", "イラン"),
+    ("AF", "アフガニスタン", "アフガニスタン"), ("EG", "エジプト", "エジプト"), ("NG", "ナイジェリア", "ナイジェリア"),
+    ("BO", "ボリビア", "ボリビア"), ("AR", "アルゼンチン", "アルゼンチン"), ("MX", "メキシコ", "メキシコ"),
+    ("CO", "コロンビア", "コロンビア"), ("LA", "ラオス", "ラオス"), ("SG", "シンガポール", "シンガポール"),
+    ("HK", "香港", "ホンコン"), ("BT", "ブータン", "ブータン"), ("FJ", "フィジー", "フィジー"),
+]
+NATIONALITY_STATELESS = ("XX", "無国籍", "ムコクセキ")  # not an ISO 3166 country (the code ISO leaves to users)
+
+# 在留資格 (出入国管理及び難民認定法 別表第一・第二); 永住者 has no 在留期間.
+RESIDENCE_STATUSES = [
+    "外交", "公用", "教授", "芸術", "宗教", "報道", "高度専門職", "経営・管理", "法律・会計業務", "医療", "研究",
+    "教育", "技術・人文知識・国際業務", "企業内転勤", "介護", "興行", "技能", "特定技能", "技能実習", "育成就労",
+    "文化活動", "留学", "研修", "家族滞在", "特定活動", "永住者", "日本人の配偶者等", "永住者の配偶者等", "定住者",
+]
+
 
 def rows():
     for type_, table in (("relationship", RELATIONSHIPS), ("change_reason", CHANGE_REASONS), ("sex", SEXES)):
@@ -47,3 +76,7 @@ def rows():
     for order, (code, label, kana, since) in enumerate(ERAS, start=1):
         yield {"code_type": "era", "code": code, "label": label, "label_kana": kana, "sort_order": order,
                "valid_from": since}
+    for order, (code, label, kana) in enumerate(NATIONALITIES + [NATIONALITY_STATELESS], start=1):
+        yield {"code_type": "nationality", "code": code, "label": label, "label_kana": kana, "sort_order": order}
+    for order, label in enumerate(RESIDENCE_STATUSES, start=1):
+        yield {"code_type": "residence_status", "code": f"{order:02d}", "label": label, "sort_order": order}

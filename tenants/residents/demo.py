@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from . import audit, numbers
+from . import audit, foreign, numbers
 from .models import (
+    AliasEntry,
     Change,
     ChangeKind,
     ChangeStatus,
@@ -59,6 +60,57 @@ DISTRICTS = {
 # (shape, weight): tuned so the mean is about 2.3 persons per household.
 SHAPES = [("single", 33), ("couple", 22), ("couple_children", 24), ("single_parent", 8), ("three_generations", 9),
           ("couple_parent", 4)]
+
+
+# 外国人住民 (標準仕様 1.1.2) for the demo: invented names (no real person is meant), one entry per
+# household: (alphabet family name, kana, [(given, kana, sex, 続柄, age range, 在留 items)], 通称 and
+# its カナ or None).
+_MID = foreign.Article30_45.MID_LONG_TERM
+FOREIGN_HOUSEHOLDS = [
+    ("QUANVELLE", "クアンヴェル", [("TIEN", "ティエン", "1", "世帯主", (20, 30), (_MID, "VN", "技能実習", "1年"))], None),
+    ("VERDANTE", "ヴェルダンテ", [
+        ("MARCOS", "マルコス", "1", "世帯主", (32, 45), (_MID, "BR", "定住者", "3年")),
+        ("LUIZA", "ルイーザ", "2", "妻", (30, 43), (_MID, "BR", "定住者", "3年")),
+        ("CAIO", "カイオ", "1", "子", (2, 9), (_MID, "BR", "定住者", "3年"))], None),
+    ("BRIGHTWATER", "ブライトウォーター", [
+        ("ROSALIND", "ロザリンド", "2", "世帯主", (40, 60), (_MID, "PH", "永住者", ""))], None),
+    ("QUILLFEATHER", "クイルフェザー", [
+        ("TOMAS", "トマス", "1", "世帯主", (30, 50), (_MID, "US", "技術・人文知識・国際業務", "5年")),
+        ("ANNIKA", "アニカ", "2", "妻", (28, 48), (_MID, "US", "家族滞在", "5年"))], None),
+    ("GENSUI", "ゲンスイ", [
+        ("MIRAN", "ミラン", "2", "世帯主", (55, 85), (foreign.Article30_45.SPECIAL_PERMANENT, "KR", "", ""))],
+     ("翠川\u3000美蘭", "ミドリカワ\u3000ミラン")),
+]
+
+
+def _card_number(rng: random.Random) -> str:
+    letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+    return (rng.choice(letters) + rng.choice(letters) + f"{rng.randint(0, 99_999_999):08d}"
+            + rng.choice(letters) + rng.choice(letters))
+
+
+def _foreign_households(rng: random.Random, today: dt.date, budget: int) -> list[list[dict]]:
+    """A few synthetic 外国人住民 households (at most ``budget`` persons in all)."""
+    households = []
+    used = 0
+    for family, family_kana, members, alias in FOREIGN_HOUSEHOLDS:
+        if used + len(members) > budget:
+            break
+        used += len(members)
+        rows = []
+        for given, given_kana, sex, rel, (lo, hi), (article, nationality, status, period) in members:
+            items: dict[str, object] = {
+                "resident_kind": foreign.ResidentKind.FOREIGN, "alphabet_name": f"{family} {given}",
+                "nationality": nationality, "article_30_45": article, "residence_status": status,
+                "period_of_stay": period, "card_number": _card_number(rng)}
+            if period:
+                items["stay_expires_on"] = today + dt.timedelta(days=rng.randint(60, 900))
+            if alias:
+                items["alias_name"], items["alias_name_kana"] = alias
+            rows.append({"family": (family, family_kana), "given": (given, given_kana), "sex": sex,
+                         "relationship": rel, "birth": _birth(rng, today, lo, hi), "foreign": items})
+        households.append(rows)
+    return households
 
 
 def _birth(rng: random.Random, today: dt.date, lo: int, hi: int) -> dt.date:
@@ -127,11 +179,15 @@ def _populate(*, town, scale: float, seed: int) -> int:
             entered_by_username="demo", decided_by_id=0, decided_by_username="demo", decided_at=timezone.now(),
         )
         households, people = [], []
+        foreign_households = _foreign_households(random.Random(f"{town.code}:{seed}:foreign"), today,
+                                                 budget=target // 20)
+        created = sum(len(h) for h in foreign_households)
         while created < target:
             members = _household_people(rng, today)[: target - created]
             members[0]["relationship"] = "世帯主"
             households.append(members)
             created += len(members)
+        households += foreign_households
         hh_rows = Household.objects.bulk_create(
             [Household(number=numbers.with_check_digit(i + 1)) for i in range(len(households))], batch_size=5000)
         serial = 0
@@ -152,17 +208,26 @@ def _populate(*, town, scale: float, seed: int) -> int:
             family, fkana = m["family"]
             given, gkana = m["given"]
             became = max(moved_in, m["birth"])
+            items = dict(m.get("foreign") or {})
+            japanese = not items
             versions.append(PersonVersion(
                 person=person, history_no=1, change=change, valid_from=became, is_current=True,
                 status=ResidentStatus.RESIDENT, household=hh, relationship=m["relationship"], family_name=family,
                 given_name=given, family_name_kana=fkana, given_name_kana=gkana, birth_date=m["birth"],
                 sex=m["sex"], became_resident_on=became, address_set_on=became, notified_on=became,
                 address=address, katagaki="", district=district.replace("大字", "").split("町")[-1] or district,
-                postal_code="", honseki=f"佐賀県{town.name}{district}{rng.randint(1, 999)}番地",
-                hittousha=f"{family}{given}",
+                postal_code="", honseki=f"佐賀県{town.name}{district}{rng.randint(1, 999)}番地" if japanese else "",
+                hittousha=f"{family}{given}" if japanese else "",
                 **search_keys(family_name=family, given_name=given, family_name_kana=fkana, given_name_kana=gkana),
+                **items, **foreign.search_keys(alphabet_name=items.get("alphabet_name", ""),
+                                               alias_name=items.get("alias_name", ""),
+                                               alias_name_kana=items.get("alias_name_kana", "")),
             ))
         PersonVersion.objects.bulk_create(versions, batch_size=5000)
+        AliasEntry.objects.bulk_create([
+            AliasEntry(person_id=v.person_id, change=change, action=foreign.AliasAction.RECORD,
+                       alias_name=v.alias_name, alias_name_kana=v.alias_name_kana, done_on=v.became_resident_on,
+                       municipality=town.name) for v in versions if v.alias_name])
         for name, value in (("household", len(households)), ("atena", serial)):
             Counter.objects.update_or_create(name=name, defaults={"value": value})
         audit.record(town=town, actor=None, action="demo.populate", purpose="デモ用合成データ",

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .certificates import REFUSAL_REASONS, REQUESTER_RELATIONS
+from .foreign import Article30_45, ResidentKind
 from .models import (
     CertificateKind,
     InspectionRequesterType,
@@ -48,7 +49,39 @@ def _person_fields(i: int) -> dict:
         f"p{i}_sex": forms.ChoiceField(label="性別", choices=SEX_CHOICES, required=False),
         f"p{i}_relationship": _text("続柄"), f"p{i}_honseki": _text("本籍"), f"p{i}_hittousha": _text("筆頭者"),
         f"p{i}_resident_code": _text("住民票コード"), f"p{i}_my_number": _text("個人番号"),
+        **_resident_kind_fields(f"p{i}_"),
     }
+
+
+# --- 住民種別, 旧氏 and the 外国人住民 items (標準仕様 1.1.1/1.1.2; rules in services/foreign.py) ------
+
+RESIDENT_KIND_CHOICES = [("", "日本人（既定）"), *ResidentKind.choices]
+ARTICLE_CHOICES = [("", "—"), *Article30_45.choices]
+RESIDENT_KIND_KEYS = ("resident_kind", "former_family_name", "former_family_name_kana", "alphabet_name",
+                      "alias_name", "alias_name_kana", "nationality", "article_30_45", "residence_status",
+                      "period_of_stay", "stay_expires_on", "card_number")
+ALIAS_ORIGIN_KEYS = ("alias_recorded_on", "alias_recorded_municipality")
+
+
+def _resident_kind_fields(prefix: str, *, alias_origin: bool = True) -> dict:
+    fields = {
+        f"{prefix}resident_kind": forms.ChoiceField(label="住民種別", choices=RESIDENT_KIND_CHOICES, required=False),
+        f"{prefix}former_family_name": _text("旧氏（日本人）"),
+        f"{prefix}former_family_name_kana": _text("旧氏カナ（日本人）"),
+        f"{prefix}alphabet_name": _text("氏名（アルファベット表記）", help_text="在留カード等の表記のとおり（例: SMITH JOHN）"),
+        f"{prefix}alias_name": _text("通称"), f"{prefix}alias_name_kana": _text("通称カナ"),
+        f"{prefix}nationality": _text("国籍・地域", help_text="コード（例: VN）または名称（例: ベトナム）"),
+        f"{prefix}article_30_45": forms.ChoiceField(label="法第30条の45に規定する区分", choices=ARTICLE_CHOICES,
+                                                   required=False),
+        f"{prefix}residence_status": _text("在留資格", help_text="例: 技術・人文知識・国際業務、永住者"),
+        f"{prefix}period_of_stay": _text("在留期間", help_text="例: 3年、1年6月（永住者は空欄）"),
+        f"{prefix}stay_expires_on": _text("在留期間の満了日", help_text="西暦（2027-03-31）または和暦"),
+        f"{prefix}card_number": _text("在留カード番号・特別永住者証明書番号", help_text="例: AB12345678CD"),
+    }
+    if alias_origin:
+        fields[f"{prefix}alias_recorded_on"] = _text("通称を記載した年月日（転出証明書）", help_text=DATE_HELP)
+        fields[f"{prefix}alias_recorded_municipality"] = _text("通称を記載した市区町村（転出証明書）")
+    return fields
 
 
 PERSON_KEYS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "sex",
@@ -82,12 +115,22 @@ class MoveInForm(ServiceForm, ChangeDatesMixin):
     def person_rows(self):
         return [[self[f"p{i}_{k}"] for k in PERSON_KEYS] for i in range(self.person_count)]
 
+    def person_sections(self):
+        """Per person: the common items, then 住民種別・旧氏・外国人住民 items (shown folded)."""
+        sections = []
+        for i in range(self.person_count):
+            kind_row = [self[f"p{i}_{k}"] for k in RESIDENT_KIND_KEYS + ALIAS_ORIGIN_KEYS]
+            sections.append(([self[f"p{i}_{k}"] for k in PERSON_KEYS], kind_row,
+                             any(f.errors or f.value() for f in kind_row)))
+        return sections
+
     def service_data(self) -> dict:
         d = self.cleaned_data
         data = {k: d.get(k, "") for k in ("address", "katagaki", "district", "postal_code", "previous_address",
                                           "previous_town", "moveout_certificate_no", "moveout_planned_on")}
         data["household_mode"] = "new"
-        data["persons"] = [{k: d.get(f"p{i}_{k}", "") for k in PERSON_KEYS} for i in range(self.person_count)]
+        keys = PERSON_KEYS + RESIDENT_KIND_KEYS + ALIAS_ORIGIN_KEYS
+        data["persons"] = [{k: d.get(f"p{i}_{k}", "") for k in keys} for i in range(self.person_count)]
         return data
 
 
@@ -96,7 +139,8 @@ class BirthForm(ServiceForm, ChangeDatesMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update({k: v for k, v in _person_fields(0).items() if not k.endswith("birth_date")})
+        self.fields.update({k: v for k, v in _person_fields(0).items()
+                            if not k.endswith(("birth_date", "alias_recorded_on", "alias_recorded_municipality"))})
 
 
 class RelocationForm(ServiceForm, ChangeDatesMixin):
@@ -132,6 +176,13 @@ class CorrectionForm(ServiceForm, ChangeDatesMixin):
     district = _text("行政区・地区")
     postal_code = _text("郵便番号")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_resident_kind_fields("", alias_origin=False))
+        if self.initial.get("resident_kind") == ResidentKind.FOREIGN:  # not items of a 外国人住民 record
+            for name in ("honseki", "hittousha", "former_family_name", "former_family_name_kana"):
+                self.fields[name].widget = forms.HiddenInput()
+
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label="差戻し理由", widget=forms.Textarea(attrs={"rows": 2}))
@@ -149,6 +200,10 @@ class CertificateForm(ServiceForm):
     include_honseki = forms.BooleanField(label="本籍・筆頭者を記載する", required=False)
     include_resident_code = forms.BooleanField(label="住民票コードを記載する", required=False)
     include_my_number = forms.BooleanField(label="個人番号を記載する（本人・同一世帯員の請求に限る）", required=False)
+    # 外国人住民 (住基法12条5項): printed on request, like 本籍・筆頭者 for 日本人; left out otherwise.
+    include_nationality = forms.BooleanField(label="国籍・地域を記載する（外国人住民）", required=False)
+    include_stay_items = forms.BooleanField(
+        label="30条の45規定区分・在留資格・在留期間・満了の日・在留カード番号等を記載する（外国人住民）", required=False)
     layout = forms.ChoiceField(label="様式", choices=[("individual", "個人票"), ("household", "世帯連記式（4人まで1枚）")],
                                required=False)
     copies = _text("通数", initial="1", help_text="1通ごとに発行番号が付きます")

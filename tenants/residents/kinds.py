@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
-from . import events
+from . import events, foreign
 from .forms import (
     BirthForm,
     CancellationForm,
@@ -130,8 +130,10 @@ def _birth_data(page: Page) -> dict:
 def _correction_data(page: Page) -> dict:
     """Only the items that differ from the current record (the form's initial values)."""
     d, current = page.form.cleaned_data, page.form.initial
-    return {"person_id": page.person_id,
-            "fields": {k: d[k] for k in CORRECTABLE if str(d[k]).strip() != str(current[k])}}
+    fields = {k: d[k] for k in CORRECTABLE if str(d[k]).strip() != str(current[k])}
+    # 住民種別, 旧氏 and the 外国人住民 items (initial: foreign.correction_initial)
+    fields.update({k: d[k] for k in foreign.VERSION_ITEMS if str(d.get(k, "")).strip() != str(current.get(k, ""))})
+    return {"person_id": page.person_id, "fields": fields}
 
 
 def _head_change_data(page: Page) -> dict:

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from .dates import DatePrecision
+from .foreign import AliasAction, Article30_45, ResidentKind
 
 
 class Counter(models.Model):
@@ -159,6 +160,24 @@ class PersonVersion(models.Model):
     corrects_history_no = models.PositiveIntegerField("誤記修正の対象履歴番号", null=True, blank=True)
     cancels_change = models.ForeignKey(Change, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                        verbose_name="取り消した異動")
+    # --- 住民種別, 旧氏 (標準仕様 1.1.1) and the 外国人住民 items (1.1.2); see foreign.py ---
+    resident_kind = models.CharField("住民種別", max_length=10, choices=ResidentKind.choices,
+                                     default=ResidentKind.JAPANESE)
+    former_family_name = models.CharField("旧氏", max_length=100, blank=True, default="")
+    former_family_name_kana = models.CharField("旧氏カナ", max_length=100, blank=True, default="")
+    alphabet_name = models.CharField("氏名（アルファベット表記）", max_length=200, blank=True, default="")
+    alias_name = models.CharField("通称", max_length=200, blank=True, default="")
+    alias_name_kana = models.CharField("通称カナ", max_length=200, blank=True, default="")
+    nationality = models.CharField("国籍・地域", max_length=3, blank=True, default="")
+    article_30_45 = models.CharField("法第30条の45に規定する区分", max_length=30, choices=Article30_45.choices,
+                                     blank=True, default="")
+    residence_status = models.CharField("在留資格", max_length=50, blank=True, default="")
+    period_of_stay = models.CharField("在留期間", max_length=20, blank=True, default="")
+    stay_expires_on = models.DateField("在留期間の満了日", null=True, blank=True)
+    card_number = models.CharField("在留カード等の番号", max_length=12, blank=True, default="")
+    alpha_full = models.TextField(default="")       # folded alphabet name (foreign.fold_alphabet)
+    alias_full = models.TextField(default="")       # folded 通称 (search.fold_name)
+    alias_kana_full = models.TextField(default="")  # folded 通称カナ (search.fold_kana)
     # Folded search keys (see search.py and docs/residents.md); indexed for prefix search.
     kana_full = models.TextField(default="")
     kana_given = models.TextField(default="")
@@ -182,6 +201,12 @@ class PersonVersion(models.Model):
             models.Index(fields=["name_given"], name="residents_name_given_idx", opclasses=["text_pattern_ops"],
                          condition=Q(is_current=True)),
             models.Index(fields=["household"], name="residents_version_hh_idx", condition=Q(is_current=True)),
+            models.Index(fields=["alpha_full"], name="residents_alpha_full_idx", opclasses=["text_pattern_ops"],
+                         condition=Q(is_current=True)),
+            models.Index(fields=["alias_full"], name="residents_alias_full_idx", opclasses=["text_pattern_ops"],
+                         condition=Q(is_current=True)),
+            models.Index(fields=["alias_kana_full"], name="residents_alias_kana_idx",
+                         opclasses=["text_pattern_ops"], condition=Q(is_current=True)),
             models.Index(fields=["person", "valid_from"], name="residents_version_asof_idx"),
         ]
 
@@ -199,6 +224,26 @@ class PersonVersion(models.Model):
     @property
     def is_head(self) -> bool:
         return self.relationship == "世帯主"
+
+
+class AliasEntry(models.Model):
+    """通称履歴 (標準仕様 1.1.2): each 記載 or 削除 of a 外国人住民's 通称, with the date and the
+    市区町村 where it was done. Rows are only added (a 削除 is a new row, never an edit)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="alias_entries")
+    change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField("記載・削除", max_length=10, choices=AliasAction.choices)
+    alias_name = models.CharField("通称", max_length=200)
+    alias_name_kana = models.CharField("通称カナ", max_length=200, blank=True)
+    done_on = models.DateField("年月日")
+    municipality = models.CharField("市区町村", max_length=100)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person_id", "done_on", "id"]
+
+    def __str__(self) -> str:
+        return f"通称{self.get_action_display()} {self.alias_name}"
 
 
 class PersonalNumber(models.Model):

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import audit, crypto, permissions, protection, suppression
-from .dates import birth_date_text
+from .foreign import birth_date_display
 from .models import (
     ON_REGISTER,
     BlockedAttempt,
@@ -61,10 +61,25 @@ def search_filter(query: str, *, partial: bool = False) -> Q | None:
         cond = Q(**{f"kana_full__{lookup}": key})
         if len(words) == 1 and not partial:
             cond |= Q(kana_given__startswith=key)
-        return cond
+        return cond | alias_alphabet_filter(query, partial=partial, kana=key)
     cond = Q(**{f"name_full__{lookup}": folded})
     if len(words) == 1 and not partial:
         cond |= Q(name_given__startswith=folded)
+    return cond | alias_alphabet_filter(query, partial=partial)
+
+
+def alias_alphabet_filter(query: str, *, partial: bool, kana: str | None = None) -> Q:
+    """外国人住民 (標準仕様 1.1.2): the 通称 (or its カナ, for a kana query) and the alphabet name, on
+    their own folded keys (alphabet: case, spaces and punctuation ignored, so 'smith john' finds
+    SMITH JOHN). Prefix like the other keys; anywhere in the key with ``partial``."""
+    from .foreign import fold_alphabet, is_alphabet_query
+
+    lookup = "contains" if partial else "startswith"
+    if kana is not None:
+        return Q(**{f"alias_kana_full__{lookup}": kana})
+    cond = Q(**{f"alias_full__{lookup}": fold_name(query)})
+    if is_alphabet_query(query):
+        cond |= Q(**{f"alpha_full__{lookup}": fold_alphabet(query)})
     return cond
 
 
@@ -231,8 +246,20 @@ def change_get(*, actor, town, change_id, alert_purpose: suppression.Purpose = "
 
 # 生年月日 is ISO (for a 不詳日 its earliest possible day); 生年月日（記載） is what the register
 # states (「昭和10年月日不詳」, or the date in 和暦) and 生年月日の精度 says which (標準仕様 1.1.8).
-EXPORT_COLUMNS = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "住所", "方書", "行政区",
-                  "生年月日（記載）", "生年月日の精度")
+EXPORT_COLUMNS: tuple[str, ...] = ("宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "住所", "方書",
+                                   "行政区", "生年月日（記載）", "生年月日の精度")
+# 住民種別, 旧氏 and the 外国人住民 items (blank where they do not apply); dates in ISO 8601.
+EXPORT_COLUMNS += ("住民種別", "旧氏", "旧氏カナ", "氏名（アルファベット表記）", "通称", "通称カナ", "国籍・地域",
+                   "30条の45規定区分", "在留資格", "在留期間", "在留期間の満了日")
+
+
+def _resident_kind_cells(v: PersonVersion) -> list[str]:
+    from .foreign import Article30_45
+
+    return [v.get_resident_kind_display(), v.former_family_name, v.former_family_name_kana, v.alphabet_name,
+            v.alias_name, v.alias_name_kana, v.nationality,
+            Article30_45(v.article_30_45).label if v.article_30_45 else "", v.residence_status, v.period_of_stay,
+            v.stay_expires_on.isoformat() if v.stay_expires_on else ""]
 
 
 def residents_export(*, actor, town, purpose: str, district: str = "") -> list[list[str]]:
@@ -256,10 +283,29 @@ def residents_export(*, actor, town, purpose: str, district: str = "") -> list[l
             continue
         out.append([v.person.atena_number, v.household.number, v.full_name, v.full_name_kana,
                     v.birth_date.isoformat(), "男" if v.sex == "1" else "女", v.relationship, v.address,
-                    v.katagaki, v.district, birth_date_text(v), v.birth_date_precision])
+                    v.katagaki, v.district, birth_date_display(v), v.birth_date_precision,
+                    *_resident_kind_cells(v)])
     audit.record(town=town, actor=actor, action="residents.export", purpose=purpose,
                  persons=[r.person_id for r in rows if r.person_id not in blocked], district=district)
     return out
+
+
+# --- 住民種別, 旧氏 and the 外国人住民 items (標準仕様 1.1.1/1.1.2) --------------------------------------
+
+def resident_kind_context(*, view: PersonView) -> dict:
+    """What the person page shows of these items, for a PersonView that ``person_get`` already
+    allowed and audited: 生年月日 (西暦 for 外国人住民, 和暦 for 日本人), the 外国人住民 items and the
+    通称履歴 (each 記載・削除 with its date and 市区町村)."""
+    from . import foreign
+    from .models import AliasEntry
+
+    v = view.version
+    return {
+        "birth_date_text": foreign.birth_date_display(v),
+        "is_foreign": foreign.is_foreign(v),
+        "foreign_items": foreign.foreign_items(v) + foreign.stay_items(v),
+        "alias_history": list(AliasEntry.objects.filter(person_id=view.person.pk)),
+    }
 
 
 # --- 支援措置 and supervision -----------------------------------------------------------------------
@@ -631,7 +677,7 @@ def inspection_extract(*, actor, town, request_id, output: str) -> InspectionExt
     versions = [v for v in versions if v.person_id not in left_out and protection.version_address(v) not in hidden]
     versions.sort(key=lambda v: (protection.address_key(v.address), protection.address_key(v.katagaki),
                                  v.household_id, not v.is_head, v.person_id))
-    rows = [InspectionRow(v.person_id, v.full_name, birth_date_text(v), {"1": "男", "2": "女"}.get(v.sex, ""),
+    rows = [InspectionRow(v.person_id, v.full_name, birth_date_display(v), {"1": "男", "2": "女"}.get(v.sex, ""),
                           f"{v.address} {v.katagaki}".strip()) for v in versions]
     audit.record(town=town, actor=actor, action="inspection.extract", persons=[r.person_id for r in rows],
                  purpose=request.purpose[:200], request_id=request.pk, output=output, rows=len(rows))

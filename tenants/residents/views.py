@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import kinds, permissions, selectors, services
+from . import foreign, kinds, permissions, selectors, services
 from .certificates.inspection import render_inspection
 from .certificates.issue import certificate_destroy, certificate_issue, certificate_refuse
 from .dates import DatePrecision, parse_date, to_wareki
@@ -166,6 +166,7 @@ def person_detail(request, town, pk):
         if manages else [],
         "suppression_form": SuppressionForm() if manages else None,
         "lift_form": LiftRequestForm() if view.protected else None,
+        **selectors.resident_kind_context(view=view),
     })
 
 
@@ -276,6 +277,7 @@ def correct(request, town, pk):
     # 生年月日 as the register states it: a 不詳日 keeps its wording (「昭和10年月日不詳」)
     current["birth_date"] = v.birth_date_note if v.birth_date_precision != DatePrecision.EXACT and \
         v.birth_date_note else v.birth_date.isoformat()
+    current.update(foreign.correction_initial(v))  # 住民種別, 旧氏 and the 外国人住民 items
     form = spec.bind_form(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         response = _submit(request, town, form, spec.kind, spec.data_from(kinds.Page(form, person_id=view.person.pk)))
@@ -348,7 +350,7 @@ def certificate_new(request, town, pk):
                 **request_items, copies=d["copies"] or "1", layout=d["layout"] or "individual",
                 requester_birth_date=d["requester_birth_date"], requester_atena=d["requester_atena"],
                 options={k: d[k] for k in ("include_relationship", "include_honseki", "include_resident_code",
-                                           "include_my_number")},
+                                           "include_my_number", "include_nationality", "include_stay_items")},
             )
         except ValidationError as exc:
             form.add_service_errors(exc)

@@ -152,7 +152,8 @@ def test_move_out_certificate_always_carries_its_legal_items(household, in_a, cl
                  "本籍佐賀県武雄市武雄町1番地", "筆頭者山田太郎"):
         assert item in text, item
     assert issued.issuance.options == {"include_relationship": True, "include_honseki": True,
-                                       "include_resident_code": True, "include_my_number": False}
+                                       "include_resident_code": True, "include_my_number": False,
+                                       "include_nationality": True, "include_stay_items": True}
 
 
 # --- 文字超過 --------------------------------------------------------------------------------

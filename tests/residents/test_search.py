@@ -229,7 +229,9 @@ def test_partial_search_has_trigram_indexes_in_template_built_towns(in_a):
             pytest.skip("pg_trgm is not available on this server (部分一致 is unindexed there)")
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname LIKE %s ORDER BY 1",
                        [in_a.schema_name, "%trgm"])
-        assert [r[0] for r in cursor.fetchall()] == ["residents_kana_full_trgm", "residents_name_full_trgm"]
+        assert [r[0] for r in cursor.fetchall()] == ["residents_alias_full_trgm", "residents_alias_kana_trgm",
+                                                     "residents_alpha_full_trgm", "residents_kana_full_trgm",
+                                                     "residents_name_full_trgm"]
 
 
 def test_partial_search_without_pg_trgm(yamazaki, in_a, clerk_a):

@@ -15,10 +15,12 @@ def _q(sql: str, params) -> list[tuple]:
 def describe(schema: str) -> dict[str, object]:
     strip = lambda v: v.replace(f'"{schema}".', "").replace(f"{schema}.", "") if isinstance(v, str) else v  # noqa: E731
     tables = _q("SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", [schema])
+    # Columns in their order (a dropped column leaves a gap in ordinal_position in a migrated schema
+    # that a schema built from a script does not have: the order is what must agree).
     columns = _q(
-        "SELECT table_name, column_name, ordinal_position, data_type, is_nullable, column_default, "
-        "character_maximum_length, numeric_precision, is_identity, identity_generation "
-        "FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 3", [schema])
+        "SELECT table_name, column_name, row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position), "
+        "data_type, is_nullable, column_default, character_maximum_length, numeric_precision, is_identity, "
+        "identity_generation FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 3", [schema])
     indexes = _q("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1, 2",
                  [schema])
     constraints = _q(

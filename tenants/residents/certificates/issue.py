@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from kyodo.core.input import ASCII_ID
 
-from .. import audit, crypto, events, permissions, protection, suppression
-from ..dates import birth_date_text, parse_date, to_wareki
+from .. import audit, crypto, events, foreign, permissions, protection, suppression
+from ..dates import parse_date, to_wareki
 from ..models import (
     AttemptKind,
     CertificateIssuance,
@@ -35,11 +35,14 @@ from . import REFUSAL_REASONS, REQUESTER_RELATIONS
 from . import config as certificate_config
 from .render import HOUSEHOLD, INDIVIDUAL, Document, Field, render
 
-OPTIONS = ("include_relationship", "include_honseki", "include_resident_code", "include_my_number")
+OPTIONS = ("include_relationship", "include_honseki", "include_resident_code", "include_my_number",
+           "include_nationality", "include_stay_items")
 LAYOUTS = {INDIVIDUAL: "個人票", HOUSEHOLD: "世帯連記式"}
 MAX_COPIES = 20
-# Items a 転出証明書 always carries, whatever was asked for (住基法施行令23条).
-MOVE_OUT_OPTIONS = ("include_relationship", "include_honseki", "include_resident_code")
+# Items a 転出証明書 always carries, whatever was asked for (住基法施行令23条; for a 外国人住民 the
+# 法30条の45 items with 国籍・地域).
+MOVE_OUT_OPTIONS = ("include_relationship", "include_honseki", "include_resident_code", "include_nationality",
+                    "include_stay_items")
 REMOVED = (ResidentStatus.MOVED_OUT, ResidentStatus.DECEASED, ResidentStatus.REMOVED)
 SUPPORT_MEASURE = "support_measure"
 TITLES = {CertificateKind.COPY: "住民票の写し", CertificateKind.ITEMS: "住民票記載事項証明書",
@@ -298,17 +301,38 @@ def _head_name(v: PersonVersion, kind: str) -> str:
     return head.full_name if head else "（世帯主なし）"
 
 
+def _name_items(v: PersonVersion) -> list[tuple[str, str]]:
+    """Printed with the 氏名: 旧氏 of a 日本人 when recorded (標準仕様 1.1.1); the alphabet name and
+    the 通称 of a 外国人住民 (1.1.2)."""
+    if foreign.is_foreign(v):
+        return foreign.foreign_items(v)
+    if v.former_family_name:
+        return [("旧氏", f"{v.former_family_name}（{v.former_family_name_kana}）")]
+    return []
+
+
+def _stay_items(v: PersonVersion, options: dict) -> list[tuple[str, str]]:
+    """国籍・地域 and the 30条の45 items of a 外国人住民, each group only on request (住基法12条5項:
+    left out unless asked for, as 本籍 is for a 日本人)."""
+    items = foreign.stay_items(v)
+    nationality = [item for item in items if item[0] == "国籍・地域"]
+    others = [item for item in items if item[0] != "国籍・地域"]
+    return (nationality if options["include_nationality"] else []) + (others if options["include_stay_items"] else [])
+
+
 def _document(town, kind: str, shown: list[PersonVersion], options: dict, layout: str, today) -> Document:
     blocks = []
     for v in shown:
-        block = [Field("氏名", v.full_name), Field("フリガナ", v.full_name_kana),
-                 Field("生年月日", birth_date_text(v), half=True), Field("性別", _sex(v.sex), half=True)]
+        block = [Field("氏名", v.full_name), *(Field(label, value) for label, value in _name_items(v)),
+                 Field("フリガナ", v.full_name_kana),
+                 Field("生年月日", foreign.birth_date_display(v), half=True), Field("性別", _sex(v.sex), half=True)]
         if options["include_relationship"]:
             block.append(Field("続柄", v.relationship, half=True))
         if options["include_resident_code"]:
             block.append(Field("住民票コード", Person.objects.get(pk=v.person_id).resident_code, half=True))
-        if options["include_honseki"] and (v.honseki or v.hittousha):
-            block += [Field("本籍", v.honseki), Field("筆頭者", v.hittousha)]
+        if options["include_honseki"] and (v.honseki or v.hittousha) and not foreign.is_foreign(v):
+            block += [Field("本籍", v.honseki), Field("筆頭者", v.hittousha)]  # not items of a 外国人住民 record
+        block += [Field(label, value) for label, value in _stay_items(v, options)]
         block += [Field("住民となった年月日", to_wareki(v.became_resident_on), half=True),
                   Field("住所を定めた年月日", to_wareki(v.address_set_on), half=True),
                   Field("届出年月日", to_wareki(v.notified_on), half=True)]

@@ -11,22 +11,26 @@ import datetime as dt
 from django.db.models import Max
 from django.utils import timezone
 
-from .. import crypto, numbers
+from .. import crypto, foreign, numbers
 from ..models import Change, Household, Person, PersonalNumber, PersonVersion, ResidentStatus
 from ..search import search_keys
 from .common import current_version, household_members, next_number
+from .foreign import alias_history_write, version_values
 from .validation import HEAD, rows_before
 
 
 def _search_keys(values: dict) -> dict:
-    return search_keys(family_name=values["family_name"], given_name=values["given_name"],
-                       family_name_kana=values["family_name_kana"], given_name_kana=values["given_name_kana"])
+    return {**search_keys(family_name=values["family_name"], given_name=values["given_name"],
+                          family_name_kana=values["family_name_kana"], given_name_kana=values["given_name_kana"]),
+            **foreign.search_keys(alphabet_name=values.get("alphabet_name", ""),
+                                  alias_name=values.get("alias_name", ""),
+                                  alias_name_kana=values.get("alias_name_kana", ""))}
 
 
 _COPIED = ("status", "household_id", "relationship", "family_name", "given_name", "family_name_kana",
            "given_name_kana", "birth_date", "birth_date_precision", "birth_date_note", "sex", "became_resident_on", "address_set_on", "notified_on",
            "address", "katagaki", "district", "postal_code", "honseki", "hittousha", "previous_address",
-           "destination")
+           "destination") + foreign.VERSION_ITEMS
 
 
 def new_version(person_id: int, change: Change, *, valid_from: dt.date | None = None, **overrides) -> PersonVersion:
@@ -38,6 +42,7 @@ def new_version(person_id: int, change: Change, *, valid_from: dt.date | None = 
     for key in ("birth_date", "became_resident_on", "address_set_on", "notified_on"):
         if isinstance(values.get(key), str):
             values[key] = dt.date.fromisoformat(values[key])
+    version_values(values)
     last = PersonVersion.objects.filter(person_id=person_id).aggregate(m=Max("history_no"))["m"] or 0
     if current:
         PersonVersion.objects.filter(pk=current.pk).update(is_current=False)
@@ -99,10 +104,29 @@ def apply_new_persons(change: Change, clean: dict, town) -> list[int]:
             birth_date_note=data.get("birth_date_note", ""), sex=data["sex"], became_resident_on=effective,
             address_set_on=effective, notified_on=clean["notified_on"], honseki=data["honseki"],
             hittousha=data["hittousha"], previous_address=clean.get("previous_address", ""), destination="",
-            **address,
+            **address, **_resident_kind_values(data),
         )
+        _alias_recorded(change, person.pk, data, town, effective)
         touched.append(person.pk)
     return touched
+
+
+def _resident_kind_values(data: dict) -> dict:
+    """住民種別, 旧氏 and the 外国人住民 items of a new person (a payload from before they existed
+    has none: a 日本人 record)."""
+    values = {key: data.get(key) or "" for key in foreign.VERSION_ITEMS}
+    values["resident_kind"] = values["resident_kind"] or foreign.ResidentKind.JAPANESE
+    return values
+
+
+def _alias_recorded(change: Change, person_id: int, data: dict, town, effective) -> None:
+    """通称履歴 of a new person: its 記載 here on the 異動日, or when and where the 転出証明書 says."""
+    if data.get("alias_name"):
+        done_on = data.get("alias_recorded_on") or effective
+        alias_history_write(change=change, person_id=person_id, before=("", ""),
+                            after=(data["alias_name"], data.get("alias_name_kana", "")),
+                            done_on=dt.date.fromisoformat(done_on) if isinstance(done_on, str) else done_on,
+                            municipality=data.get("alias_recorded_municipality") or town.name)
 
 
 def _promote_sole_member(change: Change, household_id: int, leaving: set[int]) -> list[int]:
@@ -212,7 +236,12 @@ def apply_head_change(change: Change, clean: dict, town) -> list[int]:
 def apply_correction(change: Change, clean: dict, town) -> list[int]:
     """職権修正: the corrected items, as a new row (the old one stays in the history)."""
     for pid in clean["person_ids"]:
-        new_version(pid, change, **clean["fields"])
+        before = current_version(pid)
+        after = new_version(pid, change, **clean["fields"])
+        if before is not None:  # 通称 記載/削除 (標準仕様 1.1.2: with the date and the 市区町村)
+            alias_history_write(change=change, person_id=pid, before=(before.alias_name, before.alias_name_kana),
+                                after=(after.alias_name, after.alias_name_kana), done_on=after.valid_from,
+                                municipality=town.name)
     return clean["person_ids"]
 
 

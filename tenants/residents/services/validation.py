@@ -162,6 +162,7 @@ def clean_person(errors: Errors, prefix: str, raw: dict, *, effective_on, need_r
         errors.add(prefix + "relationship", exc.messages[0])
     out["honseki"] = normalise_stored(raw.get("honseki", "")) or "不明"
     out["hittousha"] = normalise_stored(raw.get("hittousha", "")) or "不明"
+    _resident_kind_items(errors, prefix, raw, out)
     code = str(raw.get("resident_code", "") or "").strip()
     if code or need_resident_code:
         try:
@@ -177,6 +178,13 @@ def clean_person(errors: Errors, prefix: str, raw: dict, *, effective_on, need_r
         except ValidationError as exc:
             errors.add(prefix + "my_number", exc.messages[0])
     return out
+
+
+def _resident_kind_items(errors: Errors, prefix: str, raw: dict, out: dict) -> None:
+    """住民種別, 旧氏 and the 外国人住民 items (標準仕様 1.1.1/1.1.2): rules in services/foreign.py."""
+    from .foreign import apply_entry_items
+
+    apply_entry_items(errors, prefix, raw, out)
 
 
 def resident(errors: Errors, field: str, person_id) -> PersonVersion | None:
@@ -421,12 +429,13 @@ def validate_ex_officio_correct(errors: Errors, inp: ChangeInput) -> KindPart:
     """職権修正: only the CORRECTABLE items given, each checked like on entry (標準仕様 1.1.6:
     required items stay non-blank; カナ in katakana; 生年月日 a real, past date)."""
     targets = _targets(errors, inp, source="person")
-    targets.payload["fields"] = corrected_items(errors, inp.data.get("fields"))
+    targets.payload["fields"] = corrected_items(errors, inp.data.get("fields"), targets.versions)
     return _part(targets)
 
 
-def corrected_items(errors: Errors, given) -> dict[str, str]:
-    """The CORRECTABLE items given (職権修正・誤記修正), each checked like on entry; at least one."""
+def corrected_items(errors: Errors, given, versions: list[PersonVersion] | None = None) -> dict[str, str]:
+    """The CORRECTABLE items given (職権修正・誤記修正), each checked like on entry; at least one.
+    With the person's current ``versions`` (職権修正), also 住民種別, 旧氏 and the 外国人住民 items."""
     given = given if isinstance(given, dict) else {}
     fields: dict[str, str] = {}
     labels = dict(NAME_ITEMS)
@@ -447,9 +456,19 @@ def corrected_items(errors: Errors, given) -> dict[str, str]:
             label = "本籍" if key == "honseki" else "筆頭者"
             errors.add(key, f"{label}を入力してください（分からないときは「不明」、ないときは「なし」）。")
         fields[key] = normalise_stored(str(value))
+    if versions is not None:
+        _resident_kind_correction(errors, versions, given, fields)
     if not fields:
         errors.add("fields", "修正する項目を入力してください。")
     return fields
+
+
+def _resident_kind_correction(errors: Errors, versions: list[PersonVersion], given: dict, fields: dict) -> None:
+    """職権修正 of 住民種別, 旧氏 and the 外国人住民 items (services/foreign.py)."""
+    from .foreign import clean_correction
+
+    if versions:
+        clean_correction(errors, versions[0], given, fields)
 
 
 # --- 世帯主 leaving (標準仕様 1.4: one member left becomes 世帯主 by 職権; two or more: alert, 世帯主変更) ---
