@@ -18,15 +18,16 @@ Protection follows the persons named in a measure *and their address*:
 Addresses are compared after ``address_key`` folding (NFKC width, spaces, dashes, 旧字体), so a
 second household typed with half-width digits still matches.
 
-The set of active measures, named persons and protected addresses is cached per town schema and
-recomputed only when the town's ``protection`` generation moves: statement triggers bump it on
-every write to person versions, measures and their subjects (migration 0008), from a sequence, so
-a rolled-back write never leaves a number that a later write could reuse.
+The set of active measures, named persons, protected addresses and active 抑止 rows is cached per
+town schema and recomputed only when the town's ``protection`` generation moves: statement triggers
+bump it on every write to person versions, measures, their subjects and blocks (migrations 0008 and
+0013), from a sequence, so a rolled-back write never leaves a number a later write could reuse.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 import threading
 import unicodedata
@@ -34,6 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import Subquery
 
 from . import audit
 from .models import (
@@ -45,6 +47,7 @@ from .models import (
     MeasureSubject,
     PersonVersion,
     SupportMeasure,
+    Suppression,
 )
 from .search import fold_name, fold_variants, strip_variation_selectors
 
@@ -83,27 +86,43 @@ def version_address(version) -> AddressKey:
 
 
 @dataclass(frozen=True)
+class Block:
+    """An active 抑止 row as the engine needs it (``suppression.check``)."""
+
+    id: int
+    severity: str
+    reason: str
+    measure_id: int | None
+    starts_on: dt.date
+    ends_on: dt.date | None
+
+
+BlockKey = tuple[str, str, int]  # (process, "person" | "household" | "measure", id)
+
+
+@dataclass(frozen=True)
 class _Protected:
-    """The active measures as they stand now."""
+    """The active measures and blocks of a town as they stand now."""
 
     by_person: Mapping[int, frozenset[int]]         # person named in a measure -> its measures
     by_household: Mapping[int, frozenset[int]]      # their current households -> measures
     by_address: Mapping[AddressKey, frozenset[int]]  # protected addresses -> measures
+    blocks: Mapping[BlockKey, tuple[Block, ...]] = field(default_factory=dict)  # every 抑止 not ended
 
 
-_NOTHING = _Protected({}, {}, {})
 _cache: dict[str, tuple[int, _Protected]] = {}  # town schema -> (generation, protected)
 _cache_lock = threading.Lock()
+_GENERATION = Subquery(Counter.objects.filter(name="protection").values("value")[:1])
 
 
 def _generation() -> int | None:
     return Counter.objects.filter(name="protection").values_list("value", flat=True).first()
 
 
-def _protected() -> _Protected:
-    """The active measures of the current town, from the cache while its generation holds."""
+def _protected(generation: int | None) -> _Protected:
+    """The active measures and blocks of the current town, from the cache while ``generation``
+    (read before, or in the same statement as, the rows it is used with) holds."""
     schema = getattr(connection, "schema_name", "public")  # django-tenants sets it per request/task
-    generation = _generation()  # read first: data read after it is at least as new
     cached = _cache.get(schema)
     if generation is not None and cached is not None and cached[0] == generation:
         return cached[1]
@@ -114,7 +133,21 @@ def _protected() -> _Protected:
     return protected
 
 
+def _blocks() -> dict[BlockKey, tuple[Block, ...]]:
+    blocks: dict[BlockKey, list[Block]] = {}
+    for sid, process, severity, reason, person_id, household_id, measure_id, starts_on, ends_on in \
+            Suppression.objects.filter(ended_at__isnull=True).values_list(
+                "id", "process", "severity", "reason", "person_id", "household_id", "measure_id", "starts_on",
+                "ends_on"):
+        key: BlockKey = ((process, "person", person_id) if person_id is not None else
+                         (process, "household", household_id) if household_id is not None else
+                         (process, "measure", measure_id))
+        blocks.setdefault(key, []).append(Block(sid, severity, reason, measure_id, starts_on, ends_on))
+    return {key: tuple(value) for key, value in blocks.items()}
+
+
 def _compute_protected() -> _Protected:
+    blocks = _blocks()
     by_person: dict[int, set[int]] = {}
     active = SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE)
     for person_id, measure_id in active.values_list("person_id", "id"):
@@ -123,7 +156,7 @@ def _compute_protected() -> _Protected:
             .values_list("person_id", "measure_id"):
         by_person.setdefault(person_id, set()).add(measure_id)
     if not by_person:
-        return _NOTHING
+        return _Protected({}, {}, {}, blocks)
     households = PersonVersion.objects.filter(is_current=True, person_id__in=by_person.keys()) \
         .values("household_id")
     # The named persons and everyone in their current households, in one indexed semi-join
@@ -139,7 +172,7 @@ def _compute_protected() -> _Protected:
         measures = by_household.get(household_id, set())
         if measures:
             by_address.setdefault((address_key(address), address_key(katagaki)), set()).update(measures)
-    return _Protected(_frozen(by_person), _frozen(by_household), _frozen(by_address))
+    return _Protected(_frozen(by_person), _frozen(by_household), _frozen(by_address), blocks)
 
 
 def _frozen(mapping: dict) -> dict:
@@ -154,6 +187,7 @@ class Assessment:
     households: Mapping[int, int] = field(default_factory=dict)          # person -> current household
     hidden: frozenset[AddressKey] = frozenset()                           # protected addresses
     _by_address: Mapping[AddressKey, frozenset[int]] = field(default_factory=dict)
+    blocks: Mapping[BlockKey, tuple[Block, ...]] = field(default_factory=dict)  # the town's active 抑止
 
     @property
     def blocked(self) -> set[int]:
@@ -170,7 +204,7 @@ class Assessment:
         if not measures:
             return self
         hidden = frozenset(key for key in self.hidden if not self._by_address.get(key, frozenset()) <= measures)
-        return Assessment(self.covered, self.households, hidden, self._by_address)
+        return Assessment(self.covered, self.households, hidden, self._by_address, self.blocks)
 
     def shows_hidden(self, version) -> bool:
         """Whether a record (a PersonVersion, or a change's payload as a mapping) shows a hidden
@@ -211,26 +245,28 @@ def _never_saved(*args, **kwargs):
 
 
 def inspect(person_ids: Iterable[int]) -> Assessment:
-    """Who among ``person_ids`` is covered by which active measures, their current households, and
-    every protected address (two queries while the cache holds; one more for an empty town)."""
+    """Who among ``person_ids`` is covered by which active measures, their current households,
+    every protected address and the town's active blocks: one query (the current rows read with
+    the town's protection generation) while the cache holds."""
     person_ids = set(person_ids)
-    protected = _protected()
+    rows = list(PersonVersion.objects.filter(is_current=True, person_id__in=person_ids).annotate(
+        generation=_GENERATION).values_list("person_id", "household_id", "address", "katagaki", "generation")) \
+        if person_ids else []
+    protected = _protected(rows[0][4] if rows else _generation())
     households: dict[int, int] = {}
     covered: dict[int, set[int]] = {}
-    if person_ids:
-        for person_id, household_id, address, katagaki in PersonVersion.objects.filter(
-                is_current=True, person_id__in=person_ids).values_list("person_id", "household_id", "address",
-                                                                       "katagaki"):
-            households[person_id] = household_id
-            if not protected.by_person:
-                continue
-            measures = set(protected.by_household.get(household_id, ()))
-            measures |= protected.by_address.get((address_key(address), address_key(katagaki)), frozenset())
-            if measures:
-                covered[person_id] = measures
-        for person_id in person_ids & protected.by_person.keys():
-            covered.setdefault(person_id, set()).update(protected.by_person[person_id])
-    return Assessment(_frozen(covered), households, frozenset(protected.by_address), protected.by_address)
+    for person_id, household_id, address, katagaki, _ in rows:
+        households[person_id] = household_id
+        if not protected.by_person:
+            continue
+        measures = set(protected.by_household.get(household_id, ()))
+        measures |= protected.by_address.get((address_key(address), address_key(katagaki)), frozenset())
+        if measures:
+            covered[person_id] = measures
+    for person_id in person_ids & protected.by_person.keys():
+        covered.setdefault(person_id, set()).update(protected.by_person[person_id])
+    return Assessment(_frozen(covered), households, frozenset(protected.by_address), protected.by_address,
+                      protected.blocks)
 
 
 def record_attempt(*, town, actor, person_ids: Iterable[int], channel: str, purpose: str = "",
