@@ -104,6 +104,12 @@ def main(argv: list[str]) -> int:
                 suppression.check("inquiry", ids, actor=clerk)
             check_ms = _timed(lambda ids: suppression.check("inquiry", ids, actor=clerk), sixes)
             read_ms = _timed(lambda ids: list(PersonVersion.objects.filter(person_id__in=ids, is_current=True)), sixes)
+
+            def cold(ids):  # the first check after a write: the protected set is recomputed
+                selectors.protection._cache.clear()
+                suppression.check("inquiry", ids, actor=clerk)
+
+            cold_ms = _timed(cold, sixes[:40])
             measures = selectors.SupportMeasure.objects.filter(status="active").count()
             with connection.cursor() as cursor:
                 cursor.execute("SELECT to_regclass('residents_kana_full_trgm') IS NOT NULL")
@@ -126,4 +132,7 @@ def main(argv: list[str]) -> int:
     emit("residents-search", "protected_check_p95_ms", check, "ms", read, read / check, persons=count,
          samples=len(check_ms), active_measures=measures, household_size=6,
          baseline_kind="reading the same 6 current rows without the check", goal="<=2 ms")
+    emit("residents-search", "protected_check_cold_p95_ms", _p95(cold_ms), "ms", check, check / _p95(cold_ms),
+         persons=count, samples=len(cold_ms), active_measures=measures,
+         baseline_kind="the same check with the cache warm")
     return 0
