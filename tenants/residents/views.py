@@ -104,9 +104,9 @@ def _safe_next(request, fallback: str) -> str:
 
     # Back to the page the form was on, but only on this host (never another town's or an outside site).
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        return fallback
+    if not next_url.startswith(("/", "http://", "https://")) or not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return fallback  # (a bare word would also be taken by redirect() for a view name)
     return next_url
 
 
