@@ -163,7 +163,9 @@ class HouseholdChangeForm(ServiceForm, ChangeDatesMixin):
     """世帯主変更・世帯分離・世帯合併: the dates; the 続柄 per member are posted beside the form."""
 
 
-class CorrectionForm(ServiceForm, ChangeDatesMixin):
+class RecordItemsMixin(forms.Form):
+    """The items of a record that 職権修正 and 誤記修正 correct (blank: not corrected)."""
+
     family_name = _text("氏")
     given_name = _text("名")
     family_name_kana = _text("氏カナ")
@@ -175,6 +177,9 @@ class CorrectionForm(ServiceForm, ChangeDatesMixin):
     katagaki = _text("方書")
     district = _text("行政区・地区")
     postal_code = _text("郵便番号")
+
+
+class CorrectionForm(ServiceForm, ChangeDatesMixin, RecordItemsMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -317,22 +322,12 @@ class SpecialMoveInForm(ServiceForm, ChangeDatesMixin):
         return data
 
 
-class ClericalCorrectionForm(ServiceForm, ChangeDatesMixin):
+class ClericalCorrectionForm(ServiceForm, ChangeDatesMixin, RecordItemsMixin):
     """誤記修正: the history row holding the error and the correct value of each wrong item (blank:
     not corrected)."""
 
     history_no = _text("誤記のある履歴番号")
-    family_name = _text("氏")
-    given_name = _text("名")
-    family_name_kana = _text("氏カナ")
-    given_name_kana = _text("名カナ")
-    birth_date = _text("生年月日", help_text=DATE_HELP)
-    sex = forms.ChoiceField(label="性別", choices=SEX_CHOICES, required=False)
-    honseki = _text("本籍")
-    hittousha = _text("筆頭者")
-    katagaki = _text("方書")
-    district = _text("行政区・地区")
-    postal_code = _text("郵便番号")
+    field_order = ["notified_on", "effective_on", "history_no"]
 
 
 class CancellationForm(ServiceForm, ChangeDatesMixin):

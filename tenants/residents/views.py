@@ -84,6 +84,18 @@ def _purpose(request, default: str) -> str:
     return (request.GET.get("purpose") or request.POST.get("purpose") or default)[:200]
 
 
+def _flash_errors(request, exc: ValidationError) -> None:
+    """A refused action's messages, shown on the page it goes back to."""
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(form) -> ValidationError:
+    """A posted action form's own errors (label: message) as the services' ValidationError."""
+    return ValidationError([f"{form.fields[f].label}: {m}" if f in form.fields else m
+                            for f, ms in form.errors.items() for m in ms])
+
+
 def _ack_key(town) -> str:
     return f"residents-alert-ack:{town.schema_name}"  # per town: a session never carries one town's into another
 
@@ -318,8 +330,7 @@ def change_decide(request, town, pk):
             services.change_reject(actor=request.principal, town=town, change=change, reason=request.POST.get("reason", ""))
             messages.success(request, f"受付番号 {change.pk} を差し戻しました。")
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
         return redirect(reverse("residents:change_detail", args=[change.pk]))
     return redirect(reverse("residents:approval_queue"))
 
@@ -386,8 +397,7 @@ def issuance_destroy(request, town, pk):
         certificate_destroy(actor=request.principal, town=town, issuance_id=pk,
                             reason=form.data.get("reason", ""))
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
         return render(request, "residents/issuance_list.html",
                       {"rows": selectors.issuances_list(actor=request.principal, town=town),
                        "destroy_form": form, "can_issue": True}, status=400)
@@ -476,8 +486,7 @@ def measure_action(request, town, pk):
         else:
             messages.error(request, "操作を選んでください。")
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
     return redirect(reverse("residents:measures"))
 
 
@@ -492,8 +501,7 @@ def measure_decide(request, town, pk):
     except MeasureRequest.DoesNotExist:
         raise ResidentNotFound() from None
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
     return redirect(reverse("residents:measures"))
 
 
@@ -504,12 +512,11 @@ def lift_request(request, town, pk):
     form = LiftRequestForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(list(form.errors.get("purpose") or ["理由を入力してください。"]))
+            raise _form_errors(form)
         services.lift_request(actor=request.principal, town=town, person_id=pk, purpose=form.cleaned_data["purpose"])
         messages.success(request, "一時解除を申請しました。支援措置責任者の決裁後、1回に限り交付できます。")
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
     return redirect(reverse("residents:person_detail", args=[pk]))
 
 
@@ -520,7 +527,7 @@ def lift_decide(request, town, pk):
     try:
         lift = SuppressionLift.objects.get(pk=pk)
         if not form.is_valid():
-            raise ValidationError(list(form.errors.get("valid_minutes") or ["入力が正しくありません。"]))
+            raise _form_errors(form)
         services.lift_decide(actor=request.principal, town=town, lift=lift,
                              approve=request.POST.get("decision") == "approve", reason=form.cleaned_data["reason"],
                              valid_minutes=form.cleaned_data["valid_minutes"] or 60)
@@ -528,8 +535,7 @@ def lift_decide(request, town, pk):
     except SuppressionLift.DoesNotExist:
         raise ResidentNotFound() from None
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
     return redirect(reverse("residents:measures"))
 
 
@@ -540,15 +546,14 @@ def suppression_set(request, town, pk):
     form = SuppressionForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError([f"{form.fields[f].label}: {m}" for f, ms in form.errors.items() for m in ms])
+            raise _form_errors(form)
         d = form.cleaned_data
         services.suppression_set(actor=request.principal, town=town, person_id=pk, process=d["process"],
                                  severity=d["severity"], reason=d["reason"], starts_on=d["starts_on"],
                                  ends_on=d["ends_on"], note=d["note"])
         messages.success(request, "抑止を設定しました。")
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
     return redirect(reverse("residents:person_detail", args=[pk]))
 
 
@@ -562,8 +567,7 @@ def suppression_end(request, town, pk):
         return redirect(reverse("residents:person_detail", args=[block.person_id]) if block.person_id
                         else reverse("residents:search"))
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
     return redirect(_safe_next(request, reverse("residents:search")))
 
 
@@ -733,8 +737,7 @@ def inspection_decide(request, town, pk):
                                              reason=request.POST.get("reason", ""))
         messages.success(request, f"申出番号 {item.pk} を決裁しました。")
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        _flash_errors(request, exc)
     return redirect(reverse("residents:inspection_detail", args=[item.pk]))
 
 
