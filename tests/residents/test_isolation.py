@@ -193,3 +193,27 @@ def test_town_a_list_pages_show_nothing_of_town_b(b_activity, town_a, path):
     response = logged_in_client(chief, "takeo.test").get(path)
     assert response.status_code == 200
     assert "鹿島" not in response.content.decode()
+
+
+def test_the_protection_cache_of_one_town_never_answers_for_another(household, in_a, approver_a, b_resident,
+                                                                    town_b):
+    """The per-process protection cache is keyed by the town's schema: town A's measures and blocks
+    (cached by a check in A) never cover or block anyone in town B, even where the person ids and
+    the towns' generation numbers coincide."""
+    from tenants.residents import protection, suppression
+
+    services.support_measure_create(actor=approver_a, town=in_a, person_id=household["hanako"].person_id,
+                                    starts_on="2024-05-01")
+    a_ids = [household[k].person_id for k in ("taro", "hanako", "ichiro")]
+    assert protection.protected_person_ids(a_ids) == set(a_ids)
+    assert suppression.check("certificate", a_ids).errors == set(a_ids)
+    from tenants.residents.models import Counter
+
+    a_generation = Counter.objects.get(name="protection").value
+    with tenant_context(town_b):
+        Counter.objects.filter(name="protection").update(value=a_generation)  # the same number in B
+        b_id = b_resident["person_id"]
+        assert protection.protected_person_ids([b_id, *a_ids]) == set()
+        assert suppression.check("certificate", [b_id, *a_ids]).clear
+        assert protection.outside_redaction().hidden == frozenset()
+    assert protection.protected_person_ids(a_ids) == set(a_ids)  # and A's is still A's
