@@ -153,7 +153,7 @@ def residents_demo_load(*, town, staff: dict, scale: float, seed: int) -> list[s
     residents_demo_populate(town=town, scale=scale, seed=seed)
     chief = staff.get("section_chief")
     protected = residents_demo_protect(town=town, actor=chief) if chief is not None else None
-    return [f"支援措置の対象（住所はどの出力にも出ません）: {protected}"] if protected else []
+    return [f"支援措置の対象（照会は警告と目的の入力の後。住所は出力・証明書に出ません）: {protected}"] if protected else []
 
 
 def residents_demo_populate(*, town, scale: float, seed: int) -> int:
