@@ -102,6 +102,7 @@ class IdentityConfig:
     oidc_client_id: str
     oidc_client_secret: str | None
     oidc_recheck_seconds: int
+    oidc_silent_retry_seconds: int
     provisioner: str
     keycloak_url: str | None
     keycloak_realm: str
@@ -121,6 +122,8 @@ class IdentityConfig:
             oidc_client_id=_env("KYODO_OIDC_CLIENT_ID", "kyodo-portal") or "kyodo-portal",
             oidc_client_secret=secret("KYODO_OIDC_CLIENT_SECRET", base.state_dir, False) if issuer else None,
             oidc_recheck_seconds=int(_env("KYODO_OIDC_RECHECK_SECONDS", "60") or 60),
+            # Silent sign-in (prompt=none) at most once per this many seconds per browser and host; 0 = off.
+            oidc_silent_retry_seconds=int(_env("KYODO_OIDC_SILENT_RETRY_SECONDS", "60") or 60),
             provisioner=_env("KYODO_IDENTITY_PROVISIONER", "keycloak" if keycloak_url else "null") or "null",
             keycloak_url=keycloak_url,
             keycloak_realm=_env("KYODO_KEYCLOAK_REALM", "kyodo") or "kyodo",

@@ -153,4 +153,5 @@ from .config import IDENTITY  # noqa: E402
 KYODO_IDENTITY = IDENTITY
 globals().update(oidc_django_settings(issuer=IDENTITY.oidc_issuer, client_id=IDENTITY.oidc_client_id,
                                       client_secret=IDENTITY.oidc_client_secret,
-                                      recheck_seconds=IDENTITY.oidc_recheck_seconds))
+                                      recheck_seconds=IDENTITY.oidc_recheck_seconds,
+                                      silent_retry_seconds=IDENTITY.oidc_silent_retry_seconds))

@@ -23,9 +23,22 @@ class DiscoveryView(dot.ConnectDiscoveryInfoView):
         return response
 
 
+class AuthorizationView(dot.AuthorizationView):
+    """DOT's authorization endpoint, telling the validator who the browser's session user is (prompt=none)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        from .validators import SESSION_USER
+
+        token = SESSION_USER.set(request.user)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            SESSION_USER.reset(token)
+
+
 oidc = [
     path(".well-known/openid-configuration", DiscoveryView.as_view(), name="oidc-connect-discovery-info"),
-    path("protocol/openid-connect/auth", dot.AuthorizationView.as_view(), name="authorize"),
+    path("protocol/openid-connect/auth", AuthorizationView.as_view(), name="authorize"),
     path("protocol/openid-connect/token", dot.TokenView.as_view(), name="token"),
     path("protocol/openid-connect/token/introspect", dot.IntrospectTokenView.as_view(), name="introspect"),
     path("protocol/openid-connect/revoke", dot.RevokeTokenView.as_view(), name="revoke-token"),

@@ -1,11 +1,14 @@
 """Claims and scopes of the development IdP, shaped like Keycloak's: ``groups`` as full group paths
 (Keycloak's "Group Membership" mapper with full path on), ``preferred_username``, and per-client
-default scopes (Keycloak's default client scopes, e.g. ``town-412066`` for a vendor)."""
+default scopes (Keycloak's default client scopes, e.g. ``town-412066`` for a vendor), and ``prompt=none``
+answered as Keycloak answers it (a code when the browser has a session here and the client needs no
+consent; ``login_required`` / ``consent_required`` otherwise)."""
 
 from __future__ import annotations
 
 import json
 import os
+from contextvars import ContextVar
 from pathlib import Path
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -37,6 +40,11 @@ class RealmScopes(BaseScopes):
         return ["openid", "profile", "email"]
 
 
+# The browser's user at the IdP during an authorization request (set by urls.AuthorizationView): oauthlib
+# asks the validator about "the session user" for prompt=none but hands it only its own request object.
+SESSION_USER: ContextVar = ContextVar("devidp_session_user", default=None)
+
+
 class KeycloakShapedValidator(OAuth2Validator):
     oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, "groups": "openid", "preferred_username": "openid"}
 
@@ -51,3 +59,12 @@ class KeycloakShapedValidator(OAuth2Validator):
             "email_verified": bool(user.email),
             "groups": sorted(user.groups.values_list("name", flat=True)),
         }
+
+    # OpenID Connect Core 1.0 §3.1.2.1, prompt=none (django-oauth-toolkit leaves these two to subclasses).
+    def validate_silent_login(self, request) -> bool:
+        user = SESSION_USER.get()
+        return bool(user is not None and user.is_authenticated and user.is_active)
+
+    def validate_silent_authorization(self, request) -> bool:
+        # Keycloak: a client with "Consent required" off (every Kyodo client) needs no consent.
+        return bool(getattr(request.client, "skip_authorization", False))

@@ -8,14 +8,16 @@ from typing import Any
 
 
 def oidc_django_settings(*, issuer: str | None, client_id: str, client_secret: str | None,
-                         recheck_seconds: int = 60) -> dict[str, Any]:
+                         recheck_seconds: int = 60, silent_retry_seconds: int = 60) -> dict[str, Any]:
     if not issuer:
         return {"KYODO_OIDC_ISSUER": None, "KYODO_OIDC_RECHECK_SECONDS": recheck_seconds,
+                "KYODO_OIDC_SILENT_RETRY_SECONDS": 0,
                 "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"]}
     protocol = f"{issuer}/protocol/openid-connect"
     return {
         "KYODO_OIDC_ISSUER": issuer,
         "KYODO_OIDC_RECHECK_SECONDS": recheck_seconds,
+        "KYODO_OIDC_SILENT_RETRY_SECONDS": max(0, silent_retry_seconds),
         "KYODO_OIDC_END_SESSION_ENDPOINT": f"{protocol}/logout",
         "KYODO_OIDC_INTROSPECTION_ENDPOINT": f"{protocol}/token/introspect",
         # Only the OIDC backend: with an issuer configured there is no password login at all.

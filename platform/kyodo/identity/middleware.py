@@ -12,6 +12,7 @@ from kyodo.audit.services import platform_audit_record
 from .oidc import session_check
 from .permissions import town_roles
 from .principal import staff_principal
+from .views import silent_login, silent_login_possible
 
 # Paths served without a town membership, matched against ``path_info`` (what the URL resolver routes),
 # never ``path``, which carries the client-controlled SCRIPT_NAME. Exact paths match only themselves
@@ -27,6 +28,13 @@ def is_open_path(path_info: str) -> bool:
 def _to_login(request):
     """Redirect to the login page, coming back to the page asked for (``next`` URL-encoded)."""
     return redirect_to_login(request.get_full_path())
+
+
+def _sign_in(request):
+    """An unauthenticated request for a town page: silent sign-in at the IdP (a member signed in at
+    another town's host arrives without a click) unless tried just now from this browser; else the
+    login page."""
+    return silent_login(request) if silent_login_possible(request) else _to_login(request)
 
 
 class TownAccessMiddleware:
@@ -47,7 +55,7 @@ class TownAccessMiddleware:
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
-            return _to_login(request)
+            return _sign_in(request)
         roles = town_roles(user, town)  # one query per request, reused by the views
         if not roles:
             return _refuse(request, town, "not_member")

@@ -1,15 +1,19 @@
 """Sign-in and sign-out: OpenID Connect when KYODO_OIDC_ISSUER is set, Django passwords otherwise.
-Thin views; token checks live in oidc.py, membership rules in services.py."""
+Thin views; token checks live in oidc.py, membership rules in services.py. Silent sign-in across town
+hosts (``prompt=none``) is ``silent_login`` below, started by TownAccessMiddleware."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import logging
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -21,9 +25,26 @@ from . import oidc
 from .conf import oidc_setting
 from .models import OIDCSession
 
+log = logging.getLogger(__name__)
+# The loop guard of silent sign-in: set on this host when a prompt=none request is sent, for
+# KYODO_OIDC_SILENT_RETRY_SECONDS. While it is present no other silent attempt is made from this browser.
+SILENT_COOKIE = "kyodo_sso_silent"
+# What the IdP answers to prompt=none when it cannot sign the user in without showing something
+# (OpenID Connect Core 1.0 §3.1.2.6): the normal login page is shown instead, without an error.
+SILENT_ERRORS = frozenset({"login_required", "interaction_required", "consent_required",
+                           "account_selection_required"})
+
 
 def _oidc_on() -> bool:
     return bool(oidc_setting("KYODO_OIDC_ISSUER"))
+
+
+def _same_host_path(request, url: str) -> str:
+    """``url`` when it stays on this host (a path, or a URL of this host and scheme), otherwise "/"."""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return "/"
 
 
 def login(request):
@@ -65,7 +86,55 @@ def authenticate(request):
     return oidc_views.OIDCAuthenticationRequestView.as_view()(request)
 
 
+class SilentAuthenticationRequestView(oidc_views.OIDCAuthenticationRequestView):
+    """The same authorization request (state, nonce, PKCE, this host's redirect URI) with ``prompt=none``:
+    the IdP answers at once, with a code if its SSO session signs the user in, or with an error."""
+
+    def get_extra_params(self, request):
+        return {**super().get_extra_params(request), "prompt": "none"}
+
+
+def silent_login_possible(request) -> bool:
+    """An unauthenticated GET of a town page may try silent sign-in: OIDC on, silent sign-in not turned
+    off, not an htmx request (a cross-origin redirect cannot be followed there) and no attempt from this
+    browser within KYODO_OIDC_SILENT_RETRY_SECONDS (the loop guard)."""
+    return (_oidc_on() and bool(oidc_setting("KYODO_OIDC_SILENT_RETRY_SECONDS"))
+            and request.method == "GET" and "HX-Request" not in request.headers
+            and SILENT_COOKIE not in request.COOKIES)
+
+
+def silent_login(request):
+    """Redirect to the IdP with ``prompt=none``, coming back to the page asked for (this host only).
+    The state is marked silent, so that the callback turns "not signed in at the IdP" into the login page."""
+    next_url = _same_host_path(request, request.get_full_path())
+    response = SilentAuthenticationRequestView.as_view()(request)
+    state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
+    session = request.session
+    session["oidc_states"][state]["silent"] = True
+    session["oidc_login_next"] = next_url  # the page asked for, not a ``next`` parameter it may carry
+    session.modified = True
+    response.set_cookie(SILENT_COOKIE, "1", max_age=int(oidc_setting("KYODO_OIDC_SILENT_RETRY_SECONDS")),
+                        httponly=True, samesite="Lax", secure=request.is_secure())
+    add_never_cache_headers(response)
+    return response
+
+
 class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
+    silent = False
+
+    def get(self, request):
+        states = request.session.get("oidc_states") or {}
+        entry = states.get(request.GET.get("state", "")) if isinstance(states, dict) else None
+        self.silent = isinstance(entry, dict) and bool(entry.get("silent"))
+        if self.silent and request.GET.get("error") in SILENT_ERRORS:
+            # Not signed in at the IdP (or it would have to ask something): the normal login page, no
+            # error shown. The parent drops the state first, so it cannot be replayed.
+            next_url = _same_host_path(request, request.session.get("oidc_login_next") or "/")
+            super().get(request)
+            log.info("silent sign-in not possible at %s: %s", request.get_host(), request.GET["error"])
+            return redirect_to_login(next_url)
+        return super().get(request)
+
     def login_success(self):
         response = super().login_success()
         session = self.request.session
@@ -74,7 +143,8 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
             "user": self.user, "issuer": oidc_setting("KYODO_OIDC_ISSUER"), "subject": session.get("oidc_subject", ""),
             "sid": session.get("oidc_sid", ""), "host": self.request.get_host()[:253]})
         platform_audit_record(actor=self.user, action="identity.login", target_type="host",
-                              target_id=self.request.get_host()[:64], detail={"method": "oidc"})
+                              target_id=self.request.get_host()[:64],
+                              detail={"method": "oidc", "silent": self.silent})
         return response
 
 

@@ -27,7 +27,9 @@ def _realm(web_port: int) -> dict:
     hosts = [*HOSTS.values(), "localhost"]
     return {"realm": "kyodo", "users": [
         {"username": "browser-clerk-a", "enabled": True, "credentials": [{"type": "password", "value": IDP_PASSWORD}],
-         "groups": ["/towns/412066/counter_clerk"]}],
+         "groups": ["/towns/412066/counter_clerk"]},
+        {"username": "browser-multi", "enabled": True, "credentials": [{"type": "password", "value": IDP_PASSWORD}],
+         "groups": ["/towns/412066/counter_clerk", "/towns/412074/approver"]}],
         "clients": [{"clientId": PORTAL_CLIENT_ID, "secret": PORTAL_SECRET,
                      "redirectUris": [f"http://{h}:{web_port}/oidc/callback/" for h in hosts],
                      "attributes": {"post.logout.redirect.uris":
@@ -65,7 +67,7 @@ def servers(committed, tmp_path):
         stop_dev_idp(idp)
         for host in hosts:
             host.delete()
-        users = get_user_model().objects.filter(username="browser-clerk-a")
+        users = get_user_model().objects.filter(username__in=["browser-clerk-a", "browser-multi"])
         from importlib import import_module
 
         from django.conf import settings
@@ -95,10 +97,11 @@ def test_staff_signs_in_once_sees_their_town_and_is_refused_at_another(servers):
         page.wait_for_url(f"http://takeo.localhost:{port}/")
         assert "武雄市" in page.inner_text("header") and "窓口担当" in page.content()
         assert page.locator("#applications li").count() == 1  # 住民記録, the one application town A enabled
-        # Town B: the IdP session is reused (no password), and Kyodo refuses.
+        # Town B: silent sign-in (prompt=none) reuses the IdP session — no login page, no click — and
+        # Kyodo refuses.
         page.goto(f"http://kashima.localhost:{port}/")
-        page.click("#sso-login")
         page.wait_for_url(f"http://kashima.localhost:{port}/")
+        assert page.locator("#sso-login").count() == 0
         assert "このページは利用できません" in page.content() and "鹿島市" not in page.content()
         # Logout at town A ends the IdP session: the next sign-in asks for the password again.
         page.goto(f"http://takeo.localhost:{port}/")
@@ -106,4 +109,33 @@ def test_staff_signs_in_once_sees_their_town_and_is_refused_at_another(servers):
         page.wait_for_url(f"http://takeo.localhost:{port}/accounts/login/")
         page.click("#sso-login")
         page.wait_for_selector("#kc-login")
+        browser.close()
+
+
+def _launch(p):
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--headless", "--disable-background-networking", "--disable-component-update"])
+
+
+def test_a_member_of_two_towns_opens_the_second_town_without_signing_in_again(servers):
+    from playwright.sync_api import sync_playwright
+
+    port = servers
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page()
+        seen: list[str] = []
+        page.on("framenavigated", lambda frame: seen.append(frame.url) if frame == page.main_frame else None)
+        page.goto(f"http://takeo.localhost:{port}/")
+        page.click("#sso-login")
+        page.fill("#username", "browser-multi")
+        page.fill("#password", IDP_PASSWORD)
+        page.click("#kc-login")
+        page.wait_for_url(f"http://takeo.localhost:{port}/")
+        seen.clear()
+        page.goto(f"http://kashima.localhost:{port}/")
+        page.wait_for_url(f"http://kashima.localhost:{port}/")
+        assert "鹿島市" in page.inner_text("header") and "審査・決裁者" in page.content()
+        # Every page the browser showed on the way: none was a login page (Kyodo's or the IdP's).
+        assert seen and not [u for u in seen if "/accounts/login/" in u or "login-actions" in u], seen
         browser.close()
