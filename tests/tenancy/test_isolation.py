@@ -43,7 +43,7 @@ def test_refusal_for_suspended_town_looks_the_same_as_for_a_stranger(clerk_a, cl
     from kyodo.tenancy.services import municipality_suspend
 
     stranger = logged_in_client(clerk_a, HOST_B).get("/")
-    municipality_suspend(actor=pref_admin, town=town_b)
+    municipality_suspend(actor=pref_admin, town=town_b, reason="点検")
     own_staff = logged_in_client(clerk_b, HOST_B).get("/")
     assert stranger.status_code == own_staff.status_code == 403
     main = lambda r: r.content.decode().split("<main>")[1].split("</main>")[0]  # noqa: E731
