@@ -134,7 +134,7 @@ def audit_log(request):
         "page": page, "filters": filters, "query": urlencode(query),
         "rows": [(e, action_label(e.action), outcome_label(e.outcome)) for e in page.object_list],
         "actions": sorted(PLATFORM_ACTIONS.items(), key=lambda item: item[0]), "outcomes": OUTCOMES.items(),
-        "towns": selectors.municipalities_list().only("code", "name"),
+        "towns": selectors.municipality_choices(),
     })
 
 
