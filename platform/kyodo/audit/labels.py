@@ -34,6 +34,19 @@ OUTCOMES: dict[str, str] = {
     "failed": "失敗",
 }
 
+TARGET_TYPES: dict[str, str] = {
+    "municipality": "団体",
+    "host": "ホスト名",
+    "path": "画面",
+    "audit": "監査ログ",
+    "user": "職員",
+    "backup": "バックアップ",
+}
+
+
+def target_type_label(target_type: str) -> str:
+    return TARGET_TYPES.get(target_type, target_type)
+
 
 def action_label(action: str) -> str:
     """The label of ``action``; an action not in the table is shown as 「その他（code）」."""

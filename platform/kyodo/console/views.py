@@ -15,7 +15,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from kyodo.audit.labels import OUTCOMES, PLATFORM_ACTIONS, action_label, outcome_label
+from kyodo.audit.labels import OUTCOMES, PLATFORM_ACTIONS, action_label, outcome_label, target_type_label
 from kyodo.audit.services import platform_audit_record
 from kyodo.identity.permissions import is_prefecture_admin
 from kyodo.tenancy import selectors, services
@@ -132,7 +132,8 @@ def audit_log(request):
     query = {name: request.GET.get(name, "") for name in AUDIT_FILTERS if request.GET.get(name)}
     return render(request, "console/audit_log.html", {
         "page": page, "filters": filters, "query": urlencode(query),
-        "rows": [(e, action_label(e.action), outcome_label(e.outcome)) for e in page.object_list],
+        "rows": [(e, action_label(e.action), outcome_label(e.outcome), target_type_label(e.target_type))
+                 for e in page.object_list],
         "actions": sorted(PLATFORM_ACTIONS.items(), key=lambda item: item[0]), "outcomes": OUTCOMES.items(),
         "towns": selectors.municipality_choices(),
     })
@@ -169,7 +170,7 @@ def audit_log_csv(request):
         for e in entries.iterator(chunk_size=2000):
             yield writer.writerow([_cell(v) for v in (
                 timezone.localtime(e.created_at, tz).strftime("%Y-%m-%d %H:%M:%S"), e.municipality_code,
-                e.actor_username, action_label(e.action), e.action, outcome_label(e.outcome), e.target_type,
+                e.actor_username, action_label(e.action), e.action, outcome_label(e.outcome), target_type_label(e.target_type),
                 e.target_id, e.purpose, json.dumps(e.detail, ensure_ascii=False, sort_keys=True), e.seq)])
 
     stamp = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d-%H%M%S")
