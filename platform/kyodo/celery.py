@@ -47,6 +47,9 @@ app.conf.beat_schedule = {
     # Event relay (docs/events.md): commits kick the relay at once; this sweep catches lost kicks and retries.
     "events-relay-sweep": {"task": "kyodo.tenantlog.tasks.relay_sweep", "schedule": RELAY.sweep_seconds,
                            "kwargs": {"principal": {"kind": "system", "name": "beat:events-relay-sweep"}}},
+    # Console figures (docs/architecture.md, "The consortium console"): every town every 10 minutes.
+    "statistics-refresh": {"task": "kyodo.tenancy.tasks.statistics_refresh_all", "schedule": 600.0,
+                           "kwargs": {"principal": {"kind": "system", "name": "beat:statistics-refresh"}}},
 }
 
 # Jobs the town applications declare (kyodo.registry.PeriodicSpec): one beat entry each, fanned out

@@ -89,7 +89,7 @@ def _town_status(args, service_name: str) -> int:
     if town is None:
         return 2
     try:
-        town = getattr(services, service_name)(actor=None, town=town, reason=args.reason or "")
+        town = getattr(services, service_name)(actor=None, town=town, reason=args.reason)
     except ValidationError as exc:
         return _print_errors(exc)
     print(f"{town.name} ({town.code}): {town.get_status_display()}")
@@ -316,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, service in (("suspend", "municipality_suspend"), ("resume", "municipality_resume")):
         p = town.add_parser(name)
         p.add_argument("--code", required=True)
-        p.add_argument("--reason")
+        p.add_argument("--reason", required=True, help="理由（必須。監査ログに記録されます）")
         p.set_defaults(func=lambda a, s=service: _town_status(a, s))
 
     migrate = sub.add_parser("migrate", help="全団体にマイグレーションを適用する（並列）")

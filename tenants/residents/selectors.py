@@ -444,8 +444,10 @@ def residents_statistics(town) -> dict[str, int]:
     """Console figures for the consortium (counts only; no person is identified or audited)."""
     from .models import MeasureStatus
 
+    on_register = PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER)
     return {
-        "住民数": PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER).count(),
+        "住民数": on_register.count(),
+        "世帯数": on_register.values("household_id").distinct().count(),
         "審査待ち異動": Change.objects.filter(status=ChangeStatus.PENDING).count(),
         "支援措置": SupportMeasure.objects.filter(status=MeasureStatus.ACTIVE).count(),
     }

@@ -32,7 +32,7 @@ def test_a_script_name_does_not_let_a_stranger_into_a_town_page(clerk_b, script_
 def test_a_script_name_does_not_open_a_suspended_town(clerk_a, town_a, pref_admin, script_name):
     from kyodo.tenancy.services import municipality_suspend
 
-    municipality_suspend(actor=pref_admin, town=town_a)
+    municipality_suspend(actor=pref_admin, town=town_a, reason="点検")
     response = logged_in_client(clerk_a, HOST_A).get("/residents/", SCRIPT_NAME=script_name)
     assert response.status_code == 403
 

@@ -16,7 +16,7 @@ def test_town_create_list_suspend_resume(committed, capsys):
     assert "412091\t嬉野市\t佐賀県\tactive\tresidents\tureshino.test" in capsys.readouterr().out
     assert kyodo_main(["town", "suspend", "--code", "412091", "--reason", "点検"]) == 0
     assert Municipality.objects.get(code="412091").status == "suspended"
-    assert kyodo_main(["town", "resume", "--code", "412091"]) == 0
+    assert kyodo_main(["town", "resume", "--code", "412091", "--reason", "点検終了"]) == 0
     assert Municipality.objects.get(code="412091").status == "active"
 
 

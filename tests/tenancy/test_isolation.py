@@ -39,15 +39,16 @@ def test_town_a_staff_is_refused_at_town_b_and_it_is_audited(clerk_a):
     assert entry.outcome == "refused"
 
 
-def test_refusal_for_suspended_town_looks_the_same_as_for_a_stranger(clerk_a, clerk_b, town_b, pref_admin):
+def test_a_suspended_town_looks_the_same_to_its_staff_and_to_a_stranger(clerk_a, clerk_b, town_b, pref_admin):
     from kyodo.tenancy.services import municipality_suspend
 
+    municipality_suspend(actor=pref_admin, town=town_b, reason="点検")
     stranger = logged_in_client(clerk_a, HOST_B).get("/")
-    municipality_suspend(actor=pref_admin, town=town_b)
     own_staff = logged_in_client(clerk_b, HOST_B).get("/")
     assert stranger.status_code == own_staff.status_code == 403
     main = lambda r: r.content.decode().split("<main>")[1].split("</main>")[0]  # noqa: E731
     assert main(stranger) == main(own_staff)  # only the signed-in user's own name differs
+    assert "この団体は現在利用停止中です" in main(own_staff) and "鹿島" not in main(own_staff)
 
 
 def test_anonymous_is_sent_to_login_and_unknown_host_is_a_plain_404(db):

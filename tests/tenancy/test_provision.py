@@ -89,10 +89,20 @@ def test_suspend_and_resume_are_audited_and_checked(pref_admin, town_a):
     town = services.municipality_suspend(actor=pref_admin, town=town_a, reason="システム移行")
     assert town.status == "suspended"
     with pytest.raises(ValidationError) as exc:
-        services.municipality_suspend(actor=pref_admin, town=town)
+        services.municipality_suspend(actor=pref_admin, town=town, reason="二度目")
     assert "一時停止" in exc.value.message_dict["status"][0]
-    town = services.municipality_resume(actor=pref_admin, town=town)
+    town = services.municipality_resume(actor=pref_admin, town=town, reason="移行完了")
     assert town.status == "active"
+    assert (town.status_reason, town.status_changed_by) == ("移行完了", pref_admin)
     actions = list(PlatformAuditEntry.objects.filter(municipality_code="412066")
                    .order_by("seq").values_list("action", flat=True))
     assert actions[-2:] == ["municipality.suspend", "municipality.resume"]
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "あ" * 201])
+def test_suspend_requires_a_reason_of_bounded_length(pref_admin, town_a, reason):
+    with pytest.raises(ValidationError) as exc:
+        services.municipality_suspend(actor=pref_admin, town=town_a, reason=reason)
+    assert "理由" in exc.value.message_dict["reason"][0]
+    town_a.refresh_from_db()
+    assert town_a.status == "active"

@@ -14,4 +14,6 @@ urlpatterns = [
     path("staff/", staff_manage, name="staff"),
     path("backups/", backup_views.backup_status, name="backup_status"),
     path("events/", views.event_status, name="event_status"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", views.audit_log_csv, name="audit_log_csv"),
 ]

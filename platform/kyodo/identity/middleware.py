@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from kyodo import registry
 from kyodo.audit.services import platform_audit_record
+from kyodo.tenancy.models import MunicipalityStatus
 
 from .oidc import session_check
 from .permissions import town_roles
@@ -19,6 +20,10 @@ from .views import silent_login, silent_login_possible
 # (``/healthz`` does not open ``/healthzanything``); prefixes end with "/" so they match whole segments.
 OPEN_EXACT = frozenset({"/accounts/login/", "/accounts/logout/", "/healthz"})
 OPEN_PREFIXES = ("/static/", "/oidc/")
+# What a suspended town's hosts still serve: assets, health, and ending a session. Everything else,
+# the login page and the sign-in endpoints included, is the suspension notice.
+SUSPENDED_OPEN_EXACT = frozenset({"/accounts/logout/", "/healthz", "/oidc/backchannel-logout/"})
+SUSPENDED_OPEN_PREFIXES = ("/static/",)
 
 
 def is_open_path(path_info: str) -> bool:
@@ -51,7 +56,11 @@ class TownAccessMiddleware:
                                   municipality_code=getattr(town, "code", "") or "")
             auth.logout(request)
             return _to_login(request)
-        if town is None or town.schema_name == "public" or open_path:
+        if town is None or town.schema_name == "public":
+            return self.get_response(request)
+        if town.status == MunicipalityStatus.SUSPENDED and not _open_while_suspended(request.path_info):
+            return _suspended(request, town)
+        if open_path:
             return self.get_response(request)
         user = request.user
         if not user.is_authenticated:
@@ -59,8 +68,8 @@ class TownAccessMiddleware:
         roles = town_roles(user, town)  # one query per request, reused by the views
         if not roles:
             return _refuse(request, town, "not_member")
-        if not town.is_active:
-            return _refuse(request, town, "suspended")
+        if not town.is_active:  # merged or closed
+            return _refuse(request, town, town.status)
         application = request.path_info.split("/")[1]
         declared = registry.get(application)
         if declared is not None and declared.selectable and not town.has_application(application):
@@ -69,6 +78,23 @@ class TownAccessMiddleware:
         # The caller, resolved once for this request: services and selectors take it (no role re-query).
         request.principal = staff_principal(user, town, roles)
         return self.get_response(request)
+
+
+def _open_while_suspended(path_info: str) -> bool:
+    return path_info in SUSPENDED_OPEN_EXACT or path_info.startswith(SUSPENDED_OPEN_PREFIXES)
+
+
+def _suspended(request, town):
+    """一時停止中: the same notice for everyone, staff or not, signed in or not, and nothing else of
+    the town (no name, no menu, no data). A signed-in caller's attempt is audited."""
+    if request.user.is_authenticated:
+        platform_audit_record(
+            actor=request.user, action="town.access_refused", municipality_code=town.code, target_type="host",
+            target_id=request.get_host()[:64], outcome="refused",
+            detail={"path": request.path[:200], "reason": "suspended"},
+        )
+    # kyodo_town: None so that no header or menu shows the town (the context processor would).
+    return render(request, "core/suspended.html", {"kyodo_town": None}, status=403)
 
 
 def _refuse(request, town, reason: str):

@@ -35,6 +35,11 @@ class Municipality(TenantMixin):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Who suspended or resumed the town last, and why (required; also in the platform audit chain).
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status_reason = models.CharField("状態変更の理由", max_length=200, blank=True)
 
     # Schemas are created by kyodo.tenancy.services.municipality_provision (from the template), never on save.
     auto_create_schema = False
@@ -76,7 +81,27 @@ class MunicipalityStatistics(models.Model):
     # {label: number} from each application's declared statistics (kyodo.registry), e.g. {"住民数": 480}.
     figures = models.JSONField(default=dict, blank=True)
     schema_bytes = models.BigIntegerField(default=0)
+    # The event relay at refresh time (kyodo.tenantlog consumer_lag, summed over consumers):
+    # {"pending": n, "lag_seconds": s, "parked": n, "failing": n}; the console reads it, not each schema.
+    events = models.JSONField(default=dict, blank=True)
     refreshed_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"{self.municipality_id}: {self.table_count} tables"
+
+
+class TaskFailure(models.Model):
+    """A Celery task that raised (recorded by a ``task_failure`` signal handler), for the console's
+    failures column. Carries the town's code when the task named a ``schema_name``."""
+
+    task = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True)
+    town_code = models.CharField(max_length=6, blank=True, db_index=True)
+    error = models.TextField(blank=True)
+    failed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.town_code or '-'} {self.task} {self.failed_at:%Y-%m-%d %H:%M}"

@@ -11,6 +11,11 @@ def municipalities_list() -> QuerySet[Municipality]:
     return Municipality.objects.exclude(schema_name="public").select_related("statistics").prefetch_related("domains")
 
 
+def municipality_choices() -> QuerySet[Municipality]:
+    """Every town's code and name (for a filter's choices)."""
+    return Municipality.objects.exclude(schema_name="public").order_by("code").only("code", "name")
+
+
 def municipality_get_by_code(code: str) -> Municipality | None:
     return Municipality.objects.filter(code=code).first()
 

@@ -182,8 +182,21 @@ def _enqueue_statistics(schema_name: str, principal: dict) -> None:
         logging.getLogger(__name__).warning("could not enqueue statistics refresh for %s", schema_name)
 
 
+REASON_MAX = 200
+
+
+def _clean_reason(reason: str) -> str:
+    reason = unicodedata.normalize("NFC", (reason or "").strip())
+    if not reason:
+        raise ValidationError({"reason": "理由を入力してください。"})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": f"理由は{REASON_MAX}文字以内で入力してください。"})
+    return reason
+
+
 def _status_change(*, actor, town: Municipality, to: str, allowed_from: set[str], action: str,
                    reason: str) -> Municipality:
+    reason = _clean_reason(reason)
     ensure_public_schema()
     with transaction.atomic():
         town = Municipality.objects.select_for_update().get(pk=town.pk)
@@ -192,20 +205,24 @@ def _status_change(*, actor, town: Municipality, to: str, allowed_from: set[str]
         previous = town.status
         town.status = to
         town.status_changed_at = timezone.now()
-        town.save(update_fields=["status", "status_changed_at"])
+        town.status_changed_by = actor if getattr(actor, "pk", None) else None
+        town.status_reason = reason
+        town.save(update_fields=["status", "status_changed_at", "status_changed_by", "status_reason"])
         platform_audit_record(actor=actor, action=action, municipality_code=town.code,
                               target_type="municipality", target_id=town.code, purpose=reason,
                               detail={"from": previous, "to": to})
     return town
 
 
-def municipality_suspend(*, actor, town: Municipality, reason: str = "") -> Municipality:
-    """一時停止: staff of a suspended town are refused at its hosts until it is resumed."""
+def municipality_suspend(*, actor, town: Municipality, reason: str) -> Municipality:
+    """一時停止: every page of a suspended town's hosts (its login page too) shows only that it is
+    suspended, until it is resumed. ``reason`` is required; it is kept with who and when."""
     return _status_change(actor=actor, town=town, to=MunicipalityStatus.SUSPENDED,
                           allowed_from={MunicipalityStatus.ACTIVE}, action="municipality.suspend", reason=reason)
 
 
-def municipality_resume(*, actor, town: Municipality, reason: str = "") -> Municipality:
+def municipality_resume(*, actor, town: Municipality, reason: str) -> Municipality:
+    """再開 (the reason is required here too)."""
     return _status_change(actor=actor, town=town, to=MunicipalityStatus.ACTIVE,
                           allowed_from={MunicipalityStatus.SUSPENDED}, action="municipality.resume", reason=reason)
 
