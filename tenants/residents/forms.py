@@ -25,7 +25,7 @@ DATE_HELP = "和暦（令和6年4月1日・R6.4.1）または西暦（2024-04-01
 def _date_widget(kind: str) -> forms.TextInput:
     """A date field checked as it is typed (htmx asks views.date_check; nothing happens without JS)."""
     return forms.TextInput(attrs={
-        "hx-get": reverse_lazy("residents:date_check"), "hx-trigger": "keyup changed delay:500ms, change",
+        "hx-get": reverse_lazy("residents:date_check"), "hx-trigger": "input changed delay:500ms, change",
         "hx-target": "next .kd-field__check", "hx-vals": f'{{"kind": "{kind}"}}', "hx-sync": "this:replace",
         "autocomplete": "off"})
 

@@ -16,7 +16,7 @@
       dialog.setAttribute("aria-labelledby", titleId);
       var title = document.createElement("h2");
       title.id = titleId;
-      title.textContent = details.getAttribute("data-title") || summary.textContent;
+      title.textContent = summary.textContent.replace(/…$/, "");
       dialog.appendChild(title);
       dialog.appendChild(body);
       var cancel = document.createElement("button");
