@@ -135,7 +135,7 @@ from kyodo.core.staticstorage import storage_backend  # noqa: E402
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": storage_backend(STATIC_ROOT, debug=DEBUG)},
+    "staticfiles": {"BACKEND": storage_backend(STATIC_ROOT, debug=DEBUG, hashed=CONFIG.hashed_static)},
 }
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -145,3 +145,27 @@ def test_pages_load_the_vendored_design_tokens_and_htmx_from_this_host(client_a)
     assert '<link rel="stylesheet" href="/static/kyodo/vendor/design-tokens.css">' in html
     assert '<script src="/static/kyodo/vendor/htmx.min.js" defer></script>' in html
     assert "https://" not in html.split("</head>")[0]
+
+
+def test_collectstatic_writes_hashed_compressed_files(tmp_path, settings):
+    from django.core.management import call_command
+    from django.templatetags.static import static
+
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "kyodo.core.staticstorage.KyodoStaticStorage"}}
+    call_command("collectstatic", "--noinput", verbosity=0)
+    url = static("kyodo/portal.css")
+    assert re.fullmatch(r"/static/kyodo/portal\.[0-9a-f]{12}\.css", url), url
+    assert (tmp_path / url.removeprefix("/static/")).with_suffix(".css.gz").exists()
+    assert re.fullmatch(r"/static/kyodo/vendor/htmx\.min\.[0-9a-f]{12}\.js", static("kyodo/vendor/htmx.min.js"))
+    assert static("kyodo/added-since.css") == "/static/kyodo/added-since.css"  # not in the manifest: no 500
+
+
+def test_whitenoise_serves_the_static_files_on_every_host(db):
+    from django.test import Client
+
+    for host in (HOST, "localhost"):
+        response = Client(HTTP_HOST=host).get("/static/kyodo/portal.css")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/css")
+        assert b"--kd-space-4" in b"".join(response.streaming_content)
