@@ -94,6 +94,12 @@ def test_residents_pages_have_no_serious_accessibility_violation(server):  # noq
             problems += _check(clerk, "search-empty")
             clerk.goto(f"{server}/residents/persons/{ids['person']}/")
             problems += _check(clerk, "person")
+            clerk.click("#person >> text=世帯番号")
+            problems += _check(clerk, "household")
+            for name, path in (("portal-home", "/"), ("issuance-list", "/residents/certificates/"),
+                               ("inspection-list", "/residents/inspections/")):
+                clerk.goto(f"{server}{path}")
+                problems += _check(clerk, name)
             clerk.goto(f"{server}/residents/persons/{protected}/")
             assert clerk.query_selector("#alert-gate")
             problems += _check(clerk, "alert-gate")
@@ -134,6 +140,8 @@ def test_residents_pages_have_no_serious_accessibility_violation(server):  # noq
             approver.keyboard.press("Escape")
             approver.goto(f"{server}/residents/measures/")
             problems += _check(approver, "measures")
+            approver.goto(f"{server}/residents/alerts/")
+            problems += _check(approver, "alerts")
         finally:
             browser.close()
     assert not problems, "\n".join(problems)
