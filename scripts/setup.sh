@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Kyodo needs on a fresh Debian machine: system packages (when missing),
-# a virtualenv in .venv with the pinned Python packages. Safe to run again.
+# a virtualenv in .venv with the pinned Python packages, the pinned npm packages vendored into static
+# files (platform/kyodo/core/frontend: design tokens, htmx, axe-core; docs/ui.md). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || need_apt+=
 [ -e /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || need_apt+=(fonts-ipamj-mincho)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: apt-get install ${need_apt[*]}"
@@ -44,3 +46,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     || { echo "setup: the Python packages did not install" >&2; exit 1; }
   touch "$stamp"
 fi
+
+# Front-end packages: npm ci from the committed lock file, then copied into kyodo/core/static/kyodo/vendor/
+# (no CDN: pages load them from this host). Done again only when the lock file changed.
+frontend=platform/kyodo/core/frontend
+if [ ! -f "$frontend/node_modules/.kyodo-installed" ] || [ "$frontend/package-lock.json" -nt "$frontend/node_modules/.kyodo-installed" ]; then
+  npm ci --prefix "$frontend" --no-audit --no-fund --loglevel=error >/dev/null
+  touch "$frontend/node_modules/.kyodo-installed"
+fi
+.venv/bin/python "$frontend/build.py" --check 2>/dev/null || .venv/bin/python "$frontend/build.py"

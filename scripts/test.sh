@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export PYTHONPATH="$PWD/platform:$PWD"
 export KYODO_DEBUG=1
+# the vendored front-end files (setup.sh builds them; again here if they were removed since)
+.venv/bin/python platform/kyodo/core/frontend/build.py --check 2>/dev/null || .venv/bin/python platform/kyodo/core/frontend/build.py
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   # Embedded servers for the variables left unset, registered as used by this script; at the end they
   # are stopped unless another command (a running demo, say) still uses them (docs/testing.md).

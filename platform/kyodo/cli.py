@@ -234,7 +234,11 @@ def cmd_demo(args) -> int:
     processes.append(idp)
     env.update(idp_env)
     processes.append(_spawn(_worker_argv(), env, logs / "worker.log"))
-    processes.append(_spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload",
+    # Static files as in production: collected under hashed names, served by WhiteNoise (docs/ui.md).
+    env["KYODO_HASHED_STATIC"] = "1"
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+                   env=env, check=True)
+    processes.append(_spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", "--nostatic",
                              f"127.0.0.1:{args.port}"], env, logs / "web.log"))
     base = f"http://localhost:{args.port}"
     for _ in range(100):

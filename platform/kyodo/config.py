@@ -65,6 +65,7 @@ class Config:
     provision_from_template: bool
     migrate_processes: int
     log_level: str
+    hashed_static: bool = False
 
     @classmethod
     def from_environ(cls) -> Config:
@@ -87,6 +88,8 @@ class Config:
             provision_from_template=_env_bool("KYODO_PROVISION_FROM_TEMPLATE", True),
             migrate_processes=int(_env("KYODO_MIGRATE_PROCESSES", str(min(4, os.cpu_count() or 1))) or 1),
             log_level=_env("KYODO_LOG_LEVEL", "INFO") or "INFO",
+            # Static files under hashed names (collectstatic's manifest) also in debug mode: the demo.
+            hashed_static=_env_bool("KYODO_HASHED_STATIC", False),
         )
 
 

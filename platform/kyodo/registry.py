@@ -66,6 +66,16 @@ class PeriodicSpec:
 
 
 @dataclass(frozen=True)
+class NavItem:
+    """One entry of an application's menu: what it is called, where it goes, and ``current`` when it is
+    the page being shown (``aria-current="page"``)."""
+
+    label: str
+    url: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
 class TownApplication:
     """One town application's declaration.
 
@@ -86,6 +96,8 @@ class TownApplication:
       offered at onboarding and need not be enabled.
     - ``graphql``: ``"module:Query"`` part of the vendor API, when there is one.
     - ``periodic``: jobs run for every town that uses the application (``PeriodicSpec``).
+    - ``navigation``: ``"module:function"`` called as ``function(request)`` on the application's pages;
+      returns the :class:`NavItem` s the caller's roles may open (the page header's menu, docs/ui.md).
     """
 
     code: str
@@ -103,6 +115,7 @@ class TownApplication:
     order: int = 100
     graphql: str | None = None
     periodic: tuple[PeriodicSpec, ...] = ()
+    navigation: str | None = None
     source: str = field(default="", compare=False)
 
     @property

@@ -49,6 +49,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django_htmx",
     "kyodo.core",
     "kyodo.tenancy",
     "kyodo.identity",
@@ -73,6 +74,8 @@ KYODO_PUBLIC_HOSTS = {CONFIG.public_host, "127.0.0.1"}
 KYODO_TOWN_HOST_SUFFIX = CONFIG.town_host_suffix
 
 MIDDLEWARE = [
+    # Static files before the town is looked up: the same hashed files for every host (docs/ui.md).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "kyodo.tenancy.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kyodo.core.input.InputHygieneMiddleware",  # NUL, non-UTF-8, oversize input: 400 before anything reads it
@@ -81,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: answer a partial to htmx requests
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kyodo.identity.middleware.TownAccessMiddleware",
 ]
@@ -96,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kyodo.core.context_processors.kyodo",
+                "kyodo.core.context_processors.navigation",
             ],
         },
     },
@@ -124,6 +129,16 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = str(CONFIG.state_dir / "static")
+# WhiteNoise serves STATIC_ROOT with hashed names and far-future caching (kyodo.core.staticstorage);
+# in a development run it also finds files in the apps' static/ folders without collectstatic.
+from kyodo.core.staticstorage import storage_backend  # noqa: E402
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": storage_backend(STATIC_ROOT, debug=DEBUG, hashed=CONFIG.hashed_static)},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- cache: keys always carry the town (django-tenants' key function prefixes the schema) ----------
 CACHES = {

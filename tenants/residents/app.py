@@ -14,5 +14,6 @@ APPLICATION = TownApplication(
     # 転出予定日 reached: the person leaves the registry (00:10 JST every day).
     periodic=(PeriodicSpec("move-outs-complete", "tenants.residents.tasks.move_outs_complete",
                            {"hour": 0, "minute": 10}),),
+    navigation="tenants.residents.navigation:residents_navigation",
     order=10,
 )

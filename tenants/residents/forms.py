@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 
 from .certificates import REFUSAL_REASONS, REQUESTER_RELATIONS
 from .foreign import Article30_45, ResidentKind
@@ -21,7 +22,17 @@ SEX_CHOICES = [("", "—"), ("1", "男"), ("2", "女")]
 DATE_HELP = "和暦（令和6年4月1日・R6.4.1）または西暦（2024-04-01）"
 
 
+def _date_widget(kind: str) -> forms.TextInput:
+    """A date field checked as it is typed (htmx asks views.date_check; nothing happens without JS)."""
+    return forms.TextInput(attrs={
+        "hx-get": reverse_lazy("residents:date_check"), "hx-trigger": "input changed delay:500ms, change",
+        "hx-target": "next .kd-field__check", "hx-vals": f'{{"kind": "{kind}"}}', "hx-sync": "this:replace",
+        "autocomplete": "off"})
+
+
 def _text(label, required=False, **kw):
+    if kw.get("help_text") == DATE_HELP and "widget" not in kw:
+        kw["widget"] = _date_widget("birth" if "生年月日" in label else "date")
     return forms.CharField(label=label, required=required, **kw)
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("persons/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/changes/<str:kind>/", views.household_change, name="household_change"),
+    path("check/date/", views.date_check, name="date_check"),
     path("changes/", views.approval_queue, name="approval_queue"),
     path("changes/new/move-in/", views.move_in, name="move_in"),
     path("changes/new/move-in/returning/", views.returning_find, name="returning_find"),

@@ -9,16 +9,19 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from kyodo.core.input import optional_ascii_int
+
 from . import foreign, kinds, permissions, selectors, services
 from .certificates.inspection import render_inspection
 from .certificates.issue import certificate_destroy, certificate_issue, certificate_refuse
-from .dates import DatePrecision, parse_date, to_wareki
+from .dates import DatePrecision, parse_birth_date, parse_date, to_wareki
 from .forms import (
     CertificateForm,
     DestroyForm,
@@ -46,6 +49,8 @@ from .suppression import AlertRequired, Refused
 
 # How long a warning acknowledged in the portal (照会アラートの確認) stands for that member of staff.
 ACK_SECONDS = 30 * 60
+# Rows per page of the search results (at most selectors.SEARCH_LIMIT are found).
+SEARCH_PAGE_SIZE = 20
 
 
 def refused(request):
@@ -156,10 +161,43 @@ def search(request, town):
                                             limit=selectors.SEARCH_LIMIT, purpose=_purpose(request, "住民検索"))
         except ValidationError as exc:  # a number that cannot be a 宛名番号/世帯番号/住民票コード
             error = exc.messages[0]
-    return render(request, "residents/search.html", {
-        "query": query, "rows": rows, "include_removed": include_removed, "partial": partial, "error": error,
+    page = Paginator(rows, SEARCH_PAGE_SIZE).get_page(optional_ascii_int(request.GET.get("page"), field="page") or 1)
+    # htmx (search-as-you-type, page links): only the results part; the whole page otherwise (docs/ui.md).
+    template = "residents/_search_results.html" if request.htmx else "residents/search.html"
+    return render(request, template, {
+        "query": query, "rows": page.object_list, "page": page, "total": len(rows),
+        "include_removed": include_removed, "partial": partial, "error": error,
         "searched": bool(query), "limit": selectors.SEARCH_LIMIT, "limit_hit": len(rows) >= selectors.SEARCH_LIMIT,
-    }, status=400 if error else 200)
+    }, status=400 if error and not request.htmx else 200)
+
+
+# The longest date text checked as it is typed (a longer one is answered 400, and never parsed).
+DATE_CHECK_MAX = 40
+
+
+@residents_view(permissions.can_enter_change)
+def date_check(request, town):
+    """Inline validation of a date field (htmx, as staff type): the date read back in 和暦 (and 西暦),
+    or the error the service would give. ``kind=birth`` also accepts the register's 不詳日. The value
+    is the one parameter other than ``kind`` (the field's own name, e.g. ``p1_birth_date``)."""
+    kind = request.GET.get("kind", "date")
+    values = [v for k, v in request.GET.items() if k != "kind"]
+    text = values[0].strip() if values else ""
+    if len(text) > DATE_CHECK_MAX:
+        return HttpResponse(f"{DATE_CHECK_MAX}文字以内で入力してください。", status=400,
+                            content_type="text/plain; charset=utf-8")
+    if not text:
+        return HttpResponse("")
+    try:
+        if kind == "birth":
+            birth = parse_birth_date(text, label="生年月日")
+            shown = birth.text if not birth.is_exact else f"{to_wareki(birth.earliest)}（{birth.earliest.year}年）"
+        else:
+            day = parse_date(text, label="日付")
+            shown = f"{to_wareki(day)}（{day.year}年{day.month}月{day.day}日）"
+    except ValidationError as exc:
+        return render(request, "residents/_date_check.html", {"error": exc.messages[0]})
+    return render(request, "residents/_date_check.html", {"shown": shown})
 
 
 @residents_view()

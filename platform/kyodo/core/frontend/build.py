@@ -1,0 +1,62 @@
+"""Vendor the pinned npm packages into static files (run by scripts/setup.sh and scripts/test.sh).
+
+``npm ci`` installs ``package-lock.json`` into ``node_modules/`` here; this script copies the files the
+pages use into ``kyodo/core/static/kyodo/vendor/`` (generated, not committed):
+
+- ``design-tokens.css``: デジタル庁デザインシステム tokens (CSS custom properties), read by ``kyodo/portal.css``;
+- ``htmx.min.js``: htmx, loaded by every page (``core/base.html``);
+- ``axe.min.js``: axe-core, injected by the browser tests only (never referenced by a page).
+
+Nothing is fetched at run time: the pages load these from this host. ``--check`` exits 1 when a file
+is missing or differs from the installed package (the test script then builds).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MODULES = HERE / "node_modules"
+VENDOR = HERE.parent / "static" / "kyodo" / "vendor"
+
+FILES = {
+    "design-tokens.css": "@digital-go-jp/design-tokens/dist/tokens.css",
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "axe.min.js": "axe-core/axe.min.js",
+}
+
+
+def stale() -> list[str]:
+    out = []
+    for target, source in FILES.items():
+        src, dst = MODULES / source, VENDOR / target
+        if not dst.exists() or not src.exists() or not filecmp.cmp(src, dst, shallow=False):
+            out.append(target)
+    return out
+
+
+def build() -> None:
+    VENDOR.mkdir(parents=True, exist_ok=True)
+    for target, source in FILES.items():
+        src = MODULES / source
+        if not src.exists():
+            raise SystemExit(f"build.py: {src} is missing: run npm ci --prefix {HERE}")
+        shutil.copyfile(src, VENDOR / target)
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        missing = stale()
+        if missing:
+            print("build.py: out of date: " + ", ".join(missing), file=sys.stderr)
+            return 1
+        return 0
+    build()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,147 @@
+"""Headless Chromium + axe-core (vendored from npm by scripts/setup.sh): every main residents page,
+the error pages and the login page have no serious or critical accessibility violation (WCAG 2.1 AA,
+JIS X 8341-3:2016). A 1280×800 screenshot of each page is saved under var/screenshots/ for review."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from .test_move_in_flow import CHROMIUM, ROOT, _login, server  # noqa: F401  (the fixture)
+from .test_support_measure_warning import _protected_person
+
+pytestmark = [
+    pytest.mark.browser, pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (scripts/setup.sh)"),
+]
+
+AXE = ROOT / "platform" / "kyodo" / "core" / "static" / "kyodo" / "vendor" / "axe.min.js"
+SHOTS = ROOT / "var" / "screenshots"
+BLOCKING = {"serious", "critical"}
+
+
+def _records() -> dict[str, int]:
+    """A resident (approved) and a pending 転入 entered by the clerk, beside the protected person."""
+    from django.contrib.auth import get_user_model
+    from django_tenants.utils import tenant_context
+
+    from kyodo.tenancy.models import Municipality
+    from tenants.residents import services
+    from tests.residents.conftest import move_in_data, person_data
+
+    town = Municipality.objects.get(code="414247")
+    users = get_user_model().objects
+    clerk, approver = users.get(username="kouhoku-browser-clerk"), users.get(username="kouhoku-browser-approver")
+    with tenant_context(town):
+        done = services.change_submit(actor=clerk, town=town, kind="move_in", notified_on="2024-04-05",
+                                      effective_on="2024-04-01", data=move_in_data(
+                                          [person_data(family_name="江北", family_name_kana="コウホク",
+                                                       given_name="一郎", given_name_kana="イチロウ",
+                                                       resident_code="11111111119")],
+                                          address="佐賀県杵島郡江北町大字山口1200番地"))
+        services.change_approve(actor=approver, town=town, change=done)
+        done.refresh_from_db()
+        pending = services.change_submit(actor=clerk, town=town, kind="move_in", notified_on="2024-04-06",
+                                         effective_on="2024-04-02", data=move_in_data(
+                                             [person_data(family_name="江北", family_name_kana="コウホク",
+                                                          given_name="次郎", given_name_kana="ジロウ",
+                                                          resident_code="22222222228")],
+                                             address="佐賀県杵島郡江北町大字山口1300番地"))
+    return {"person": done.person_ids[0], "pending": pending.pk}
+
+
+def _check(page, name: str) -> list[str]:
+    """axe-core over the page as shown; the serious and critical violations, described."""
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for v in result["violations"]:
+        if v["impact"] in BLOCKING:
+            targets = "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+            found.append(f"{name}: {v['id']} ({v['impact']}): {v['help']} — {targets}")
+    return found
+
+
+def test_residents_pages_have_no_serious_accessibility_violation(server):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    assert AXE.exists(), "axe.min.js is not vendored: run scripts/setup.sh"
+    protected = _protected_person()
+    ids = _records()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    viewport = {"width": 1280, "height": 800}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update"])
+        try:
+            anonymous = browser.new_context(locale="ja-JP", viewport=viewport).new_page()
+            anonymous.goto(f"{server}/accounts/login/")
+            problems += _check(anonymous, "login")
+
+            clerk = browser.new_context(locale="ja-JP", viewport=viewport).new_page()
+            _login(clerk, server, "kouhoku-browser-clerk")
+            # search as you type: the results come without pressing Enter (htmx, 300 ms after the last keystroke)
+            clerk.locator("#q").press_sequentially("こうほく", delay=30)
+            clerk.wait_for_selector("#results")
+            assert clerk.url.endswith("q=%E3%81%93%E3%81%86%E3%81%BB%E3%81%8F") or "q=" in clerk.url
+            problems += _check(clerk, "search-results")
+            clerk.goto(f"{server}/residents/?q=ない人")
+            problems += _check(clerk, "search-empty")
+            clerk.goto(f"{server}/residents/persons/{ids['person']}/")
+            problems += _check(clerk, "person")
+            clerk.click("#person >> text=世帯番号")
+            problems += _check(clerk, "household")
+            for name, path in (("portal-home", "/"), ("issuance-list", "/residents/certificates/"),
+                               ("inspection-list", "/residents/inspections/")):
+                clerk.goto(f"{server}{path}")
+                problems += _check(clerk, name)
+            clerk.goto(f"{server}/residents/persons/{protected}/")
+            assert clerk.query_selector("#alert-gate")
+            problems += _check(clerk, "alert-gate")
+            clerk.fill("#gate-purpose", "本人来庁・転居の相談")
+            clerk.click("text=目的を記録して表示する")
+            clerk.wait_for_selector("#suppression-banner")
+            problems += _check(clerk, "person-protected")
+            clerk.goto(f"{server}/residents/changes/new/move-in/")
+            # a date is read back as it is typed (htmx), before the form is sent
+            clerk.locator("#id_notified_on").press_sequentially("R6.4.5", delay=30)
+            clerk.wait_for_selector("#id_notified_on-check >> text=令和6年4月5日")
+            clerk.fill("#id_effective_on", "平成31年5月1日")
+            clerk.click("#submit-move-in")
+            clerk.wait_for_selector("#error-summary")
+            problems += _check(clerk, "move-in-errors")
+            clerk.goto(f"{server}/residents/changes/{ids['pending']}/")
+            problems += _check(clerk, "change")
+            clerk.goto(f"{server}/residents/persons/{ids['person']}/certificate/")
+            problems += _check(clerk, "certificate-form")
+            response = clerk.goto(f"{server}/residents/measures/")
+            assert response.status == 403
+            problems += _check(clerk, "refused-403")
+            response = clerk.goto(f"{server}/residents/persons/999999999/")
+            assert response.status == 404
+            problems += _check(clerk, "not-found-404")
+
+            approver = browser.new_context(locale="ja-JP", viewport=viewport).new_page()
+            _login(approver, server, "kouhoku-browser-approver")
+            approver.goto(f"{server}/residents/changes/")
+            assert approver.query_selector("#queue")
+            problems += _check(approver, "approval-queue")
+            approver.goto(f"{server}/residents/changes/{ids['pending']}/")
+            problems += _check(approver, "change-decide")
+            # with JavaScript the 差戻し confirmation opens as a modal dialog
+            approver.click("text=差し戻す…")
+            approver.wait_for_selector("dialog[open] #reject")
+            problems += _check(approver, "reject-dialog")
+            approver.keyboard.press("Escape")
+            approver.goto(f"{server}/residents/measures/")
+            problems += _check(approver, "measures")
+            approver.goto(f"{server}/residents/alerts/")
+            problems += _check(approver, "alerts")
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)
