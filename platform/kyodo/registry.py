@@ -86,6 +86,8 @@ class TownApplication:
       offered at onboarding and need not be enabled.
     - ``graphql``: ``"module:Query"`` part of the vendor API, when there is one.
     - ``periodic``: jobs run for every town that uses the application (``PeriodicSpec``).
+    - ``display``: ``"module:LABELS"``, the code tables it shows codes by (kind → ``{code: label}``
+      or ``code -> label | None``), read by ``kyodo.core.display.label``.
     """
 
     code: str
@@ -103,6 +105,7 @@ class TownApplication:
     order: int = 100
     graphql: str | None = None
     periodic: tuple[PeriodicSpec, ...] = ()
+    display: str | None = None
     source: str = field(default="", compare=False)
 
     @property

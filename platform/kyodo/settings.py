@@ -97,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kyodo.core.context_processors.kyodo",
             ],
+            # The Japanese display rules' filters (full_name, wareki, code_label …) on every page.
+            "builtins": ["kyodo.core.templatetags.kyodo_display"],
         },
     },
 ]
