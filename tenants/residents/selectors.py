@@ -264,7 +264,7 @@ def _resident_kind_cells(v: PersonVersion) -> list[str]:
 
 def residents_export(*, actor, town, purpose: str, district: str = "") -> list[list[str]]:
     """住民一覧の出力 (CSV). Protected persons (and their households) are never written out."""
-    _require(actor, town, permissions.can_read)
+    _require(actor, town, permissions.can_export)
     if not (purpose or "").strip():
         from django.core.exceptions import ValidationError
 
