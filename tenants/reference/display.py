@@ -54,7 +54,8 @@ def eras() -> list[tuple[str, dt.date]]:
         from .models import ReferenceCode
 
         return [(label, start) for label, start in ReferenceCode.objects.filter(code_type="era")
-                .exclude(valid_from=None).order_by("valid_from").values_list("label", "valid_from")]
+                .exclude(valid_from=None).order_by("valid_from").values_list("label", "valid_from")
+                if start is not None]
 
     return _cached("era", build)  # type: ignore[return-value]
 

@@ -20,7 +20,7 @@ from .models import (
 
 MAX_PERSONS = 4
 SEX_CHOICES = [("", "—"), ("1", "男"), ("2", "女")]
-DATE_HELP = "和暦（令和6年4月1日・R6.4.1）または西暦（2024-04-01）"
+DATE_HELP = "和暦（令和6年4月1日・R6.4.1）または西暦（2024年4月1日・2024/4/1）"
 
 
 def _text(label, required=False, **kw):

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
+from kyodo.core import csvfile
+
 from . import audit, crypto, permissions, protection, suppression
 from .foreign import birth_date_display
 from .models import (
@@ -262,8 +264,16 @@ def _resident_kind_cells(v: PersonVersion) -> list[str]:
             v.stay_expires_on.isoformat() if v.stay_expires_on else ""]
 
 
-def residents_export(*, actor, town, purpose: str, district: str = "") -> list[list[str]]:
-    """住民一覧の出力 (CSV). Protected persons (and their households) are never written out."""
+def export_record(row) -> str:
+    """How an error names a row of the 住民一覧 (its 宛名番号)."""
+    return f"宛名番号 {row[0]}"
+
+
+def residents_export(*, actor, town, purpose: str, district: str = "", encoding: str | None = None) -> list[list[str]]:
+    """住民一覧の出力 (CSV). Protected persons (and their households) are never written out. With
+    ``encoding`` (kyodo.core.csvfile), every cell is checked first: a character it cannot hold raises
+    ``csvfile.Unencodable`` naming the 宛名番号 and the character, recorded as a failed export (no
+    person is recorded as exported, since no file is made)."""
     _require(actor, town, permissions.can_export)
     if not (purpose or "").strip():
         from django.core.exceptions import ValidationError
@@ -285,8 +295,17 @@ def residents_export(*, actor, town, purpose: str, district: str = "") -> list[l
                     v.birth_date.isoformat(), "男" if v.sex == "1" else "女", v.relationship, v.address,
                     v.katagaki, v.district, birth_date_display(v), v.birth_date_precision,
                     *_resident_kind_cells(v)])
+    if encoding is not None:
+        try:
+            csvfile.check(EXPORT_COLUMNS, out, encoding=encoding, record_of=export_record)
+        except csvfile.Unencodable as exc:
+            audit.record(town=town, actor=actor, action="residents.export", purpose=purpose, outcome="failed",
+                         district=district, encoding=encoding, reason="unencodable", record=exc.record,
+                         column=exc.column, character=exc.codepoints)
+            raise
     audit.record(town=town, actor=actor, action="residents.export", purpose=purpose,
-                 persons=[r.person_id for r in rows if r.person_id not in blocked], district=district)
+                 persons=[r.person_id for r in rows if r.person_id not in blocked], district=district,
+                 **({"encoding": encoding} if encoding else {}))
     return out
 
 

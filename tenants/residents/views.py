@@ -425,9 +425,9 @@ def export_page(request, town):
             encoding = csvfile.parse_encoding(form.cleaned_data["encoding"])
             rows = selectors.residents_export(actor=request.principal, town=town,
                                               purpose=form.cleaned_data["purpose"],
-                                              district=form.cleaned_data["district"])
+                                              district=form.cleaned_data["district"], encoding=encoding)
             body = csvfile.encode(selectors.EXPORT_COLUMNS, rows, encoding=encoding,
-                                  record_of=lambda row: f"宛名番号 {row[0]}")
+                                  record_of=selectors.export_record)
         except ValidationError as exc:
             form.add_service_errors(exc)
         except csvfile.Unencodable as exc:

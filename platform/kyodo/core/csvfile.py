@@ -68,24 +68,32 @@ def _first_unencodable(text: str, encoding: str) -> str | None:
     return None
 
 
-def encode(header: Sequence[str], rows: Iterable[Sequence[object]], *, encoding: str,
-           record_of: Callable[[Sequence[object]], str]) -> bytes:
-    """The CSV (CRLF line ends, every cell quoted as needed) in ``encoding``; ``record_of(row)`` names a
-    row in an error (「宛名番号 000000123」). Raises :class:`Unencodable`, or ValueError for an encoding
-    not offered."""
+def check(header: Sequence[str], rows: Iterable[Sequence[object]], *, encoding: str,
+          record_of: Callable[[Sequence[object]], str]) -> None:
+    """Raise :class:`Unencodable` for the first cell ``encoding`` cannot hold (in row order, then
+    column order); ValueError for an encoding not offered. UTF-8 holds everything."""
     if encoding not in ENCODING_LABELS:
         raise ValueError(f"unsupported CSV encoding {encoding!r}")
+    if encoding == UTF8_BOM:
+        return
+    for row in rows:
+        for column, cell in zip(header, row, strict=False):
+            text = "" if cell is None else str(cell)
+            bad = None if text.isascii() else _first_unencodable(text, encoding)
+            if bad is not None:
+                raise Unencodable(encoding, record_of(row), column, bad)
+
+
+def encode(header: Sequence[str], rows: Iterable[Sequence[object]], *, encoding: str,
+           record_of: Callable[[Sequence[object]], str]) -> bytes:
+    """The CSV (CRLF line ends, cells quoted as needed) in ``encoding``; ``record_of(row)`` names a row
+    in an error (「宛名番号 000000123」). Raises :class:`Unencodable` before anything is produced."""
+    rows = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    check(header, rows, encoding=encoding, record_of=record_of)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    for row in rows:
-        cells = ["" if cell is None else str(cell) for cell in row]
-        if encoding == CP932:
-            for column, cell in zip(header, cells, strict=False):
-                bad = _first_unencodable(cell, CP932) if not cell.isascii() else None
-                if bad is not None:
-                    raise Unencodable(encoding, record_of(row), column, bad)
-        writer.writerow(cells)
+    writer.writerows(rows)
     return buffer.getvalue().encode(encoding)
 
 

@@ -78,7 +78,13 @@ def staff_name(user: Any) -> str:
     return name or _get(user, "username")
 
 
+# Records written by the system itself (the demo loader, scheduled jobs) name no member of staff.
+SYSTEM_ACTORS = {"demo": "システム（デモデータ）", "system": "システム", "celery": "システム（定時処理）"}
+
+
 def _staff_name_of(username: str) -> str:
+    if username in SYSTEM_ACTORS:
+        return SYSTEM_ACTORS[username]
     now = time.monotonic()
     hit = _staff_cache.get(username)
     if hit is not None and hit[0] > now:
