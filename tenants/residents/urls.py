@@ -23,6 +23,7 @@ urlpatterns = [
     path("changes/<int:pk>/decide/", views.change_decide, name="change_decide"),
     path("certificates/", views.issuance_list, name="issuance_list"),
     path("certificates/overflow/", views.overflow_list, name="overflow_list"),
+    path("certificates/issuances.csv", views.issuance_csv, name="issuance_csv"),
     path("certificates/<int:pk>/destroy/", views.issuance_destroy, name="issuance_destroy"),
     path("export/", views.export_page, name="export"),
     path("export.csv", views.export_page, name="export_csv"),

@@ -390,6 +390,23 @@ def issuance_list(request, town):
                    "can_issue": permissions.can_issue_certificate(request.principal, town)})
 
 
+@residents_view()
+def issuance_csv(request, town):
+    """交付履歴 as a CSV file (``?encoding=utf-8-sig|cp932``), through the same helper as the 住民一覧."""
+    try:
+        encoding = csvfile.parse_encoding(request.GET.get("encoding"))
+    except ValueError:
+        return HttpResponse("文字コードが正しくありません（utf-8-sig または cp932）。", status=400,
+                            content_type="text/plain; charset=utf-8")
+    rows = selectors.issuances_list(actor=request.principal, town=town, limit=10_000)
+    try:
+        body = csvfile.encode(selectors.ISSUANCE_COLUMNS, [selectors.issuance_cells(r) for r in rows],
+                              encoding=encoding, record_of=lambda row: f"交付番号 {row[0]}")
+    except csvfile.Unencodable as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    return csvfile.response(body, encoding=encoding, name=csvfile.filename("issuances", town.code))
+
+
 @require_POST
 @residents_view(permissions.can_issue_certificate)
 def issuance_destroy(request, town, pk):

@@ -162,3 +162,17 @@ def test_the_encoding_helper_alone():
     with pytest.raises(csvfile.Unencodable) as exc:
         csvfile.encode(header, [["7", "ok"], ["8", "\U0001f600"]], encoding=csvfile.CP932, record_of=lambda r: f"#{r[0]}")
     assert exc.value.record == "#8" and exc.value.codepoints == "U+1F600"
+
+
+def test_the_issuance_history_csv_in_both_encodings(household, in_a, clerk_a, client_a):
+    """交付履歴 through the same helper: both encodings read back the same rows."""
+    from tenants.residents.certificates.issue import certificate_issue
+
+    certificate_issue(actor=clerk_a, town=in_a, kind="copy", person_ids=[household["taro"].person_id],
+                      requester_name="山田太郎", requester_relation="本人", purpose="就職")
+    assert 'id="issuances-csv"' in client_a.get("/residents/certificates/").content.decode()
+    utf8 = _rows(client_a.get("/residents/certificates/issuances.csv"), "utf-8-sig")
+    sjis = _rows(client_a.get("/residents/certificates/issuances.csv", {"encoding": "cp932"}), "cp932")
+    assert utf8 == sjis and utf8[0] == list(selectors.ISSUANCE_COLUMNS) and len(utf8) == 2
+    assert utf8[1][4] == "山田\u3000太郎" and utf8[1][14] == "本人"
+    assert client_a.get("/residents/certificates/issuances.csv", {"encoding": "x"}).status_code == 400
