@@ -38,10 +38,26 @@ def demo_password(state_dir) -> str:
     return state_secret(state_dir, "demo_password", nbytes=12)
 
 
-def _user(username: str, full_name: str, password: str):
+# Demo staff names (氏, 名): shown 氏 名 in headers and records (``kyodo.core.display.staff_name``).
+# Django's ``last_name`` holds the 氏 and ``first_name`` the 名, as the OIDC claims map them.
+_FAMILY = ("山口", "中島", "古賀", "松尾", "井上", "田中", "池田", "坂本", "江口", "原田", "宮崎", "副島",
+           "野中", "小野", "吉田", "森", "川原", "馬場")
+_GIVEN = ("さくら", "健一", "誠", "由美", "大輔", "恵子", "翔太", "真理子", "和也", "裕子", "浩二", "美咲",
+          "拓也", "直美", "哲也", "彩", "隆", "智子")
+
+
+def staff_name_for(index: int) -> tuple[str, str]:
+    """The demo's (氏, 名) for its ``index``-th member of staff (stable across runs)."""
+    return _FAMILY[index % len(_FAMILY)], _GIVEN[(index * 7) % len(_GIVEN)]
+
+
+def _user(username: str, name: tuple[str, str], password: str):
     User = get_user_model()
-    user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
-    if created or not user.check_password(password):
+    family, given = name
+    user, created = User.objects.get_or_create(username=username,
+                                               defaults={"last_name": family, "first_name": given})
+    if created or not user.check_password(password) or (user.last_name, user.first_name) != name:
+        user.last_name, user.first_name = family, given
         user.set_password(password)
         user.save()
     return user
@@ -51,7 +67,7 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float =
     """Idempotent: onboard the six towns (if absent), create their staff accounts and run every
     enabled application's demo loader (declared in its app.py). Each town gets ``demo_notes``:
     lines the demo prints about it."""
-    admin = _user("pref-admin", "佐賀県 共同利用担当", password)
+    admin = _user("pref-admin", ("佐賀", "県子"), password)
     StaffMembership.objects.get_or_create(user=admin, municipality=None, role=StaffRole.PREFECTURE_ADMIN)
     available = {app.code for app in registry.selectable()}
     stale = [f"{t.code} {t.name}（正: {s.name}）" for s in SAGA_TOWNS
@@ -61,7 +77,7 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float =
             "the demo database holds towns under codes that belong to other towns (from before the codes "
             f"were corrected): {', '.join(stale)}. Stop the demo and remove var/pgdata to start afresh.")
     towns = []
-    for spec in SAGA_TOWNS:
+    for town_index, spec in enumerate(SAGA_TOWNS):
         town = Municipality.objects.filter(code=spec.code).first()
         if town is None:
             # A town contracts for applications that may not be built yet; only declared ones are enabled.
@@ -72,10 +88,10 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float =
             )
         staff = {}
         with transaction.atomic():
-            for role, suffix, label in ((StaffRole.COUNTER_CLERK, "clerk", "窓口"),
-                                        (StaffRole.APPROVER, "approver", "審査"),
-                                        (StaffRole.SECTION_CHIEF, "chief", "課長")):
-                user = _user(f"{spec.slug}-{suffix}", f"{spec.name} {label}担当", password)
+            for role_index, (role, suffix) in enumerate(((StaffRole.COUNTER_CLERK, "clerk"),
+                                                         (StaffRole.APPROVER, "approver"),
+                                                         (StaffRole.SECTION_CHIEF, "chief"))):
+                user = _user(f"{spec.slug}-{suffix}", staff_name_for(town_index * 3 + role_index), password)
                 StaffMembership.objects.get_or_create(user=user, municipality=town, role=role)
                 staff[str(role)] = user
         notes: list[str] = []

@@ -73,6 +73,7 @@ class NavItem:
     label: str
     url: str
     current: bool = False
+    id: str = ""  # an element id for the link, when pages or tests refer to it
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class TownApplication:
     - ``periodic``: jobs run for every town that uses the application (``PeriodicSpec``).
     - ``navigation``: ``"module:function"`` called as ``function(request)`` on the application's pages;
       returns the :class:`NavItem` s the caller's roles may open (the page header's menu, docs/ui.md).
+    - ``display``: ``"module:LABELS"``, the code tables it shows codes by (kind → ``{code: label}``
+      or ``code -> label | None``), read by ``kyodo.core.display.label``.
     """
 
     code: str
@@ -116,6 +119,7 @@ class TownApplication:
     graphql: str | None = None
     periodic: tuple[PeriodicSpec, ...] = ()
     navigation: str | None = None
+    display: str | None = None
     source: str = field(default="", compare=False)
 
     @property

@@ -102,6 +102,8 @@ TEMPLATES = [
                 "kyodo.core.context_processors.kyodo",
                 "kyodo.core.context_processors.navigation",
             ],
+            # The Japanese display rules' filters (full_name, wareki, code_label …) on every page.
+            "builtins": ["kyodo.core.templatetags.kyodo_display"],
         },
     },
 ]

@@ -7,6 +7,7 @@ APPLICATION = TownApplication(
     label="コード表",
     django_app="tenants.reference",
     statistics="tenants.reference.selectors:reference_statistics",
+    display="tenants.reference.display:LABELS",
     selectable=False,
     menu=False,
     order=0,

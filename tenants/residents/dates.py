@@ -80,7 +80,7 @@ def parse_date(value, *, label: str) -> dt.date:
                                   code="invalid_date") from None
     match = _WAREKI.match(text)
     if not match:
-        raise ValidationError(f"{label}「{text}」の形式が正しくありません（例: 令和6年5月1日、2024-05-01）。",
+        raise ValidationError(f"{label}「{text}」の形式が正しくありません（例: 令和6年5月1日、2024/5/1）。",
                               code="format")
     era = _era_named(match["era"])
     if era is None:

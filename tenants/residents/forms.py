@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
+from kyodo.core import csvfile
+
 from .certificates import REFUSAL_REASONS, REQUESTER_RELATIONS
 from .foreign import Article30_45, ResidentKind
 from .models import (
@@ -19,7 +21,7 @@ from .models import (
 
 MAX_PERSONS = 4
 SEX_CHOICES = [("", "—"), ("1", "男"), ("2", "女")]
-DATE_HELP = "和暦（令和6年4月1日・R6.4.1）または西暦（2024-04-01）"
+DATE_HELP = "和暦（令和6年4月1日・R6.4.1）または西暦（2024年4月1日・2024/4/1）"
 
 
 def _date_widget(kind: str) -> forms.TextInput:
@@ -361,3 +363,14 @@ class InspectionForm(ServiceForm):
     age_min = _text("年齢（下限）")
     age_max = _text("年齢（上限）")
     age_on = _text("年齢の基準日（空欄なら本日）", help_text=DATE_HELP)
+
+
+class ExportForm(ServiceForm):
+    """住民一覧の出力: what for (recorded in the audit log) and in which character encoding."""
+
+    purpose = _text("出力の目的（監査ログに記録されます）", required=True, max_length=200)
+    district = _text("行政区・地区（空欄なら全域）", max_length=50)
+    # Blank (a link or script without it): UTF-8 with a BOM.
+    encoding = forms.ChoiceField(label="文字コード", choices=csvfile.ENCODINGS, initial=csvfile.ENCODINGS[0][0],
+                                 required=False, widget=forms.RadioSelect,
+                                 help_text="Shift_JIS で表せない文字（外字・異体字など）があるときは出力せず、その住民と文字を示します。")

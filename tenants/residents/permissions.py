@@ -13,6 +13,9 @@ APPROVE_ROLES = {StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
 ISSUE_ROLES = READ_ROLES
 MEASURE_ROLES = {StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
 SUPERVISOR_ROLES = {StaffRole.SECTION_CHIEF, StaffRole.APPROVER}
+# 住民一覧の出力 (every resident of the town in one file): not the counter, where one person is served at
+# a time; the roles that approve and supervise, with a stated purpose that is audited.
+EXPORT_ROLES = {StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
 AUDIT_ROLES = {StaffRole.AUDITOR, StaffRole.SECTION_CHIEF}
 # 個人番号 on a 住民票の写し only for the person or their household (住基法12条, 番号法).
 MY_NUMBER_REQUESTERS = {"本人", "同一世帯員"}
@@ -28,6 +31,10 @@ def _has(actor, town, roles) -> bool:
 
 def can_read(actor, town) -> bool:
     return _has(actor, town, READ_ROLES)
+
+
+def can_export(actor, town) -> bool:
+    return _has(actor, town, EXPORT_ROLES)
 
 
 def can_enter_change(actor, town) -> bool:

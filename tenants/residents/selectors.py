@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
+from kyodo.core import csvfile
+
 from . import audit, crypto, permissions, protection, suppression
 from .foreign import birth_date_display
 from .models import (
@@ -262,9 +264,17 @@ def _resident_kind_cells(v: PersonVersion) -> list[str]:
             v.stay_expires_on.isoformat() if v.stay_expires_on else ""]
 
 
-def residents_export(*, actor, town, purpose: str, district: str = "") -> list[list[str]]:
-    """住民一覧の出力 (CSV). Protected persons (and their households) are never written out."""
-    _require(actor, town, permissions.can_read)
+def export_record(row) -> str:
+    """How an error names a row of the 住民一覧 (its 宛名番号)."""
+    return f"宛名番号 {row[0]}"
+
+
+def residents_export(*, actor, town, purpose: str, district: str = "", encoding: str | None = None) -> list[list[str]]:
+    """住民一覧の出力 (CSV). Protected persons (and their households) are never written out. With
+    ``encoding`` (kyodo.core.csvfile), every cell is checked first: a character it cannot hold raises
+    ``csvfile.Unencodable`` naming the 宛名番号 and the character, recorded as a failed export (no
+    person is recorded as exported, since no file is made)."""
+    _require(actor, town, permissions.can_export)
     if not (purpose or "").strip():
         from django.core.exceptions import ValidationError
 
@@ -285,8 +295,17 @@ def residents_export(*, actor, town, purpose: str, district: str = "") -> list[l
                     v.birth_date.isoformat(), "男" if v.sex == "1" else "女", v.relationship, v.address,
                     v.katagaki, v.district, birth_date_display(v), v.birth_date_precision,
                     *_resident_kind_cells(v)])
+    if encoding is not None:
+        try:
+            csvfile.check(EXPORT_COLUMNS, out, encoding=encoding, record_of=export_record)
+        except csvfile.Unencodable as exc:
+            audit.record(town=town, actor=actor, action="residents.export", purpose=purpose, outcome="failed",
+                         district=district, encoding=encoding, reason="unencodable", record=exc.record,
+                         column=exc.column, character=exc.codepoints)
+            raise
     audit.record(town=town, actor=actor, action="residents.export", purpose=purpose,
-                 persons=[r.person_id for r in rows if r.person_id not in blocked], district=district)
+                 persons=[r.person_id for r in rows if r.person_id not in blocked], district=district,
+                 **({"encoding": encoding} if encoding else {}))
     return out
 
 
@@ -399,6 +418,22 @@ def measure_alerts(*, actor, town, today: dt.date | None = None) -> list[Support
     today = today or timezone.localdate()
     candidates = SupportMeasure.objects.filter(status="active", ends_on__lte=today + dt.timedelta(days=31))
     return [m for m in candidates if today >= extension_opens(m.ends_on)]
+
+
+# 交付履歴 as a CSV file: the page's columns; the time in local time, 西暦 (for sorting in a spreadsheet).
+ISSUANCE_COLUMNS: tuple[str, ...] = ("交付番号", "交付年月日時", "結果", "交付場所", "交付対象者", "証明書種別", "様式",
+                                     "枚数（通）", "頁数", "発行番号", "端末", "プリンタ", "ユーザ", "請求者", "関係",
+                                     "使用目的", "不交付・処分の理由", "処分した交付")
+
+
+def issuance_cells(r: CertificateIssuance) -> list[str]:
+    from kyodo.core import display
+
+    layout = {"household": "世帯連記式", "": ""}.get(r.layout, "個人票")
+    return [str(r.pk), f"{timezone.localtime(r.issued_at):%Y/%m/%d %H:%M:%S}", r.get_outcome_display(), r.place,
+            "、".join(r.subject_names), r.get_kind_display(), layout, str(r.copies), str(r.pages),
+            " ".join(r.serials), r.terminal, r.printer, display.staff_name(r.issued_by_username), r.requester_name,
+            r.requester_relation, r.purpose, r.reason, str(r.refers_to_id or "")]
 
 
 def issuances_list(*, actor, town, limit: int = 100) -> list[CertificateIssuance]:

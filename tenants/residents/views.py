@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import csv
 import functools
-import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from kyodo.core import csvfile
 from kyodo.core.input import optional_ascii_int
 
 from . import foreign, kinds, permissions, selectors, services
@@ -25,6 +24,7 @@ from .dates import DatePrecision, parse_birth_date, parse_date, to_wareki
 from .forms import (
     CertificateForm,
     DestroyForm,
+    ExportForm,
     InspectionForm,
     LiftDecisionForm,
     LiftRequestForm,
@@ -427,6 +427,23 @@ def issuance_list(request, town):
                    "can_issue": permissions.can_issue_certificate(request.principal, town)})
 
 
+@residents_view()
+def issuance_csv(request, town):
+    """交付履歴 as a CSV file (``?encoding=utf-8-sig|cp932``), through the same helper as the 住民一覧."""
+    try:
+        encoding = csvfile.parse_encoding(request.GET.get("encoding"))
+    except ValueError:
+        return HttpResponse("文字コードが正しくありません（utf-8-sig または cp932）。", status=400,
+                            content_type="text/plain; charset=utf-8")
+    rows = selectors.issuances_list(actor=request.principal, town=town, limit=10_000)
+    try:
+        body = csvfile.encode(selectors.ISSUANCE_COLUMNS, [selectors.issuance_cells(r) for r in rows],
+                              encoding=encoding, record_of=lambda row: f"交付番号 {row[0]}")
+    except csvfile.Unencodable as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    return csvfile.response(body, encoding=encoding, name=csvfile.filename("issuances", town.code))
+
+
 @require_POST
 @residents_view(permissions.can_issue_certificate)
 def issuance_destroy(request, town, pk):
@@ -449,20 +466,29 @@ def overflow_list(request, town):
                   {"rows": selectors.overflow_list(actor=request.principal, town=town)})
 
 
-@residents_view()
-def export_csv(request, town):
-    purpose = request.GET.get("purpose", "").strip()
-    try:
-        rows = selectors.residents_export(actor=request.principal, town=town, purpose=purpose,
-                                          district=request.GET.get("district", ""))
-    except ValidationError as exc:
-        return HttpResponse("\n".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="residents.csv"'
-    writer = csv.writer(response)
-    writer.writerow(selectors.EXPORT_COLUMNS)
-    writer.writerows(rows)
-    return response
+@residents_view(permissions.can_export)
+def export_page(request, town):
+    """住民一覧の出力: a form asking the purpose and the character encoding; posting it (or a GET with
+    ``purpose``, as links and scripts have used ``export.csv``) produces the file, all or nothing."""
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method != "POST" and "purpose" not in data:
+        return render(request, "residents/export.html", {"form": ExportForm()})
+    form = ExportForm(data)
+    if form.is_valid():
+        try:
+            encoding = csvfile.parse_encoding(form.cleaned_data["encoding"])
+            rows = selectors.residents_export(actor=request.principal, town=town,
+                                              purpose=form.cleaned_data["purpose"],
+                                              district=form.cleaned_data["district"], encoding=encoding)
+            body = csvfile.encode(selectors.EXPORT_COLUMNS, rows, encoding=encoding,
+                                  record_of=selectors.export_record)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except csvfile.Unencodable as exc:
+            form.add_error("encoding", exc.message)
+        else:
+            return csvfile.response(body, encoding=encoding, name=csvfile.filename("residents", town.code))
+    return render(request, "residents/export.html", {"form": form}, status=400)
 
 
 def _measure_input(d: dict) -> dict:
@@ -802,11 +828,9 @@ def inspection_pdf(request, town, pk):
 @residents_view()
 def inspection_csv(request, town, pk):
     extract = selectors.inspection_extract(actor=request.principal, town=town, request_id=pk, output="csv")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(selectors.INSPECTION_COLUMNS)
-    writer.writerows(row.cells() for row in extract.rows)
-    # UTF-8 with a BOM, so that spreadsheet software on the counter PCs reads it as UTF-8.
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="inspection-{extract.request.pk}.csv"'
-    return response
+    # UTF-8 with a BOM, so that spreadsheet software on the counter PCs reads it as UTF-8 (the extract
+    # goes to the requester as it is; no character is ever refused).
+    body = csvfile.encode(selectors.INSPECTION_COLUMNS, (row.cells() for row in extract.rows),
+                          encoding=csvfile.UTF8_BOM, record_of=lambda row: str(row[0]))
+    return csvfile.response(body, encoding=csvfile.UTF8_BOM,
+                            name=csvfile.filename(f"inspection-{extract.request.pk}", town.code))

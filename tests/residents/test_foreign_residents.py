@@ -374,10 +374,10 @@ def test_town_b_cannot_find_town_a_foreign_resident(aira, town_b, clerk_b):
 
 # --- CSV and demo ---------------------------------------------------------------------------------------
 
-def test_export_has_the_foreign_columns(aira, household, client_a):
+def test_export_has_the_foreign_columns(aira, household, approver_client):
     """標準仕様 1.1.2: the 住民一覧 export carries 住民種別, 旧氏, the alphabet name, 通称, 国籍・地域 and
     the 在留 items (blank for 日本人)."""
-    body = client_a.get("/residents/export.csv", {"purpose": "多言語通知の送付"}).content.decode()
+    body = approver_client.get("/residents/export.csv", {"purpose": "多言語通知の送付"}).content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
     row = next(r for r in rows if r["宛名番号"] == aira.person.atena_number)
     assert (row["住民種別"], row["国籍・地域"], row["通称"], row["氏名（アルファベット表記）"], row["在留期間の満了日"]) == \

@@ -189,9 +189,9 @@ def test_certificate_prints_the_vague_birth_date_as_written(vague_household, in_
 
 
 @pytest.mark.django_db
-def test_csv_export_carries_the_wording_and_the_precision(vague_household, client_a):
+def test_csv_export_carries_the_wording_and_the_precision(vague_household, approver_client):
     """標準仕様 1.1.8: the export keeps the ISO 生年月日 (earliest day) and adds what the register states."""
-    body = client_a.get("/residents/export.csv", {"purpose": "照合"}).content.decode()
+    body = approver_client.get("/residents/export.csv", {"purpose": "照合"}).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     header = rows[0]
     taro = next(r for r in rows[1:] if r[2].endswith("太郎"))

@@ -130,9 +130,9 @@ def test_certificate_with_my_number_for_a_third_party_is_refused_on_the_form(hou
     assert "個人番号は本人または同一世帯員の請求に限り記載できます" in response.content.decode()
 
 
-def test_export_csv_needs_a_purpose(household, client_a, in_a):
-    assert client_a.get("/residents/export.csv").status_code == 400
-    body = client_a.get("/residents/export.csv", {"purpose": "選挙人名簿照合"}).content.decode()
+def test_export_csv_needs_a_purpose(household, approver_client, in_a):
+    assert approver_client.get("/residents/export.csv", {"purpose": ""}).status_code == 400
+    body = approver_client.get("/residents/export.csv", {"purpose": "選挙人名簿照合"}).content.decode("utf-8-sig")
     assert "山田 太郎" in body.replace("\u3000", " ")
 
 

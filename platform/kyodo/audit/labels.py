@@ -26,6 +26,8 @@ PLATFORM_ACTIONS: dict[str, str] = {
     "backup.run": "バックアップ",
     "backup.restore": "リストア",
     "backup.drill": "リストア訓練",
+    "demo.populate": "デモデータの作成",
+    "audit.read": "監査ログの参照",
 }
 
 OUTCOMES: dict[str, str] = {
