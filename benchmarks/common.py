@@ -25,6 +25,12 @@ def emit(benchmark: str, metric: str, value: float, unit: str, baseline: float, 
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
+def p95(samples: list[float]) -> float:
+    """The 95th percentile by rank (the value below which 95 % of the samples lie)."""
+    ordered = sorted(samples)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
 def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
     samples = []
     for _ in range(repeat):

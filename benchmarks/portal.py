@@ -16,12 +16,7 @@ import argparse
 import random
 import time
 
-from .common import django_ready, emit, scratch_database, town_codes
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+from .common import django_ready, emit, p95, scratch_database, town_codes
 
 
 def _ms(fn, *args, **kwargs) -> float:
@@ -121,11 +116,11 @@ def main(argv: list[str]) -> int:
         use_public_schema()
 
     every = [ms for samples in per_page.values() for ms in samples]
-    page, base = _p95(every), _p95(baseline)
+    page, base = p95(every), p95(baseline)
     emit("portal", "page_p95_ms", page, "ms", base, base / page, persons=count, samples=len(every),
-         pages={name: round(_p95(samples), 1) for name, samples in per_page.items()},
+         pages={name: round(p95(samples), 1) for name, samples in per_page.items()},
          baseline_kind="the same pages' selector calls alone (no HTTP, view or template)", goal="<=150 ms")
-    typed = _p95(typing)
+    typed = p95(typing)
     emit("portal", "search_typing_p95_ms", typed, "ms", base, base / typed, persons=count, samples=len(typing),
          baseline_kind="the same pages' selector calls alone", goal="<=100 ms")
     return 0

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from .test_move_in_flow import CHROMIUM, ROOT, _login, server  # noqa: F401  (the fixture)
+from .test_move_in_flow import CHROMIUM, ROOT, _login, launch, server  # noqa: F401  (the fixture)
 from .test_support_measure_warning import _protected_person
 
 pytestmark = [
@@ -75,9 +75,7 @@ def test_residents_pages_have_no_serious_accessibility_violation(server):  # noq
     problems: list[str] = []
     viewport = {"width": 1280, "height": 800}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
+        browser = launch(p)
         try:
             anonymous = browser.new_context(locale="ja-JP", viewport=viewport).new_page()
             anonymous.goto(f"{server}/accounts/login/")

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from .test_accessibility import AXE, SHOTS, _check
-from .test_move_in_flow import CHROMIUM, PASSWORD, server  # noqa: F401  (the fixture)
+from .test_move_in_flow import CHROMIUM, PASSWORD, launch, server  # noqa: F401  (the fixture)
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
@@ -37,9 +37,7 @@ def test_console_pages_have_no_serious_accessibility_violation(server):  # noqa:
     problems: list[str] = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update"])
+            browser = launch(p)
             try:
                 page = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 800}).new_page()
                 page.goto(f"{base}/accounts/login/?next=/console/")

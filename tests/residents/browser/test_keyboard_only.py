@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_move_in_flow import CHROMIUM, PASSWORD, server  # noqa: F401  (the fixture)
+from .test_move_in_flow import CHROMIUM, PASSWORD, launch, server  # noqa: F401  (the fixture)
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
@@ -53,9 +53,7 @@ def test_move_in_approval_and_certificate_by_keyboard_only(server):  # noqa: F81
     from pypdf import PdfReader
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
+        browser = launch(p)
         try:
             clerk = browser.new_context(locale="ja-JP", accept_downloads=True).new_page()
             _login(clerk, server, "kouhoku-browser-clerk")

@@ -76,6 +76,13 @@ def server(committed):
             user.delete()
 
 
+def launch(playwright):
+    """Debian's Chromium, headless, with nothing reaching out of the machine."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"])
+
+
 def _login(page, base, username):
     page.goto(f"{base}/accounts/login/?next=/residents/")
     page.fill("#id_username", username)
@@ -89,9 +96,7 @@ def test_move_in_approval_and_certificate(server):
     from pypdf import PdfReader
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
+        browser = launch(p)
         try:
             clerk = browser.new_context(locale="ja-JP", accept_downloads=True).new_page()
             _login(clerk, server, "kouhoku-browser-clerk")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_move_in_flow import CHROMIUM, ROOT, _login, server  # noqa: F401  (the fixture)
+from .test_move_in_flow import CHROMIUM, ROOT, _login, launch, server  # noqa: F401  (the fixture)
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
@@ -51,9 +51,7 @@ def test_a_clerk_serves_a_protected_person_behind_the_warning(server):  # noqa: 
     shots = ROOT / "var" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
+        browser = launch(p)
         try:
             clerk = browser.new_context(locale="ja-JP").new_page()
             _login(clerk, server, "kouhoku-browser-clerk")
