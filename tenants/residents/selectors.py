@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kyodo.core import csvfile
+from kyodo.core.input import ASCII_ID
 
 from . import audit, crypto, permissions, protection, suppression
 from .foreign import birth_date_display
@@ -378,10 +379,10 @@ def measure_requests_pending(*, actor, town) -> list[MeasureRequest]:
 
 def person_id_by_atena(atena: str) -> int | None:
     """The person with this 宛名番号 (for forms that name persons by it), or None."""
-    text = (atena or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 12:
+    text = str(atena or "").strip()
+    if not ASCII_ID.fullmatch(text):
         return None
-    return Person.objects.filter(atena_number=text).values_list("pk", flat=True).first()
+    return Person.objects.filter(atena_number=text[:12]).values_list("pk", flat=True).first()
 
 
 def person_suppressions(*, actor, town, person_id: int) -> list[Suppression]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -108,8 +109,6 @@ def _ack_key(town) -> str:
 def _acknowledged(request, town) -> dict[int, str]:
     """The warnings this member of staff acknowledged in this town and session, still standing:
     person id -> the purpose they stated."""
-    import time
-
     now = time.time()
     stored = request.session.get(_ack_key(town), {})
     return {int(pid): entry["purpose"] for pid, entry in stored.items()
@@ -131,8 +130,6 @@ def _safe_next(request, fallback: str) -> str:
 @residents_view()
 def acknowledge_alert(request, town):
     """照会アラート: the member of staff has read the warning and states why they need the record."""
-    import time
-
     from kyodo.core.input import ascii_int
 
     purpose = request.POST.get("purpose", "").strip()

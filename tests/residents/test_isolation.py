@@ -184,7 +184,8 @@ def test_person_action_routes_write_nothing_for_town_b_persons(b_activity, town_
 
 @pytest.mark.parametrize("path", [
     "/residents/changes/", "/residents/certificates/", "/residents/measures/", "/residents/alerts/",
-    "/residents/audit/", "/residents/certificates/overflow/",
+    "/residents/audit/", "/residents/certificates/overflow/", "/residents/certificates/issuances.csv",
+    "/residents/inspections/", "/residents/export/",
 ])
 def test_town_a_list_pages_show_nothing_of_town_b(b_activity, town_a, path):
     from kyodo.identity.models import StaffMembership

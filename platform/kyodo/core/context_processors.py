@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kyodo import registry
+from kyodo.core import display
 from kyodo.identity.models import StaffRole
 from kyodo.tenancy.db import current_schema
 
@@ -11,12 +12,6 @@ def kyodo(request):
     tenant = getattr(request, "tenant", None)
     is_town = tenant is not None and getattr(tenant, "schema_name", "public") != "public"
     return {"kyodo_town": tenant if is_town else None, "kyodo_schema": current_schema()}
-
-
-def staff_display_name(user) -> str:
-    """A member of staff's name as the header shows it: 氏 名 (family name first), else the user name."""
-    name = " ".join(part for part in (user.last_name, user.first_name) if part)
-    return name or user.username
 
 
 def navigation(request):
@@ -29,7 +24,7 @@ def navigation(request):
         return {"kyodo_staff": None, "kyodo_nav": [], "kyodo_app": None}
     labels = dict(StaffRole.choices)
     roles = sorted(getattr(request, "town_roles", None) or ())
-    staff = {"name": staff_display_name(user),
+    staff = {"name": display.staff_name(user),
              "affiliation": town.name if principal is not None and town is not None else "共同利用",
              "roles": "・".join(labels.get(str(r), str(r)) for r in roles)}
     app = registry.get(request.path_info.split("/")[1]) if principal is not None else None

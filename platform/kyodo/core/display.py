@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from django.utils import timezone
 
-from kyodo.audit.labels import PLATFORM_ACTIONS
+from kyodo.audit.labels import OUTCOMES, PLATFORM_ACTIONS
 
 UNKNOWN_CODE = "（未登録のコード）"
 
@@ -110,9 +110,9 @@ Lookup = Mapping[str, str] | Callable[[str], str | None]
 # The platform's own audit actions: one table, kept with the audit log (the console uses it too).
 PLATFORM_AUDIT_ACTIONS: dict[str, str] = PLATFORM_ACTIONS
 
+# The platform's outcomes (kyodo.audit.labels) and those the apps' chains add.
 AUDIT_OUTCOMES: dict[str, str] = {
-    "ok": "成功", "failed": "失敗", "refused": "拒否", "blocked": "抑止により拒否", "alerted": "警告の上で実行",
-    "approve": "承認", "reject": "却下",
+    **OUTCOMES, "blocked": "抑止により拒否", "alerted": "警告の上で実行", "approve": "承認", "reject": "却下",
 }
 
 _PLATFORM_LABELS: dict[str, Lookup] = {"audit_action": PLATFORM_AUDIT_ACTIONS, "audit_outcome": AUDIT_OUTCOMES}

@@ -28,7 +28,7 @@ from ..models import (
     ResidentStatus,
 )
 from ..protection import ResidentNotFound
-from ..selectors import household_as_of
+from ..selectors import household_as_of, person_id_by_atena
 from ..services import next_number, parse_id, require_permission
 from ..services.measures import lifts_use
 from . import REFUSAL_REASONS, REQUESTER_RELATIONS
@@ -111,8 +111,7 @@ def _requester(requester_birth_date, requester_atena, errors: dict) -> tuple[dt.
     person = None
     text = str(requester_atena or "").strip()
     if text:
-        person = Person.objects.filter(atena_number=text[:12]).values_list("pk", flat=True).first() \
-            if ASCII_ID.fullmatch(text) else None
+        person = person_id_by_atena(text)
         if person is None:
             errors["requester_atena"] = ["請求者の宛名番号に該当する住民がいません。"]
     return birth, person
