@@ -21,6 +21,7 @@ for _path in (str(ROOT / "platform"), str(ROOT)):
 # Platform modules that add subcommands: each has ``register(subparsers)``; handlers run after
 # django.setup(). Town applications add theirs through their declaration (kyodo.registry).
 PLATFORM_CLI_MODULES = (
+    "kyodo.api.cli",
     "kyodo.backups.cli",
     "kyodo.identity.cli",
     "kyodo.tenantlog.cli",

@@ -95,7 +95,9 @@ class TownApplication:
     - ``datasets``: what a vendor may be contracted for in this application (default: its code).
     - ``selectable``: False for applications every town has (e.g. code tables); they are not
       offered at onboarding and need not be enabled.
-    - ``graphql``: ``"module:Query"`` part of the vendor API, when there is one.
+    - ``graphql``: the module holding the application's part of the API (kyodo.api.schema): ``Query``,
+      optionally ``Mutation``, ``NODES`` (type name → node resolver), ``TYPES``, ``FEED`` (how its events
+      appear in the change feed) and ``STAFF_READS`` (dataset → staff permission check).
     - ``periodic``: jobs run for every town that uses the application (``PeriodicSpec``).
     - ``navigation``: ``"module:function"`` called as ``function(request)`` on the application's pages;
       returns the :class:`NavItem` s the caller's roles may open (the page header's menu, docs/ui.md).

@@ -56,6 +56,8 @@ SHARED_APPS = [
     "kyodo.audit",
     "kyodo.console",
     "kyodo.backups",
+    "kyodo.api",
+    "graphene_django",
 ]
 # Per-town tables: the records every application shares, then each declared town application
 # (kyodo.registry: tenants/<app>/app.py) -- settings never name a town application.
@@ -168,6 +170,11 @@ from kyodo.identity.conf import oidc_django_settings  # noqa: E402
 from .config import IDENTITY  # noqa: E402
 
 KYODO_IDENTITY = IDENTITY
+
+# --- the GraphQL API's limits and leaky bucket (kyodo.api; KYODO_API_* in docs/configuration.md) ----------
+from .config import API  # noqa: E402
+
+KYODO_API = API
 globals().update(oidc_django_settings(issuer=IDENTITY.oidc_issuer, client_id=IDENTITY.oidc_client_id,
                                       client_secret=IDENTITY.oidc_client_secret,
                                       recheck_seconds=IDENTITY.oidc_recheck_seconds,

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from kyodo.api.view import graphql_endpoint
 from kyodo.core.views import healthz
 from kyodo.identity import views as identity_views
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("accounts/logout/", identity_views.logout, name="logout"),
     path("oidc/", include("kyodo.identity.urls")),
     path("healthz", healthz),
+    path("graphql/", graphql_endpoint, name="graphql"),
 ]

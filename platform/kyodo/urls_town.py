@@ -4,6 +4,7 @@
 from django.urls import URLPattern, URLResolver, clear_url_caches, include, path
 
 from kyodo import registry
+from kyodo.api.view import graphql_endpoint
 from kyodo.core.views import healthz, portal_home
 from kyodo.identity import views as identity_views
 
@@ -13,6 +14,7 @@ BASE = [
     path("accounts/logout/", identity_views.logout, name="logout"),
     path("oidc/", include("kyodo.identity.urls")),
     path("healthz", healthz),
+    path("graphql/", graphql_endpoint, name="graphql"),
 ]
 
 

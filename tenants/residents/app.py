@@ -11,6 +11,7 @@ APPLICATION = TownApplication(
     demo="tenants.residents.demo:residents_demo_load",
     statistics="tenants.residents.selectors:residents_statistics",
     display="tenants.residents.display:LABELS",
+    graphql="tenants.residents.graphql",
     roles=("counter_clerk", "approver", "section_chief", "auditor"),
     # 転出予定日 reached: the person leaves the registry (00:10 JST every day).
     periodic=(PeriodicSpec("move-outs-complete", "tenants.residents.tasks.move_outs_complete",

@@ -45,6 +45,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "blocked_attempt.list": "抑止の記録（警告）の表示",
     "blocked_attempt.acknowledge": "抑止の記録の確認",
     "audit.read": "監査ログの参照",
+    "api.read": "連携APIによる提供",
+    "api.feed": "連携APIの変更通知",
 }
 for _channel, _channel_label in CHANNELS.items():
     for _outcome, _outcome_label in _ATTEMPT_OUTCOMES.items():

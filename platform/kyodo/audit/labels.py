@@ -21,6 +21,7 @@ PLATFORM_ACTIONS: dict[str, str] = {
     "identity.town_ensure": "団体の認証設定",
     "identity.town_disable": "団体の認証停止",
     "identity.service_account_create": "連携アカウントの作成",
+    "api.persisted_query_register": "連携APIの登録済みクエリの登録",
     "identity.service_account_disable": "連携アカウントの停止",
     "identity.service_account_sync": "連携アカウントの同期",
     "backup.run": "バックアップ",

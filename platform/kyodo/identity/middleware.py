@@ -18,11 +18,12 @@ from .views import silent_login, silent_login_possible
 # Paths served without a town membership, matched against ``path_info`` (what the URL resolver routes),
 # never ``path``, which carries the client-controlled SCRIPT_NAME. Exact paths match only themselves
 # (``/healthz`` does not open ``/healthzanything``); prefixes end with "/" so they match whole segments.
-OPEN_EXACT = frozenset({"/accounts/login/", "/accounts/logout/", "/healthz"})
+# ``/graphql/`` authenticates its own callers (bearer tokens; kyodo.api.view) and answers in JSON.
+OPEN_EXACT = frozenset({"/accounts/login/", "/accounts/logout/", "/healthz", "/graphql/"})
 OPEN_PREFIXES = ("/static/", "/oidc/")
 # What a suspended town's hosts still serve: assets, health, and ending a session. Everything else,
 # the login page and the sign-in endpoints included, is the suspension notice.
-SUSPENDED_OPEN_EXACT = frozenset({"/accounts/logout/", "/healthz", "/oidc/backchannel-logout/"})
+SUSPENDED_OPEN_EXACT = frozenset({"/accounts/logout/", "/healthz", "/oidc/backchannel-logout/", "/graphql/"})
 SUSPENDED_OPEN_PREFIXES = ("/static/",)
 
 

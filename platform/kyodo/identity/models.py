@@ -91,6 +91,8 @@ class ServiceAccount(models.Model):
     municipality_codes = ArrayField(models.CharField(max_length=6), default=list, blank=True)
     datasets = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     active = models.BooleanField(default=True)
+    # 登録済みクエリのみ: the API runs only queries this vendor registered in advance (kyodo.api.models).
+    persisted_queries_only = models.BooleanField("登録済みクエリのみ", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

@@ -71,7 +71,8 @@ class VendorPrincipal:
     client_id: str
     vendor_name: str
     municipality_codes: frozenset[str]
-    datasets: frozenset[str]
+    datasets: frozenset[str]          # "residents" reads; "residents:write" also writes
+    persisted_only: bool = False      # only queries registered in advance (kyodo.api)
     kind: str = field(default=VENDOR, init=False)
 
     @property
@@ -89,6 +90,9 @@ class VendorPrincipal:
     def may_read(self, *, municipality_code: str, dataset: str) -> bool:
         return municipality_code in self.municipality_codes and dataset in self.datasets
 
+    def may_write(self, *, municipality_code: str, dataset: str) -> bool:
+        return municipality_code in self.municipality_codes and f"{dataset}:write" in self.datasets
+
     def roles_in(self, town) -> frozenset[str]:
         return frozenset()
 
@@ -97,7 +101,8 @@ class VendorPrincipal:
 
     def to_task(self) -> dict[str, Any]:
         return {"kind": VENDOR, "client_id": self.client_id, "vendor_name": self.vendor_name,
-                "municipality_codes": sorted(self.municipality_codes), "datasets": sorted(self.datasets)}
+                "municipality_codes": sorted(self.municipality_codes), "datasets": sorted(self.datasets),
+                "persisted_only": self.persisted_only}
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,8 @@ def from_task(data: dict[str, Any]) -> Principal:
     if kind == VENDOR:
         return VendorPrincipal(client_id=str(data["client_id"]), vendor_name=str(data["vendor_name"]),
                                municipality_codes=frozenset(data["municipality_codes"]),
-                               datasets=frozenset(data["datasets"]))
+                               datasets=frozenset(data["datasets"]),
+                               persisted_only=bool(data.get("persisted_only", False)))
     if kind == SYSTEM:
         behalf = data.get("on_behalf_of")
         return SystemPrincipal(name=str(data["name"]), on_behalf_of=AuditActor(**behalf) if behalf else None)

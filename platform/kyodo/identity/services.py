@@ -146,6 +146,7 @@ def service_account_create(*, actor, client_id: str, vendor_name: str, municipal
     if not codes or set(codes) - known:
         errors["municipality_codes"] = [f"団体コードが登録されていません: {', '.join(sorted(set(codes) - known)) or '（なし）'}"]
     known = set(registry.datasets())
+    known |= {f"{d}:write" for d in known}  # a write scope next to the read one (docs/api.md)
     if not sets or set(sets) - known:
         errors["datasets"] = [f"データセットが正しくありません: {', '.join(sorted(set(sets) - known)) or '（なし）'}"]
     if ServiceAccount.objects.filter(client_id=client_id).exists():

@@ -27,3 +27,26 @@ def relay_status_all() -> list[TownRelayStatus]:
     from kyodo.tenancy.selectors import municipalities_list
 
     return [relay_status(town) for town in municipalities_list()]
+
+
+def events_after(position: int, *, limit: int, applications: list[str], types: list[str] | None = None,
+                 ) -> tuple[list[tuple], int | None, bool]:
+    """The change feed's read (in the caller's town schema): up to ``limit`` events after ``position``
+    in commit order, of these applications and (when given) of these types — exact, or a prefix
+    ending in ``.*``. Returns the rows (``Event.COLUMNS``), the last position read (None when none)
+    and whether more follow. Positions become visible in increasing order (kyodo.tenantlog.outbox),
+    so resuming after the last position read never skips an event."""
+    from django.db.models import Q
+
+    from .outbox import Event
+
+    qs = OutboxEvent.objects.filter(position__gt=position, application__in=applications)
+    if types:
+        condition = Q()
+        for pattern in types:
+            condition |= Q(event_type__startswith=pattern[:-1]) if pattern.endswith(".*") else Q(event_type=pattern)
+        qs = qs.filter(condition)
+    rows = list(qs.order_by("position").values_list(*Event.COLUMNS)[: limit + 1])
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1][1] if rows else None), has_next

@@ -1,0 +1,2 @@
+"""The GraphQL API (連携API) for vendors and staff: one endpoint per town host, composed from the
+applications' declared schema parts (docs/api.md)."""
