@@ -205,6 +205,19 @@ def test_thirty_aliases_pass_and_the_thirty_first_is_refused():
     assert (error.code, error.path) == ("TOO_MANY_ALIASES", ["a30"])
 
 
+def test_aliases_of_typename_count_too():
+    query = "{ towns(first: 1) { edges { node { " + " ".join(f"t{i}: __typename" for i in range(31)) + " } } } }"
+    error = _refusal(query)
+    assert (error.code, error.path) == ("TOO_MANY_ALIASES", ["towns", "edges", "node", "t30"])
+
+
+def test_variables_that_are_not_an_object_are_a_bad_request():
+    document = parse_document("{ numbers }", LIMITS)
+    with pytest.raises(ApiError) as caught:
+        analyse(GRAPHQL_SCHEMA, document, ["n", 1], None, LIMITS)  # type: ignore[arg-type]
+    assert caught.value.code == "BAD_REQUEST"
+
+
 def test_aliases_in_a_fragment_spread_twice_count_once():
     analysis = _analyse("{ tags { ...F ...F } } fragment F on Tag { x: label }")
     assert analysis.aliases == 1
@@ -322,7 +335,7 @@ def test_introspection_is_refused_by_the_rule_when_not_allowed():
 
 def test_allowed_introspection_costs_nothing_and_is_not_counted_for_depth():
     analysis = _analyse(get_introspection_query(), limits=Limits(max_tokens=10_000))
-    assert (analysis.requested_cost, analysis.depth, analysis.nodes) == (0, 0, 0)
+    assert (analysis.requested_cost, analysis.depth, analysis.nodes) == (0, 1, 0)  # __schema itself only
 
 
 def test_suggestions_are_scrubbed_from_validation_messages():

@@ -86,6 +86,12 @@ def test_a_key_expires_when_the_bucket_would_be_full_again(client_id):
     assert 4900 <= ttl_ms <= 5001  # 50 points at 10 a second
 
 
+def test_a_very_slow_restore_rate_still_gives_the_key_an_expiry(client_id):
+    Bucket(size=1000, restore_rate=1e-9).take(client_id, TOWN_A, 500)
+    ttl_ms = _redis().pttl(f"kyodo:api:bucket:{client_id}:{TOWN_A}")
+    assert ttl_ms > 29 * 24 * 3600 * 1000  # capped at 30 days, not refused by Redis as '5e+14'
+
+
 def test_a_bucket_is_per_client_and_per_town(client_id):
     bucket = Bucket(size=10, restore_rate=STILL)
     assert bucket.take(client_id, TOWN_A, 10).allowed

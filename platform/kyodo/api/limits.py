@@ -23,8 +23,9 @@ Cost rules (after Shopify's calculated query cost):
 - an interface or union: the most expensive of its possible object types (type-conditioned branches
   are alternatives: the maximum, not the sum).
 
-Depth counts fields (a top-level field is depth 1; ``edges`` and ``node`` are levels too); aliases are
-the aliased field nodes of the operation (a fragment spread twice counts once). Nodes, after GitHub's
+Depth counts fields (a top-level field is depth 1; ``edges`` and ``node`` are levels too; nothing under
+``__schema``/``__type``); aliases are the aliased field nodes of the operation, ``__typename`` included (a
+fragment spread twice counts once). Nodes, after GitHub's
 node limit: a connection of n items or a list of size n counts n × (1 + the nodes below one item), and
 each field counts for as many times as the connections and lists above it multiply (the product of
 their sizes), summed over the whole operation.
@@ -254,6 +255,9 @@ class _Walk:
         self.root = root
         self.fragments = {d.name.value: d for d in self.document.definitions
                           if isinstance(d, FragmentDefinitionNode)}
+        if self.variables is not None and not isinstance(self.variables, Mapping):
+            raise ApiError("BAD_REQUEST", message_ja="variables はオブジェクトで指定してください",
+                           message_en="variables must be an object")
         coerced = get_variable_values(self.schema, operation.variable_definitions or (),
                                       dict(self.variables or {}), max_errors=1, hide_suggestions=True)
         if isinstance(coerced, list):
@@ -277,13 +281,13 @@ class _Walk:
         total_cost = total_nodes = 0
         for key, nodes in fields.items():
             name = nodes[0].name.value
+            here = [*path, key]
+            self.enter(nodes, here, depth + 1)  # __typename and introspection fields count as aliases too
             if name in _INTROSPECTION_FIELDS or name == "__typename":
                 continue
             field_def = parent.fields.get(name)
             if field_def is None:  # refused by validation; nothing to cost
                 continue
-            here = [*path, key]
-            self.enter(nodes, here, depth + 1)
             sub_value = value.get(key) if isinstance(value, Mapping) else (_UNKNOWN if value is _UNKNOWN else None)
             if connection:
                 if name not in ("edges", "nodes"):

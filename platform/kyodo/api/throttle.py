@@ -54,7 +54,8 @@ if level >= size then
   redis.call('DEL', KEYS[1])
 else
   redis.call('HSET', KEYS[1], 'level', string.format('%.6f', level), 'at', string.format('%.6f', now))
-  redis.call('PEXPIRE', KEYS[1], math.ceil((size - level) / rate * 1000) + 1)
+  -- whole milliseconds as '%d' (a large Lua number would become '1e+14'); at most 30 days
+  redis.call('PEXPIRE', KEYS[1], string.format('%d', math.min(math.ceil((size - level) / rate * 1000) + 1, 2592000000)))
 end
 return {allowed, string.format('%.6f', level), string.format('%.6f', retry_after)}
 """
