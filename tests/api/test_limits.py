@@ -408,3 +408,19 @@ def test_random_depths_aliases_and_pages_pass_or_raise_api_error(levels, alias_c
         assert expected is None
         assert (analysis.depth, analysis.aliases) == (max(levels, 4), alias_count)
         assert analysis.requested_cost == (levels - 1) + (2 + page)  # node and the chain's objects; towns
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                     lambda children: st.lists(children, max_size=4)
+                     | st.dictionaries(st.sampled_from(["towns", "edges", "node", "name", "households",
+                                                        "members", "tags", "label"]), children, max_size=4),
+                     max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=_JSON)
+def test_actual_cost_of_any_returned_shape_is_a_small_number_never_an_exception(data):
+    document = parse_document("query Nested " + NESTED + " query Tags { tags { label } }", LIMITS)
+    for operation in ("Nested", "Tags"):
+        cost = actual_cost(GRAPHQL_SCHEMA, document, operation, None, data if isinstance(data, dict) else None)
+        assert isinstance(cost, int) and 0 <= cost <= 10_000
