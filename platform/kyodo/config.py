@@ -211,6 +211,52 @@ class BackupConfig:
         return timedelta(days=self.retention_days_by_town.get(town_code, self.retention_days))
 
 
+@dataclass(frozen=True)
+class ApiConfig:
+    """Limits of the vendor GraphQL API (docs/configuration.md, ``kyodo.api.limits``): the static checks
+    of one query and the leaky bucket of query cost per vendor client and town."""
+
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_cost: int = 1000
+    max_page: int = 250
+    default_page: int = 50
+    max_nodes: int = 50_000
+    max_body_bytes: int = 64 * 1024
+    bucket_size: int = 1000
+    restore_rate: float = 50.0
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in ("max_depth", "max_aliases", "max_tokens", "max_cost", "max_page", "default_page",
+                     "max_nodes", "max_body_bytes", "bucket_size"):
+            variable = f"KYODO_API_{name.upper()}"
+            raw = _env(variable, environ=env)
+            if raw is not None:
+                values[name] = _positive_int(variable, raw)
+        raw_rate = _env("KYODO_API_RESTORE_RATE", environ=env)
+        if raw_rate is not None:
+            try:
+                values["restore_rate"] = float(raw_rate) if raw_rate.strip().isascii() else 0.0
+            except ValueError:
+                values["restore_rate"] = 0.0
+            if not values["restore_rate"] > 0 or values["restore_rate"] == float("inf"):
+                raise ValueError(f"KYODO_API_RESTORE_RATE must be a positive number (got {raw_rate!r})")
+        config = cls(**values)
+        # A query the static check lets through must be able to fit in a full bucket, and the default
+        # page must itself be a page the API accepts.
+        if config.max_cost > config.bucket_size:
+            raise ValueError(f"KYODO_API_MAX_COST ({config.max_cost}) must not exceed KYODO_API_BUCKET_SIZE "
+                             f"({config.bucket_size})")
+        if config.default_page > config.max_page:
+            raise ValueError(f"KYODO_API_DEFAULT_PAGE ({config.default_page}) must not exceed "
+                             f"KYODO_API_MAX_PAGE ({config.max_page})")
+        return config
+
+
 def _positive_int(name: str, value: str) -> int:
     number = int(value) if value.strip().isascii() and value.strip().isdigit() else 0
     if number < 1:
@@ -219,6 +265,7 @@ def _positive_int(name: str, value: str) -> int:
 
 
 BACKUPS = BackupConfig.from_environ(CONFIG)
+API = ApiConfig.from_environ()
 
 
 def backups_reconfigure(environ: Mapping[str, str] | None = None) -> BackupConfig:

@@ -1,2 +1,3 @@
 """The GraphQL API (連携API) for vendors and staff: one endpoint per town host, composed from the
-applications' declared schema parts (docs/api.md)."""
+applications' declared schema parts; typed errors, query cost and limits, a leaky bucket per caller
+and town (docs/api.md)."""
