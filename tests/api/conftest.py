@@ -61,6 +61,10 @@ def contract(db, oidc_settings, idp, town_a, town_b):  # noqa: F811
         from django.core.cache import cache
 
         cache.clear()  # principals are cached per token for a few seconds
+        from kyodo.api.throttle import _redis
+
+        for key in _redis().scan_iter("kyodo:api:bucket:*"):  # every test starts with full buckets
+            _redis().delete(key)
         return Api(Client(), vendor_token(idp))
 
     return _contract

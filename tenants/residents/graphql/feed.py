@@ -13,6 +13,7 @@ from kyodo.api.context import context_of
 from kyodo.api.types import global_id
 
 from .. import events, permissions, protection
+from ..models import Change
 
 NEVER_SENT = {events.SUPPRESSION_SET, events.SUPPRESSION_ENDED}
 FACTS = ("kind", "effective_on")
@@ -23,14 +24,24 @@ class ResidentsFeed:
 
     @staticmethod
     def present(info, batch: list[Any]) -> dict[str, tuple[list[str], dict]]:
-        concerned = {int(p) for e in batch for p in e.payload.get("person_ids") or () if str(p).isdigit()}
+        # A change's persons as they are now (a 転入 entered has none yet; approved, it has them).
+        change_ids = {int(e.aggregate_id) for e in batch if e.aggregate_type == "change" and e.aggregate_id.isdigit()}
+        now_of = dict(Change.objects.filter(pk__in=change_ids).values_list("pk", "person_ids")) if change_ids else {}
+
+        def persons_of(event) -> list[int]:
+            persons = {int(p) for p in event.payload.get("person_ids") or () if str(p).isdigit()}
+            if event.aggregate_type == "change" and event.aggregate_id.isdigit():
+                persons |= set(now_of.get(int(event.aggregate_id)) or ())
+            return sorted(persons)
+
+        concerned = {p for e in batch for p in persons_of(e)}
         blocked = protection.inspect(concerned).blocked if concerned else set()
         shown: dict[str, tuple[list[str], dict]] = {}
         read: set[int] = set()
         for event in batch:
             if event.event_type in NEVER_SENT:
                 continue
-            persons = [int(p) for p in event.payload.get("person_ids") or () if str(p).isdigit()]
+            persons = persons_of(event)
             if set(persons) & blocked:
                 continue
             subjects = [global_id(info, "Person", p) for p in persons]
