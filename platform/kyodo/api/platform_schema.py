@@ -293,8 +293,10 @@ class MunicipalityCreate(graphene.Mutation):
             try:
                 with transaction.atomic():
                     town = tenancy.municipality_provision(
-                        actor=user, code=arguments["code"], name=arguments["name"], name_kana=arguments["name_kana"],
-                        prefecture=arguments.get("prefecture"), hosts=arguments.get("hosts") or (),
+                        actor=user, code=str(arguments["code"]), name=str(arguments["name"]),
+                        name_kana=str(arguments["name_kana"]),
+                        prefecture=str(arguments["prefecture"]) if arguments.get("prefecture") else None,
+                        hosts=arguments.get("hosts") or (),
                         applications=arguments.get("applications") or ())
             except ValidationError as error:
                 return {"municipality": None, "errors": _errors_of(error)}
