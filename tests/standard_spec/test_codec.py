@@ -64,7 +64,7 @@ def test_vague_birth_dates():
 
 
 def test_csv_with_bom_quoted_newline_crlf_and_trailing_blank_lines():
-    text = _households_csv('000000000019,000000000027,"佐賀県武雄市武雄町大字武雄1番地","コーポ\n武雄101",8430022,武雄',
+    text = _households_csv('0000000019,0000000027,"佐賀県武雄市武雄町大字武雄1番地","コーポ\n武雄101",8430022,武雄',
                            "") + "\r\n\r\n"
     rows, issues, used = codec.read(b"\xef\xbb\xbf" + text.encode("utf-8"), HOUSEHOLDS, L, file="households.csv")
     assert issues == [] and used == "utf-8"
@@ -79,12 +79,12 @@ def test_shift_jis_detected_and_fixed_width_counted_in_bytes():
     assert len(raw) == HOUSEHOLDS.width + 2
     rows, issues, used = codec.read(raw, HOUSEHOLDS, L, file="h.dat", form="fixed")
     assert used == "cp932" and issues == [], issues
-    assert rows[0].values["address"] == "武雄町1番地" and rows[0].values["number"] == "000000000019"
+    assert rows[0].values["address"] == "武雄町1番地" and rows[0].values["number"] == "0000000019"
 
 
 def test_an_undecodable_byte_is_reported_with_file_line_and_bytes():
-    good = _households_csv("000000000019,000000000027,武雄町1番地,,,").encode("cp932")
-    bad = "000000000027,000000000035,武雄町".encode("cp932") + b"\x81\x7f" + b",,,\r\n"
+    good = _households_csv("0000000019,0000000027,武雄町1番地,,,").encode("cp932")
+    bad = "0000000027,0000000035,武雄町".encode("cp932") + b"\x81\x7f" + b",,,\r\n"
     rows, issues, used = codec.read(good + bad, HOUSEHOLDS, L, file="households.csv", encoding="cp932")
     assert len(rows) == 1 and used == "cp932"
     assert [(i.file, i.line, i.rule, i.value) for i in issues] == [("households.csv", 2, "encoding", "81 7f")]
@@ -96,7 +96,7 @@ def test_each_bad_value_is_an_issue_naming_line_item_value_and_rule():
     rows, issues, _ = codec.read(("," * (len(cells) - 1) + "\r\n").encode(), persons, L, file="persons.csv")
     assert rows == [] and {i.item for i in issues} >= {"宛名番号", "氏", "生年月日"}
     assert all(i.line == 1 and i.rule == "required" for i in issues)
-    wrong = codec.read(b"00000000001X,,,,\r\n", HOUSEHOLDS, L, file="h.csv")[1]
+    wrong = codec.read(b"000000001X,,,,\r\n", HOUSEHOLDS, L, file="h.csv")[1]
     assert wrong[0].rule == "columns"
 
 
