@@ -225,14 +225,16 @@ def _measure(args, code: str, issuer: str) -> dict:
             post(PERSONS_QUERY, None)
         for q in shown.captured_queries:
             print(q["time"], q["sql"][:300], file=sys.stderr)
-    batched = {"ms": [], "queries": set()}
-    naive = {"ms": [], "queries": set()}
+    batched: dict[str, list[float]] = {"ms": []}
+    naive: dict[str, list[float]] = {"ms": []}
+    batched_queries: set[int] = set()
+    naive_queries: set[int] = set()
     original_want = dataloaders.BatchLoader.want
     rows_read = 0
     for _ in range(args.runs):  # interleaved, so drift on a shared machine hits both alike
         ms, counts, rows_read = read_all()
         batched["ms"] += ms
-        batched["queries"].update(counts)
+        batched_queries.update(counts)
         dataloaders.BatchLoader.want = lambda self, keys: None  # type: ignore[method-assign]
         try:
             ms, counts, naive_rows = read_all()
@@ -240,7 +242,7 @@ def _measure(args, code: str, issuer: str) -> dict:
             dataloaders.BatchLoader.want = original_want  # type: ignore[method-assign]
         assert naive_rows == rows_read
         naive["ms"] += ms
-        naive["queries"].update(counts)
+        naive_queries.update(counts)
 
     # The change feed: events with real person ids, followed to the end through the view.
     with tenant_context(town):
@@ -283,7 +285,7 @@ def _measure(args, code: str, issuer: str) -> dict:
         baseline_s = time.perf_counter() - started
         assert read == total
     use_public_schema()
-    return {"persons": len(person_rows), "page": {"ms": batched["ms"], "queries": sorted(batched["queries"])},
-            "naive": {"ms": naive["ms"], "queries": sorted(naive["queries"])},
+    return {"persons": len(person_rows), "page": {"ms": batched["ms"], "queries": sorted(batched_queries)},
+            "naive": {"ms": naive["ms"], "queries": sorted(naive_queries)},
             "feed": {"events": seen, "pages": pages, "seconds": seconds, "events_s": seen / seconds,
                      "baseline_events_s": read / baseline_s, "queries": sorted(feed_queries)}}
