@@ -112,6 +112,8 @@ def main(argv: list[str]) -> int:
          median_ms=round(statistics.median(page["ms"]), 1),
          baseline_median_ms=round(statistics.median(naive["ms"]), 1),
          sql_queries=page["queries"], baseline_sql_queries=naive["queries"],
+         gc_ms_max=round(max(page["gc"]), 1),
+         p99_without_gc_ms=round(p99([t - g for t, g in zip(page["ms"], page["gc"], strict=True)]), 1),
          principal="real dev-IdP vendor token, introspected over HTTP once, then the view's 30 s principal cache",
          baseline_kind="the same query through the same view with naive per-row resolvers (loader batching off)",
          goal="<=100 ms per 250-row page, >=10x the baseline")
@@ -169,19 +171,37 @@ def _measure(args, code: str, issuer: str) -> dict:
         for key in _redis().scan_iter("kyodo:api:bucket:*"):
             _redis().delete(key)
 
+    # Time spent in the garbage collector during each request (Python's cyclic GC runs when
+    # allocations pile up; a full collection walks the whole heap).
+    import gc
+
+    gc_paused, gc_mark, gc_ms = [0.0], [0.0], []
+
+    def gc_timer(phase, info):
+        if phase == "start":
+            gc_mark[0] = time.perf_counter()
+        else:
+            gc_paused[0] += time.perf_counter() - gc_mark[0]
+
+    gc.callbacks.append(gc_timer)
+
     def post(query: str, cursor: str | None) -> tuple[dict, float, int]:
         empty_buckets()  # outside the timing: no request is throttled
         body = json.dumps({"query": query, "variables": {"c": cursor}})
         connection.queries_log.clear()  # a full log (9,000) would count 0 and keep every query alive
+        gc_paused[0] = 0.0
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             answer = client.post("/graphql/", data=body, content_type="application/json",
                                  HTTP_AUTHORIZATION=f"Bearer {token}")
             elapsed = (time.perf_counter() - started) * 1000
+        gc_ms.append(gc_paused[0] * 1000)
         assert answer.status_code == 200, answer.content[:500]
         data = answer.json()
         assert "errors" not in data, data["errors"]
         return data, elapsed, len(queries)
+
+    gc_of: list[float] = []  # GC ms of each page read by read_all, in order
 
     def read_all() -> tuple[list[float], list[int], int]:
         cursor, ms, counts, rows = None, [], [], 0
@@ -189,6 +209,7 @@ def _measure(args, code: str, issuer: str) -> dict:
             data, elapsed, n = post(PERSONS_QUERY, cursor)
             page = data["data"]["persons"]
             ms.append(elapsed)
+            gc_of.append(gc_ms[-1])
             counts.append(n)
             rows += len(page["nodes"])
             assert all(node["household"]["number"] for node in page["nodes"])
@@ -225,15 +246,17 @@ def _measure(args, code: str, issuer: str) -> dict:
             post(PERSONS_QUERY, None)
         for q in shown.captured_queries:
             print(q["time"], q["sql"][:300], file=sys.stderr)
-    batched: dict[str, list[float]] = {"ms": []}
+    batched: dict[str, list[float]] = {"ms": [], "gc": []}
     naive: dict[str, list[float]] = {"ms": []}
     batched_queries: set[int] = set()
     naive_queries: set[int] = set()
     original_want = dataloaders.BatchLoader.want
     rows_read = 0
     for _ in range(args.runs):  # interleaved, so drift on a shared machine hits both alike
+        gc_of.clear()
         ms, counts, rows_read = read_all()
         batched["ms"] += ms
+        batched["gc"] += gc_of
         batched_queries.update(counts)
         dataloaders.BatchLoader.want = lambda self, keys: None  # type: ignore[method-assign]
         try:
@@ -285,7 +308,9 @@ def _measure(args, code: str, issuer: str) -> dict:
         baseline_s = time.perf_counter() - started
         assert read == total
     use_public_schema()
-    return {"persons": len(person_rows), "page": {"ms": batched["ms"], "queries": sorted(batched_queries)},
+    gc.callbacks.remove(gc_timer)
+    return {"persons": len(person_rows),
+            "page": {"ms": batched["ms"], "gc": batched["gc"], "queries": sorted(batched_queries)},
             "naive": {"ms": naive["ms"], "queries": sorted(naive_queries)},
             "feed": {"events": seen, "pages": pages, "seconds": seconds, "events_s": seen / seconds,
                      "baseline_events_s": read / baseline_s, "queries": sorted(feed_queries)}}
