@@ -13,6 +13,7 @@ cached principal, not a round trip to the realm per request (``principal`` in th
   pageInfo { endCursor hasNextPage } }``), ``--runs`` times. Baseline, same run, same query through the
   same view: **naive per-row resolvers** — the loaders' batching is switched off in this process
   (``BatchLoader.want`` does nothing), so every ``household`` is fetched with its own query.
+  ``gc_ms_max`` and ``p99_without_gc_ms``: time in Python's cyclic garbage collector during a page.
   ``sql_queries`` per page for both (the leaky bucket's keys are emptied before every request, outside
   the timing, so no request is throttled; the bucket's take and refund still run).
 - ``feed_events_s``: ``--events`` residents outbox events (``emit_many`` in the town's schema,
