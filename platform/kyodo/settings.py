@@ -58,6 +58,7 @@ SHARED_APPS = [
     "kyodo.backups",
     "kyodo.api",
     "graphene_django",
+    "integrations.standard_spec",
 ]
 # Per-town tables: the records every application shares, then each declared town application
 # (kyodo.registry: tenants/<app>/app.py) -- settings never name a town application.

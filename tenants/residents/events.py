@@ -22,6 +22,7 @@ CERTIFICATE_ISSUED = "residents.certificate_issued"
 # A 証明 block set or ended (for コンビニ交付 and the CS); temporary lifts are never sent.
 SUPPRESSION_SET = "residents.suppression_set"
 SUPPRESSION_ENDED = "residents.suppression_ended"
+IMPORTED = "residents.imported"                      # a standard-layout import loaded (counts only)
 
 
 def emit(event_type: str, *, town, aggregate_id="", actor=None, aggregate_type: str = "change",

@@ -149,13 +149,19 @@ def support_measure_create(*, actor, town, person_id, starts_on, ends_on=None, n
     clean_aggressors = _aggressors(errors, aggressors)
     errors.raise_if_any()
     assert pid is not None and start is not None and end is not None  # guaranteed once no error was recorded
+    return _measure_open(actor=actor, town=town, pid=pid, kind=kind, start=start, end=end, note=note,
+                         services=services, named=named, aggressors=clean_aggressors)
+
+
+def _measure_open(*, actor, town, pid: int, kind: str, start, end, note: str, services: list[str],
+                  named: dict[int, str], aggressors: list[dict]) -> SupportMeasure:
     with transaction.atomic():
         measure = SupportMeasure.objects.create(
             person_id=pid, kind=kind, starts_on=start, ends_on=end, note=normalise_stored(note)[:500],
-            restricted_services=services, created_by_id=actor.pk, created_by_username=actor.username)
+            restricted_services=services, created_by_id=actor.pk or 0, created_by_username=actor.username)
         for sid, relation in named.items():
             MeasureSubject.objects.create(measure=measure, person_id=sid, relation=relation)
-        for raw in clean_aggressors:
+        for raw in aggressors:
             Aggressor.objects.create(measure=measure, **raw)
         blocks = [(p, s) for p, s in MEASURE_BLOCKS
                   if p != Process.CERTIFICATE or CERTIFICATE_SERVICES & set(services)]
@@ -164,8 +170,19 @@ def support_measure_create(*, actor, town, person_id, starts_on, ends_on=None, n
                  measure=measure, starts_on=start, ends_on=end, persons=[pid, *named])
         audit.record(town=town, actor=actor, action="support_measure.create", person_id=pid,
                      persons=[pid, *named], purpose="支援措置", measure_id=measure.pk, kind=kind,
-                     restricted_services=services, aggressors=len(clean_aggressors))
+                     restricted_services=services, aggressors=len(aggressors))
     return measure
+
+
+def support_measure_open(*, actor, town, person_id: int, kind: str, starts_on, ends_on, note: str = "") -> SupportMeasure:
+    """A 支援措置 carried over from another system (標準レイアウトの移行): opened with the same 抑止 as one
+    registered at the counter; the run that loads it was authorised (県管理者 or the system) and audited."""
+    if kind not in MeasureKind.values:
+        raise ValidationError({"kind": ["支援措置の種別が正しくありません。"]})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": ["終了日が開始日より前です。"]})
+    return _measure_open(actor=actor, town=town, pid=person_id, kind=kind, start=starts_on, end=ends_on, note=note,
+                         services=list(RestrictedService.values), named={}, aggressors=[])
 
 
 def _set(*, town, actor, process, severity, reason, starts_on, ends_on=None, measure=None, person_id=None,
@@ -173,7 +190,7 @@ def _set(*, town, actor, process, severity, reason, starts_on, ends_on=None, mea
     block = Suppression.objects.create(
         process=process, severity=severity, reason=reason, measure=measure, person_id=person_id,
         household_id=household_id, starts_on=starts_on, ends_on=ends_on, note=note,
-        created_by_id=actor.pk, created_by_username=actor.username)
+        created_by_id=actor.pk or 0, created_by_username=actor.username)
     if process == Process.CERTIFICATE:  # sent to コンビニ交付 and the CS
         events.emit(events.SUPPRESSION_SET, town=town, actor=actor, aggregate_type="suppression",
                     aggregate_id=block.pk, suppression_id=block.pk, process=process, severity=severity,
