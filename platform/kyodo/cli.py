@@ -263,6 +263,13 @@ def cmd_demo(args) -> int:
             print(f"        {note}")
     print(f"  パスワード（全デモアカウント共通）: {password}")
     print(f"  認証基盤（開発用 OIDC, Keycloak 互換）: {idp_env['KYODO_OIDC_ISSUER']}")
+    from kyodo.demo import DEMO_VENDORS, vendor_secret
+
+    print(f"  ベンダー API（docs/api.md）: http://<団体のホスト>:{args.port}/graphql/   トークン: "
+          f"{idp_env['KYODO_OIDC_ISSUER']}/protocol/openid-connect/token (client_credentials)")
+    for vendor in DEMO_VENDORS:
+        print(f"    {vendor.name}: client_id={vendor.client_id} client_secret={vendor_secret(CONFIG.state_dir, vendor)}"
+              f"  ({' '.join(vendor.scopes)})")
     print(f"  ログ: {logs}/  worker.log web.log   停止: Ctrl-C\n", flush=True)
     try:
         if args.check:
