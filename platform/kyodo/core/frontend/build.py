@@ -5,7 +5,9 @@ pages use into ``kyodo/core/static/kyodo/vendor/`` (generated, not committed):
 
 - ``design-tokens.css``: デジタル庁デザインシステム tokens (CSS custom properties), read by ``kyodo/portal.css``;
 - ``htmx.min.js``: htmx, loaded by every page (``core/base.html``);
-- ``axe.min.js``: axe-core, injected by the browser tests only (never referenced by a page).
+- ``axe.min.js``: axe-core, injected by the browser tests only (never referenced by a page);
+- ``react.production.min.js``, ``react-dom.production.min.js``, ``graphiql.min.js``, ``graphiql.min.css``:
+  React 18's and GraphiQL 3's UMD builds, for the API's query editor (``kyodo/api/graphiql.py``).
 
 Nothing is fetched at run time: the pages load these from this host. ``--check`` exits 1 when a file
 is missing or differs from the installed package (the test script then builds).
@@ -26,6 +28,10 @@ FILES = {
     "design-tokens.css": "@digital-go-jp/design-tokens/dist/tokens.css",
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "axe.min.js": "axe-core/axe.min.js",
+    "react.production.min.js": "react/umd/react.production.min.js",
+    "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
+    "graphiql.min.js": "graphiql/graphiql.min.js",
+    "graphiql.min.css": "graphiql/graphiql.min.css",
 }
 
 
