@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
-from graphql import GraphQLError, OperationDefinitionNode, execute, validate
+from graphql import GraphQLError, OperationDefinitionNode, execute_sync, validate
 
 from kyodo.identity.permissions import is_prefecture_admin, town_roles
 from kyodo.identity.principal import STAFF, VENDOR, Principal, StaffPrincipal, describe, staff_principal
@@ -274,7 +274,7 @@ def _serve(request: HttpRequest) -> HttpResponse:
                         headers={"Allow": "POST"})
     principal, bearer = _principal(request, town)
     if not bearer:
-        reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
+        reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, lambda r: HttpResponse(), (), {})
         if reason is not None:
             raise ApiError("FORBIDDEN", "CSRF トークンが確認できません。", "CSRF verification failed.", status=403)
     if not _reaches(principal, town):
@@ -318,8 +318,8 @@ def _serve(request: HttpRequest) -> HttpResponse:
     if "\x00" in context.idempotency_key:
         raise ApiError("BAD_REQUEST", "Idempotency-Key に NUL 文字は使えません。", "NUL in Idempotency-Key.")
     with transaction.atomic():
-        result = execute(graphql_schema, document, context_value=context, variable_values=variables,
-                         operation_name=operation_name)
+        result = execute_sync(graphql_schema, document, context_value=context, variable_values=variables,
+                              operation_name=operation_name)
         _flush_audit(context)  # in the same transaction: no answer leaves without its audit entry
     actual = limits.actual_cost(graphql_schema, document, operation_name, variables, result.data)
     status = bucket.refund(bucket_key, town_key, max(0, analysis.requested_cost - actual))
