@@ -263,10 +263,17 @@ def cmd_demo(args) -> int:
             print(f"        {note}")
     print(f"  パスワード（全デモアカウント共通）: {password}")
     print(f"  認証基盤（開発用 OIDC, Keycloak 互換）: {idp_env['KYODO_OIDC_ISSUER']}")
+    from kyodo.demo import DEMO_VENDORS, vendor_secret
+
+    print(f"  ベンダー API（docs/api.md）: http://<団体のホスト>:{args.port}/graphql/   トークン: "
+          f"{idp_env['KYODO_OIDC_ISSUER']}/protocol/openid-connect/token (client_credentials)")
+    for vendor in DEMO_VENDORS:
+        print(f"    {vendor.name}: client_id={vendor.client_id} client_secret={vendor_secret(CONFIG.state_dir, vendor)}"
+              f"  ({' '.join(vendor.scopes)})")
     print(f"  ログ: {logs}/  worker.log web.log   停止: Ctrl-C\n", flush=True)
     try:
         if args.check:
-            return 0 if _demo_check(base, towns, len(pending)) else 1
+            return 0 if _demo_check(base, towns, len(pending), issuer=idp_env["KYODO_OIDC_ISSUER"]) else 1
         while all(p.poll() is None for p in processes):
             time.sleep(1)
         print("a demo process stopped; see the logs", file=sys.stderr)
@@ -277,10 +284,18 @@ def cmd_demo(args) -> int:
         stop()
 
 
-def _demo_check(base: str, towns, expected: int) -> bool:
-    """Smoke check used by `kyodo demo --check`: pages answer and the worker did its work."""
+def _demo_check(base: str, towns, expected: int, *, issuer: str) -> bool:
+    """Smoke check used by `kyodo demo --check`: pages answer, each demo vendor gets a token and reads
+    its town through the API (docs/api.md), and the worker did its work."""
+    import base64
+    import json
+    import urllib.parse
     import urllib.request
 
+    from django.conf import settings
+
+    from kyodo.config import CONFIG
+    from kyodo.demo import DEMO_VENDORS, SAGA_TOWNS, vendor_secret
     from kyodo.tenancy.models import MunicipalityStatistics
 
     ok = True
@@ -293,6 +308,27 @@ def _demo_check(base: str, towns, expected: int) -> bool:
             good = response.status == 200 and town.name in body
             print(f"check {town.name} login page: {'ok' if good else 'FAILED'}")
             ok &= good
+    port = base.rsplit(":", 1)[1]
+    slugs = {t.code: t.slug for t in SAGA_TOWNS}
+    for vendor in DEMO_VENDORS:
+        good = False
+        try:
+            basic = base64.b64encode(f"{vendor.client_id}:{vendor_secret(CONFIG.state_dir, vendor)}".encode()).decode()
+            request = urllib.request.Request(f"{issuer}/protocol/openid-connect/token", headers={
+                "Authorization": f"Basic {basic}"}, data=urllib.parse.urlencode({"grant_type": "client_credentials"}).encode())
+            with urllib.request.urlopen(request, timeout=10) as response:
+                token = json.loads(response.read())["access_token"]
+            host = f"{slugs[vendor.towns[0]]}{settings.KYODO_TOWN_HOST_SUFFIX}"
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql/", headers={
+                "Host": f"{host}:{port}", "Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                data=json.dumps({"query": "query Check { municipality { code } persons(first: 1) { nodes { id } } }"}).encode())
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answer = json.loads(response.read())
+            good = "errors" not in answer and answer["data"]["municipality"]["code"] == vendor.towns[0]
+        except (OSError, KeyError, TypeError, ValueError) as error:
+            print(f"  {vendor.client_id}: {error}")
+        print(f"check vendor API {vendor.client_id}: {'ok' if good else 'FAILED'}")
+        ok &= good
     deadline = time.time() + 60
     while time.time() < deadline:
         done = MunicipalityStatistics.objects.filter(municipality__in=towns).count()

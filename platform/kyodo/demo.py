@@ -9,7 +9,7 @@ from django.db import transaction
 
 from kyodo import registry
 from kyodo.config import state_secret
-from kyodo.identity.models import StaffMembership, StaffRole
+from kyodo.identity.models import ServiceAccount, StaffMembership, StaffRole
 from kyodo.tenancy import services
 from kyodo.tenancy.models import Municipality
 
@@ -31,6 +31,38 @@ SAGA_TOWNS = (
     DemoTown("414247", "江北町", "コウホクマチ", "kouhoku", ("residents", "tax", "nhi")),
     DemoTown("414255", "白石町", "シロイシチョウ", "shiroishi", ("residents", "tax", "nhi", "assignments")),
 )
+
+
+@dataclass(frozen=True)
+class DemoVendor:
+    """A vendor with a contract (``ServiceAccount``) and a client-credentials client in the demo realm."""
+    client_id: str
+    name: str
+    towns: tuple[str, ...]
+    datasets: tuple[str, ...]
+
+    @property
+    def scopes(self) -> list[str]:
+        """The client's ``defaultClientScopes`` in the realm: one per town and one per dataset."""
+        return [f"town-{code}" for code in self.towns] + [f"dataset-{d}" for d in self.datasets]
+
+
+DEMO_VENDORS = (
+    DemoVendor("vendor-takeo-tainou", "武雄市の滞納管理", ("412066",), ("residents",)),
+    DemoVendor("vendor-kashima-kenshin", "鹿島市の健診案内", ("412074",), ("residents",)),
+)
+
+
+def vendor_secret(state_dir, vendor: DemoVendor) -> str:
+    """The vendor's client secret in the demo realm, generated once per state dir (never committed)."""
+    return state_secret(state_dir, f"vendor_{vendor.client_id}", nbytes=32)
+
+
+def demo_vendors_setup() -> list[ServiceAccount]:
+    """Idempotent: the demo vendors' contracts, as in the realm (towns and datasets)."""
+    return [ServiceAccount.objects.update_or_create(client_id=v.client_id, defaults={
+        "vendor_name": v.name, "municipality_codes": list(v.towns), "datasets": list(v.datasets),
+        "active": True})[0] for v in DEMO_VENDORS]
 
 
 def demo_password(state_dir) -> str:
@@ -100,4 +132,5 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float =
                 notes.extend(registry.load_callable(app.demo)(town=town, staff=staff, scale=scale, seed=2026))
         town.demo_notes = notes
         towns.append(town)
+    demo_vendors_setup()
     return towns

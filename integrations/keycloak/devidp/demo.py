@@ -12,8 +12,9 @@ ROLES = (("counter_clerk", "clerk"), ("approver", "approver"), ("section_chief",
 
 
 def demo_realm(*, password: str, web_port: int, client_secret: str, host_suffix: str = ".localhost",
-               console_host: str = "localhost") -> dict:
-    from kyodo.demo import SAGA_TOWNS
+               console_host: str = "localhost", vendor_secrets: dict[str, str] | None = None) -> dict:
+    """``vendor_secrets``: client id → secret of the demo vendors (kyodo.demo.DEMO_VENDORS) to include."""
+    from kyodo.demo import DEMO_VENDORS, SAGA_TOWNS
 
     hosts = [f"{town.slug}{host_suffix}" for town in SAGA_TOWNS] + [console_host, "127.0.0.1"]
     users = [{"username": "pref-admin", "enabled": True, "firstName": "共同利用担当", "lastName": "佐賀県",
@@ -34,7 +35,11 @@ def demo_realm(*, password: str, web_port: int, client_secret: str, host_suffix:
             "clientId": PORTAL_CLIENT_ID, "secret": client_secret, "publicClient": False, "standardFlowEnabled": True,
             "redirectUris": [f"http://{h}:{web_port}/oidc/callback/" for h in hosts],
             "attributes": {"post.logout.redirect.uris": "##".join(f"http://{h}:{web_port}/accounts/login/" for h in hosts)},
-        }],
+        }] + [{
+            "clientId": v.client_id, "name": v.name, "secret": (vendor_secrets or {})[v.client_id],
+            "publicClient": False, "serviceAccountsEnabled": True, "standardFlowEnabled": False,
+            "defaultClientScopes": v.scopes,
+        } for v in DEMO_VENDORS if v.client_id in (vendor_secrets or {})],
     }
 
 
@@ -46,9 +51,11 @@ def start_demo_idp(state_dir: Path, *, password: str, web_port: int, port: int |
     in this IdP, and staff invited from 「職員アカウント」 sign in with the demo password."""
     port = port or int(os.environ.get("KYODO_DEVIDP_PORT") or 8180)
     from kyodo.config import state_secret
+    from kyodo.demo import DEMO_VENDORS, vendor_secret
 
     client_secret = state_secret(state_dir, "kyodo_oidc_client_secret", nbytes=32)
-    realm = demo_realm(password=password, web_port=web_port, client_secret=client_secret)
+    realm = demo_realm(password=password, web_port=web_port, client_secret=client_secret,
+                       vendor_secrets={v.client_id: vendor_secret(state_dir, v) for v in DEMO_VENDORS})
     (state_dir / "logs").mkdir(parents=True, exist_ok=True)
     idp_dir = state_dir / "devidp"
     env, proc = start_dev_idp(idp_dir, port, realm, log=state_dir / "logs" / "idp.log")

@@ -286,7 +286,7 @@ class MunicipalityCreate(graphene.Mutation):
         if context.town is not None or principal.kind != STAFF or \
                 StaffRole.PREFECTURE_ADMIN.value not in principal.roles:  # type: ignore[union-attr]
             raise forbidden()
-        arguments = {k: (list(v) if isinstance(v, list) else v) for k, v in dict(input).items()}
+        arguments: dict[str, Any] = {k: (list(v) if isinstance(v, list) else v) for k, v in dict(input).items()}
 
         def run() -> dict:
             user = get_user_model().objects.get(pk=principal.user_id)  # type: ignore[union-attr]

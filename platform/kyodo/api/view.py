@@ -274,7 +274,7 @@ def _serve(request: HttpRequest) -> HttpResponse:
                         headers={"Allow": "POST"})
     principal, bearer = _principal(request, town)
     if not bearer:
-        reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, graphql_endpoint, (), {})
+        reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, lambda r: HttpResponse(), (), {})
         if reason is not None:
             raise ApiError("FORBIDDEN", "CSRF トークンが確認できません。", "CSRF verification failed.", status=403)
     if not _reaches(principal, town):
@@ -319,7 +319,7 @@ def _serve(request: HttpRequest) -> HttpResponse:
         raise ApiError("BAD_REQUEST", "Idempotency-Key に NUL 文字は使えません。", "NUL in Idempotency-Key.")
     with transaction.atomic():
         result = execute_sync(graphql_schema, document, context_value=context, variable_values=variables,
-                         operation_name=operation_name)
+                              operation_name=operation_name)
         _flush_audit(context)  # in the same transaction: no answer leaves without its audit entry
     actual = limits.actual_cost(graphql_schema, document, operation_name, variables, result.data)
     status = bucket.refund(bucket_key, town_key, max(0, analysis.requested_cost - actual))
