@@ -39,6 +39,11 @@ def test_the_page_renders_for_a_staff_session_from_local_files_only(client_a, se
                            HTTP_HOST=TAKEO, HTTP_X_CSRFTOKEN=token)
     assert answer.status_code == 200, answer.content
     assert answer.json()["data"] == {"municipality": {"code": "412066"}}
+    # Without the token (a page of another site posting with the member's cookie): refused.
+    forged = client_a.post("/graphql/", data='{"query": "{ municipality { code } }"}',
+                           content_type="application/json", HTTP_HOST=TAKEO)
+    assert forged.status_code == 403 and forged.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "data" not in forged.json()
 
 
 def test_vendors_anonymous_callers_and_other_towns_staff_get_the_json_refusal(vendor_api, client, clerk_b, settings):
