@@ -190,6 +190,8 @@ def build_versions(persons: list[codec.Row], history: list[codec.Row]) -> list[d
 # --- 3. stage and check in SQL ---------------------------------------------------------------------------
 
 STAGING = """
+DROP TABLE IF EXISTS pg_temp.stage_household, pg_temp.stage_person, pg_temp.stage_history, pg_temp.stage_measure,
+    pg_temp.stage_version, pg_temp.stage_change;
 CREATE TEMP TABLE stage_household (line int, number text, head_atena text, address text, katagaki text,
     postal_code text, district text, household_id bigint, bad boolean NOT NULL DEFAULT false) ON COMMIT DROP;
 CREATE TEMP TABLE stage_person (line int, atena text, household text, resident_code text, status text,

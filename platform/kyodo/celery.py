@@ -37,7 +37,7 @@ app.conf.update(
     timezone="Asia/Tokyo",
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2},
 )
-app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog",
+app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog", "integrations.standard_spec",
                         *(a.django_app for a in registry.applications() if a.django_app)])
 # Backups (docs/backups.md): every town nightly at 02:00 JST, a restore drill per town on Sundays at 04:00.
 app.conf.beat_schedule = {

@@ -359,6 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--code", required=True)
         p.add_argument("--reason", required=True, help="理由（必須。監査ログに記録されます）")
         p.set_defaults(func=lambda a, s=service: _town_status(a, s))
+    from integrations.standard_spec.cli import register_town  # import / onboard from standard-layout files
+
+    register_town(town)
 
     migrate = sub.add_parser("migrate", help="全団体にマイグレーションを適用する（並列）")
     migrate.add_argument("--processes", type=int, default=None)

@@ -47,6 +47,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "audit.read": "監査ログの参照",
     "api.read": "連携APIによる提供",
     "api.feed": "連携APIの変更通知",
+    "import.load": "標準レイアウトからの移行（取込）",
+    "residents.standard_export": "標準レイアウトでの出力",
 }
 for _channel, _channel_label in CHANNELS.items():
     for _outcome, _outcome_label in _ATTEMPT_OUTCOMES.items():
