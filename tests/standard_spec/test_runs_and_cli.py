@@ -99,3 +99,30 @@ def test_town_import_refuses_and_writes_the_report(exported, tmp_path, capsys, t
     text = report.read_text(encoding="utf-8-sig")
     assert "exists" in text and "既に登録されています" in text
     assert "取り込みませんでした" in capsys.readouterr().err
+
+
+def test_town_export_writes_the_files_and_a_delta_names_only_changed_persons(town_a, tmp_path, clerk_a, approve):
+    from kyodo.tenantlog.models import OutboxEvent
+    from tenants.residents import services
+    from tenants.residents.demo import residents_demo_populate
+    from tenants.residents.models import PersonVersion
+
+    residents_demo_populate(town=town_a, scale=0.001, seed=9)
+    args = build_parser().parse_args(["town", "export", "--code", "412066", "--out", str(tmp_path / "all"),
+                                      "--purpose", "移行", "--recipient", "基山町", "--entitled", "--encoding", "cp932"])
+    assert args.func(args) == 0
+    persons = (tmp_path / "all" / "persons.csv").read_bytes().decode("cp932").splitlines()
+    with tenant_context(town_a):
+        assert len(persons) == PersonVersion.objects.filter(is_current=True).count()
+        mark = OutboxEvent.objects.order_by("-position").values_list("position", flat=True).first() or 0
+        head = PersonVersion.objects.filter(is_current=True, relationship="世帯主").order_by("person_id").first()
+        approve(services.change_submit(actor=clerk_a, town=town_a, kind="relocation", notified_on="2024-06-03",
+                                       effective_on="2024-06-01", data={"household_id": head.household_id,
+                                                                        "address": "佐賀県武雄市武雄町大字昭和10番地"}))
+        moved = PersonVersion.objects.filter(is_current=True, household_id=head.household_id).count()
+    args = build_parser().parse_args(["town", "export", "--code", "412066", "--out", str(tmp_path / "delta"),
+                                      "--purpose", "差分", "--recipient", "ACME", "--since", str(mark)])
+    assert args.func(args) == 0
+    delta = (tmp_path / "delta" / "persons.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert len(delta) == moved and "昭和10番地" in "".join(delta)
+    assert not (tmp_path / "delta" / "measures.csv").exists()  # not entitled: no 支援措置 file
