@@ -16,6 +16,7 @@ template) are reported beside it as ``selectors_p95_ms``.
 from __future__ import annotations
 
 import argparse
+import datetime
 import random
 import time
 
@@ -67,8 +68,10 @@ def main(argv: list[str]) -> int:
                 services.support_measure_create(actor=chief, town=town, person_id=person_id, starts_on="2024-04-01")
             protected = selectors.protection.protected_person_ids(r[0] for r in rows)
             open_rows = [r for r in sample if r[0] not in protected]
-            change = services.change_submit(actor=clerk, town=town, kind="relocation", notified_on="2024-06-03",
-                                            effective_on="2024-06-01", data={
+            # dated today: the synthetic history runs up to today, so any fixed day may precede a person's last change
+            today = datetime.date.today().isoformat()
+            change = services.change_submit(actor=clerk, town=town, kind="relocation", notified_on=today,
+                                            effective_on=today, data={
                                                 "household_id": open_rows[0][1], "address": "計測町大字本町1番地"})
         use_public_schema()
 
