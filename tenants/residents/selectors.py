@@ -385,6 +385,18 @@ def person_id_by_atena(atena: str) -> int | None:
     return Person.objects.filter(atena_number=text[:12]).values_list("pk", flat=True).first()
 
 
+def person_by_atena(*, actor, town, atena: str, purpose: str = "支援措置の登録（宛名番号の確認）"):
+    """The current record of the person with this 宛名番号, for the 支援措置 form's inline check (its
+    managers only; audited as a read), or None when no person has it."""
+    _require(actor, town, permissions.can_manage_measures)
+    person_id = person_id_by_atena(atena)
+    version = (PersonVersion.objects.filter(person_id=person_id, is_current=True).first()
+               if person_id is not None else None)
+    if version is not None:
+        audit.record(town=town, actor=actor, action="person.read", person_id=person_id, purpose=purpose)
+    return version
+
+
 def person_suppressions(*, actor, town, person_id: int) -> list[Suppression]:
     """The 抑止 set on this person or their current household (not those of a 支援措置), in force."""
     _require(actor, town, permissions.can_manage_measures)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kyodo.core import csvfile
+from kyodo.core.display import person_name
 from kyodo.core.input import optional_ascii_int
 
 from . import foreign, kinds, permissions, selectors, services
@@ -195,6 +196,54 @@ def date_check(request, town):
     except ValidationError as exc:
         return render(request, "residents/_date_check.html", {"error": exc.messages[0]})
     return render(request, "residents/_date_check.html", {"shown": shown})
+
+
+# The longest code text checked as it is typed (a 続柄 chain or a list of 宛名番号; longer: 400).
+CODE_CHECK_MAX = 200
+CODE_CHECKS = ("relationship", "atena", "atenas")
+
+
+def _check_answer(request, *, shown: str = "", error: str = ""):
+    return render(request, "residents/_code_check.html", {"shown": shown, "error": error})
+
+
+@residents_view()
+def code_check(request, town):
+    """Inline validation of a field that takes a code (htmx, as staff type): ``kind=relationship``
+    (続柄, by the service's own rule) or ``atena`` / ``atenas`` (the 支援措置 form's 宛名番号, one or a
+    「,」 list: the person's 氏名, or the service's 「…の住民が見つかりません。」). A 宛名番号 with digits
+    other than ASCII (「１２」, 「²」), an unknown kind or an over-long value answers 400."""
+    from kyodo.core.input import InvalidInput
+
+    kind = request.GET.get("kind", "")
+    values = [v for k, v in request.GET.items() if k not in ("kind", "label")]
+    text = values[0].strip() if values else ""
+    label = request.GET.get("label", "")[:30] or "申出者"
+    if kind not in CODE_CHECKS or len(text) > CODE_CHECK_MAX or (kind == "atena" and len(text) > 12):
+        raise InvalidInput("kind" if kind not in CODE_CHECKS else "value",
+                           f"{CODE_CHECK_MAX}文字以内で入力してください。" if kind in CODE_CHECKS else "確認の種類が不正です。",
+                           "Unknown check kind or value too long.")
+    if not text:
+        return HttpResponse("")
+    if kind == "relationship":
+        if not permissions.can_enter_change(request.principal, town):
+            return refused(request)
+        try:
+            return _check_answer(request, shown=f"続柄「{services.validate_relationship(text)}」")
+        except ValidationError as exc:
+            return _check_answer(request, error=exc.messages[0])
+    if not permissions.can_manage_measures(request.principal, town):
+        return refused(request)
+    atenas = [a.strip() for a in text.replace("、", ",").split(",") if a.strip()] if kind == "atenas" else [text]
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise InvalidInput("value", "宛名番号は半角数字で入力してください。", "A 宛名番号 is ASCII digits.")
+    shown = []
+    for atena in atenas[:10]:
+        version = selectors.person_by_atena(actor=request.principal, town=town, atena=atena)
+        if version is None:  # the very message support_measure_create gives for this field
+            return _check_answer(request, error=f"{label}の住民が見つかりません。")
+        shown.append(f"{atena} {person_name(version)}")
+    return _check_answer(request, shown="、".join(shown))
 
 
 @residents_view()
@@ -488,18 +537,23 @@ def export_page(request, town):
     return render(request, "residents/export.html", {"form": form}, status=400)
 
 
+def _atena_person(atena: str) -> int | str:
+    """The person id of a 宛名番号, or — when no person has it — a text the service cannot read as an
+    id (「…の住民が見つかりません。」): an unknown 宛名番号 must never be taken for an internal id."""
+    return selectors.person_id_by_atena(atena) or f"atena:{atena}"
+
+
 def _measure_input(d: dict) -> dict:
     """The measure form's fields as the service takes them (宛名番号 resolved to persons)."""
-    subjects = [{"person_id": selectors.person_id_by_atena(a) or a, "relation": d["subject_relation"]}
+    subjects = [{"person_id": _atena_person(a), "relation": d["subject_relation"]}
                 for a in d["subject_atenas"]]
     aggressors = []
     if d["aggressor_name"]:
         aggressors.append({"name": d["aggressor_name"], "name_kana": d["aggressor_kana"],
                            "birth_date": d["aggressor_birth_date"], "sex": d["aggressor_sex"],
                            "address": d["aggressor_address"],
-                           "person_id": (selectors.person_id_by_atena(d["aggressor_atena"]) or d["aggressor_atena"])
-                           if d["aggressor_atena"] else None})
-    return {"person_id": selectors.person_id_by_atena(d["atena_number"]) or d["atena_number"], "kind": d["kind"],
+                           "person_id": _atena_person(d["aggressor_atena"]) if d["aggressor_atena"] else None})
+    return {"person_id": _atena_person(d["atena_number"]), "kind": d["kind"],
             "starts_on": d["starts_on"], "ends_on": d["ends_on"], "note": d["note"], "subjects": subjects,
             "aggressors": aggressors, "restricted_services": d["restricted_services"]}
 
