@@ -383,10 +383,22 @@ def correct(request, town, pk):
                   status=400 if form.errors else 200)
 
 
+# Rows per page of the approval queue and of the audit log.
+QUEUE_PAGE_SIZE = 20
+AUDIT_PAGE_SIZE = 50
+
+
 @residents_view()
 def approval_queue(request, town):
-    items = selectors.changes_pending(actor=request.principal, town=town)
-    return render(request, "residents/approval_queue.html", {"items": items})
+    """審査・決裁待ち, filtered by 異動 and paged; htmx gets the rows part only (docs/ui.md)."""
+    kind = request.GET.get("kind", "")
+    if kind and kind not in ChangeKind.values:
+        kind = ""  # an unknown kind is no filter (the select only offers known ones)
+    items = selectors.changes_pending(actor=request.principal, town=town, kind=kind)
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(optional_ascii_int(request.GET.get("page"), field="page") or 1)
+    template = "residents/_approval_rows.html" if request.htmx else "residents/approval_queue.html"
+    return render(request, template, {"items": page.object_list, "page": page, "total": len(items), "kind": kind,
+                                      "kinds": ChangeKind.choices})
 
 
 @residents_view()
@@ -702,12 +714,19 @@ def alerts(request, town):
 
 @residents_view(permissions.can_read_audit)
 def audit_log(request, town):
-    from kyodo.core.input import optional_ascii_int
+    """監査ログ, filtered by 宛名番号 and 操作 and paged; htmx gets the entries part only (docs/ui.md)."""
+    from .display import AUDIT_ACTIONS
 
-    person = request.GET.get("person", "").strip()
-    rows, report = selectors.audit_entries(actor=request.principal, town=town,
-                                           person_id=optional_ascii_int(person, field="person"))
-    return render(request, "residents/audit_log.html", {"rows": rows, "report": report, "person": person})
+    atena = request.GET.get("atena", "").strip()
+    optional_ascii_int(atena, field="atena")  # 「２」, 「²」 or 40 digits: 400
+    action = request.GET.get("action", "")
+    action = action if action in AUDIT_ACTIONS else ""
+    page, rows, report = selectors.audit_entries(
+        actor=request.principal, town=town, atena=atena, action=action, per_page=AUDIT_PAGE_SIZE,
+        page=optional_ascii_int(request.GET.get("page"), field="page") or 1)
+    template = "residents/_audit_rows.html" if request.htmx else "residents/audit_log.html"
+    return render(request, template, {"rows": rows, "page": page, "report": report, "atena": atena,
+                                      "action": action, "actions": sorted(AUDIT_ACTIONS.items())})
 
 
 # --- 再転入・特例転入・誤記修正・取消 ------------------------------------------------------------------

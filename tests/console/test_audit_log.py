@@ -129,3 +129,23 @@ def test_bad_filters_are_400_naming_the_parameter(console_client, params, name, 
 def test_nul_in_a_filter_is_400(console_client):
     response = console_client.get("/console/audit/", {"user": "a\x00b"})
     assert response.status_code == 400 and "'user'" in response.content.decode()
+
+
+def test_filters_and_pages_answer_htmx_with_the_entries_part_and_a_full_page_otherwise(console_client, entries,
+                                                                                     pref_admin):
+    expected = [str(e.seq) for e in PlatformAuditEntry.objects.filter(municipality_code="412074").order_by("-seq")]
+    full = console_client.get("/console/audit/", {"town": "412074"})
+    part = console_client.get("/console/audit/", {"town": "412074"}, HTTP_HX_REQUEST="true")
+    assert _seqs(full) == _seqs(part) == expected
+    assert "<html" in full.content.decode() and 'id="audit-filters"' in full.content.decode()
+    body = part.content.decode()
+    assert "<html" not in body and 'id="audit-filters"' not in body
+    assert 'href="/console/audit/export.csv?town=412074"' in body  # the CSV link follows the filters
+    form = full.content.decode().split('id="audit-filters"')[1].split(">")[0]
+    assert 'hx-target="#audit-results"' in form and 'hx-push-url="true"' in form
+    for i in range(55):
+        platform_audit_record(actor=pref_admin, action="backup.run", municipality_code="412066", target_id=str(i))
+    second = console_client.get("/console/audit/", {"action": "backup.run", "page": "2"}, HTTP_HX_REQUEST="true")
+    assert len(_seqs(second)) == 5 and "<html" not in second.content.decode()
+    first = console_client.get("/console/audit/", {"action": "backup.run"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-get="?action=backup.run&amp;page=2" hx-target="#audit-results"' in first

@@ -130,7 +130,9 @@ def audit_log(request):
     entries = console_selectors.platform_audit_search(filters)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(page_number)
     query = {name: request.GET.get(name, "") for name in AUDIT_FILTERS if request.GET.get(name)}
-    return render(request, "console/audit_log.html", {
+    # htmx (a filter changed, a page link): the entries part only; the whole page otherwise (docs/ui.md).
+    template = "console/_audit_results.html" if request.htmx else "console/audit_log.html"
+    return render(request, template, {
         "page": page, "filters": filters, "query": urlencode(query),
         "rows": [(e, action_label(e.action), outcome_label(e.outcome), target_type_label(e.target_type))
                  for e in page.object_list],
