@@ -410,9 +410,12 @@ def person_suppressions(*, actor, town, person_id: int) -> list[Suppression]:
 
 
 def lifts_pending(*, actor, town) -> list[SuppressionLift]:
-    """一時解除の申請 waiting for the 支援措置責任者."""
+    """一時解除の申請 waiting for the 支援措置責任者, each with ``shown`` (宛名番号 and 氏名)."""
     _require(actor, town, permissions.can_release_suppression)
     rows = list(SuppressionLift.objects.filter(status=ChangeStatus.PENDING).order_by("requested_at"))
+    shown = persons_shown(r.person_id for r in rows)
+    for r in rows:
+        r.shown = shown.get(r.person_id)  # 宛名番号 and 氏名, never the internal id
     audit.record(town=town, actor=actor, action="suppression_lift.list", persons=sorted({r.person_id for r in rows}),
                  purpose="一時解除の審査")
     return rows
