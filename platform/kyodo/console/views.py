@@ -15,7 +15,14 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from kyodo.audit.labels import OUTCOMES, PLATFORM_ACTIONS, action_label, outcome_label, target_type_label
+from kyodo.audit.labels import (
+    OUTCOMES,
+    PLATFORM_ACTIONS,
+    action_label,
+    detail_items,
+    outcome_label,
+    target_type_label,
+)
 from kyodo.audit.services import platform_audit_record
 from kyodo.identity.permissions import is_prefecture_admin
 from kyodo.tenancy import selectors, services
@@ -134,8 +141,8 @@ def audit_log(request):
     template = "console/_audit_results.html" if request.htmx else "console/audit_log.html"
     return render(request, template, {
         "page": page, "filters": filters, "query": urlencode(query),
-        "rows": [(e, action_label(e.action), outcome_label(e.outcome), target_type_label(e.target_type))
-                 for e in page.object_list],
+        "rows": [(e, action_label(e.action), outcome_label(e.outcome), target_type_label(e.target_type),
+                  detail_items(e.detail)) for e in page.object_list],
         "actions": sorted(PLATFORM_ACTIONS.items(), key=lambda item: item[0]), "outcomes": OUTCOMES.items(),
         "towns": selectors.municipality_choices(),
     })
