@@ -415,7 +415,7 @@ def lifts_pending(*, actor, town) -> list[SuppressionLift]:
     rows = list(SuppressionLift.objects.filter(status=ChangeStatus.PENDING).order_by("requested_at"))
     shown = persons_shown(r.person_id for r in rows)
     for r in rows:
-        r.shown = shown.get(r.person_id)  # 宛名番号 and 氏名, never the internal id
+        r.shown = shown.get(r.person_id)  # type: ignore[attr-defined]  # for the page: 宛名番号 and 氏名
     audit.record(town=town, actor=actor, action="suppression_lift.list", persons=sorted({r.person_id for r in rows}),
                  purpose="一時解除の審査")
     return rows
@@ -447,7 +447,7 @@ def blocked_attempts(*, actor, town, unacknowledged_only: bool = True) -> list[B
     rows = list(qs[:200])
     shown = persons_shown(a.person_id for a in rows)
     for a in rows:
-        a.shown = shown.get(a.person_id)
+        a.shown = shown.get(a.person_id)  # type: ignore[attr-defined]  # for the page: 宛名番号 and 氏名
     audit.record(town=town, actor=actor, action="blocked_attempt.list", purpose="支援措置の警告確認",
                  persons=sorted({a.person_id for a in rows}))
     return rows
