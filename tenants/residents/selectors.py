@@ -431,7 +431,7 @@ class PersonShown:
 
 
 def persons_shown(person_ids) -> dict[int, PersonShown]:
-    """宛名番号 and current record of each of these persons (one query each, whatever their number)."""
+    """宛名番号 and current record of each of these persons (two queries, whatever their number)."""
     ids = {int(p) for p in person_ids}
     atenas = dict(Person.objects.filter(pk__in=ids).values_list("pk", "atena_number"))
     versions = {v.person_id: v for v in PersonVersion.objects.filter(person_id__in=ids, is_current=True)}

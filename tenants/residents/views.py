@@ -201,6 +201,7 @@ def date_check(request, town):
 # The longest code text checked as it is typed (a 続柄 chain or a list of 宛名番号; longer: 400).
 CODE_CHECK_MAX = 200
 CODE_CHECKS = ("relationship", "atena", "atenas")
+ATENA_LABELS = ("申出者", "併せて支援を求める者", "加害者")
 
 
 def _check_answer(request, *, shown: str = "", error: str = ""):
@@ -218,11 +219,14 @@ def code_check(request, town):
     kind = request.GET.get("kind", "")
     values = [v for k, v in request.GET.items() if k not in ("kind", "label")]
     text = values[0].strip() if values else ""
-    label = request.GET.get("label", "")[:30] or "申出者"
-    if kind not in CODE_CHECKS or len(text) > CODE_CHECK_MAX or (kind == "atena" and len(text) > 12):
-        raise InvalidInput("kind" if kind not in CODE_CHECKS else "value",
-                           f"{CODE_CHECK_MAX}文字以内で入力してください。" if kind in CODE_CHECKS else "確認の種類が不正です。",
-                           "Unknown check kind or value too long.")
+    # whose 宛名番号 it is, as the service's message names them (anything else: the 申出者)
+    label = request.GET.get("label", "")
+    label = label if label in ATENA_LABELS else ATENA_LABELS[0]
+    if kind not in CODE_CHECKS:
+        raise InvalidInput("kind", "確認の種類が不正です。", "Unknown check kind.")
+    longest = 12 if kind == "atena" else CODE_CHECK_MAX
+    if len(text) > longest:
+        raise InvalidInput("value", f"{longest}文字以内で入力してください。", f"At most {longest} characters.")
     if not text:
         return HttpResponse("")
     if kind == "relationship":

@@ -84,3 +84,10 @@ def test_atena_check_needs_the_measures_role_and_stays_in_its_town(household, cl
     other = logged_in_client(user, "kashima.test").get(URL, {"kind": "atena", "atena_number": atena})
     assert other.status_code == 200 and "山田" not in other.content.decode()
     assert "申出者の住民が見つかりません。" in other.content.decode()
+
+
+def test_the_label_named_in_the_answer_is_one_of_the_forms(approver_client):
+    aggressor = approver_client.get(URL, {"kind": "atena", "label": "加害者", "aggressor_atena": "999999999"})
+    assert "加害者の住民が見つかりません。" in aggressor.content.decode()
+    other = approver_client.get(URL, {"kind": "atena", "label": "<b>誰か</b>", "atena_number": "999999999"})
+    assert "申出者の住民が見つかりません。" in other.content.decode() and "誰か" not in other.content.decode()
