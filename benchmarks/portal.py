@@ -6,13 +6,17 @@ templates and components), with Django's test client on the town's host.
   queue, change page, 交付履歴, 閲覧, 支援措置 and 警告 as a section chief); per page in ``pages``.
 - ``search_typing_p95_ms``: search as you type: the htmx request for each growing prefix of a
   name typed in ひらがな (the results part only).
-Baseline, in the same run: the same pages' selector calls alone (the data each page needs, audit
-included, no HTTP, view or template), so the ratio is the whole page against its data.
+Baseline, in the same run: the same requests with the template components replaced by plain
+rendering (``KYODO_PLAIN_COMPONENTS``: the ``kyodo_ui`` tags render a bare label and input, a bare
+``<div>``, bare page links), interleaved request by request with the component pages, so the ratio
+is what the design-system components cost. The pages' selector calls alone (no HTTP, view or
+template) are reported beside it as ``selectors_p95_ms``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import random
 import time
 
@@ -35,7 +39,7 @@ def main(argv: list[str]) -> int:
         django_ready()
         import jaconv
         from django.contrib.auth import get_user_model
-        from django.test import Client
+        from django.test import Client, override_settings
         from django_tenants.utils import tenant_context
 
         from kyodo.identity.models import StaffMembership
@@ -64,8 +68,10 @@ def main(argv: list[str]) -> int:
                 services.support_measure_create(actor=chief, town=town, person_id=person_id, starts_on="2024-04-01")
             protected = selectors.protection.protected_person_ids(r[0] for r in rows)
             open_rows = [r for r in sample if r[0] not in protected]
-            change = services.change_submit(actor=clerk, town=town, kind="relocation", notified_on="2024-06-03",
-                                            effective_on="2024-06-01", data={
+            # dated today: the synthetic history runs up to today, so any fixed day may precede a person's last change
+            today = datetime.date.today().isoformat()
+            change = services.change_submit(actor=clerk, town=town, kind="relocation", notified_on=today,
+                                            effective_on=today, data={
                                                 "household_id": open_rows[0][1], "address": "計測町大字本町1番地"})
         use_public_schema()
 
@@ -85,15 +91,25 @@ def main(argv: list[str]) -> int:
         for name, url in pages.items():  # warm-up: templates, caches, connections
             response = client.get(url(open_rows[0]))
             assert response.status_code == 200, (name, response.status_code, response.content[:300].decode(errors="replace"))
+        plain = override_settings(KYODO_PLAIN_COMPONENTS=True)
+        with plain:  # the plain pages answer too (and warm their own template paths)
+            for name, url in pages.items():
+                assert client.get(url(open_rows[0])).status_code == 200, name
         per_page: dict[str, list[float]] = {name: [] for name in pages}
+        plain_pages: list[float] = []
         for row in open_rows:
             for name, url in pages.items():
                 per_page[name].append(_ms(client.get, url(row)))
+                with plain:
+                    plain_pages.append(_ms(client.get, url(row)))
         typing: list[float] = []
+        plain_typing: list[float] = []
         for _, _, family, given in open_rows:
             text = jaconv.kata2hira(family + given)
             for end in range(1, min(len(text), 5) + 1):
                 typing.append(_ms(client.get, "/residents/", {"q": text[:end]}, HTTP_HX_REQUEST="true"))
+                with plain:
+                    plain_typing.append(_ms(client.get, "/residents/", {"q": text[:end]}, HTTP_HX_REQUEST="true"))
 
         with tenant_context(town):
             data = {
@@ -116,11 +132,12 @@ def main(argv: list[str]) -> int:
         use_public_schema()
 
     every = [ms for samples in per_page.values() for ms in samples]
-    page, base = p95(every), p95(baseline)
+    page, base, data_only = p95(every), p95(plain_pages), p95(baseline)
+    kind = "the same requests, template components rendered plain (KYODO_PLAIN_COMPONENTS), interleaved"
     emit("portal", "page_p95_ms", page, "ms", base, base / page, persons=count, samples=len(every),
          pages={name: round(p95(samples), 1) for name, samples in per_page.items()},
-         baseline_kind="the same pages' selector calls alone (no HTTP, view or template)", goal="<=150 ms")
-    typed = p95(typing)
-    emit("portal", "search_typing_p95_ms", typed, "ms", base, base / typed, persons=count, samples=len(typing),
-         baseline_kind="the same pages' selector calls alone", goal="<=100 ms")
+         baseline_kind=kind, selectors_p95_ms=round(data_only, 3), goal="<=150 ms")
+    typed, plain_typed = p95(typing), p95(plain_typing)
+    emit("portal", "search_typing_p95_ms", typed, "ms", plain_typed, plain_typed / typed, persons=count,
+         samples=len(typing), baseline_kind=kind, goal="<=100 ms")
     return 0

@@ -37,7 +37,8 @@ app.conf.update(
     timezone="Asia/Tokyo",
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2},
 )
-app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog", "integrations.standard_spec",
+app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog", "kyodo.identity",
+                        "integrations.standard_spec",
                         *(a.django_app for a in registry.applications() if a.django_app)])
 # Backups (docs/backups.md): every town nightly at 02:00 JST, a restore drill per town on Sundays at 04:00.
 app.conf.beat_schedule = {
@@ -50,6 +51,9 @@ app.conf.beat_schedule = {
     # Console figures (docs/architecture.md, "The consortium console"): every town every 10 minutes.
     "statistics-refresh": {"task": "kyodo.tenancy.tasks.statistics_refresh_all", "schedule": 600.0,
                            "kwargs": {"principal": {"kind": "system", "name": "beat:statistics-refresh"}}},
+    # Expired Django sessions (public schema, every town's staff): Django never deletes them by itself.
+    "sessions-clear": {"task": "kyodo.identity.tasks.sessions_clear", "schedule": crontab(hour=3, minute=30),
+                       "kwargs": {"principal": {"kind": "system", "name": "beat:sessions-clear"}}},
 }
 
 # Jobs the town applications declare (kyodo.registry.PeriodicSpec): one beat entry each, fanned out

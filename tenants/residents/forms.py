@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
@@ -32,6 +34,15 @@ def _date_widget(kind: str) -> forms.TextInput:
         "autocomplete": "off"})
 
 
+def _code_widget(kind: str, label: str = "", **attrs) -> forms.TextInput:
+    """A field that takes a code (続柄, 宛名番号) checked as it is typed (views.code_check)."""
+    vals = f'{{"kind": "{kind}", "label": "{label}"}}' if label else f'{{"kind": "{kind}"}}'
+    return forms.TextInput(attrs={
+        "hx-get": reverse_lazy("residents:code_check"), "hx-trigger": "input changed delay:500ms, change",
+        "hx-target": "next .kd-field__check", "hx-vals": vals, "hx-sync": "this:replace", "autocomplete": "off",
+        **attrs})
+
+
 def _text(label, required=False, **kw):
     if kw.get("help_text") == DATE_HELP and "widget" not in kw:
         kw["widget"] = _date_widget("birth" if "生年月日" in label else "date")
@@ -60,7 +71,7 @@ def _person_fields(i: int) -> dict:
         f"p{i}_family_name_kana": _text("氏カナ"), f"p{i}_given_name_kana": _text("名カナ"),
         f"p{i}_birth_date": _text("生年月日", help_text=DATE_HELP),
         f"p{i}_sex": forms.ChoiceField(label="性別", choices=SEX_CHOICES, required=False),
-        f"p{i}_relationship": _text("続柄"), f"p{i}_honseki": _text("本籍"), f"p{i}_hittousha": _text("筆頭者"),
+        f"p{i}_relationship": _text("続柄", widget=_code_widget("relationship")), f"p{i}_honseki": _text("本籍"), f"p{i}_hittousha": _text("筆頭者"),
         f"p{i}_resident_code": _text("住民票コード"), f"p{i}_my_number": _text("個人番号"),
         **_resident_kind_fields(f"p{i}_"),
     }
@@ -239,8 +250,9 @@ class MeasureForm(ServiceForm):
 
     kind = forms.ChoiceField(label="種別", choices=[("provisional", "仮支援措置（申出の確認中）"),
                                                    ("formal", "支援措置")], initial="formal")
-    atena_number = _text("申出者の宛名番号", required=True, max_length=12)
-    subject_atenas = _text("併せて支援を求める者の宛名番号（複数は「,」区切り）", max_length=200)
+    atena_number = _text("申出者の宛名番号", required=True, max_length=12, widget=_code_widget("atena", "申出者"))
+    subject_atenas = _text("併せて支援を求める者の宛名番号（複数は「,」区切り）", max_length=200,
+                           widget=_code_widget("atenas", "併せて支援を求める者"))
     subject_relation = _text("申出者との関係（例: 子）", max_length=30)
     starts_on = _text("開始日", required=True, help_text=DATE_HELP)
     ends_on = _text("終了日（空欄なら開始日から1年）", help_text=DATE_HELP)
@@ -252,8 +264,21 @@ class MeasureForm(ServiceForm):
     aggressor_birth_date = _text("加害者の生年月日", help_text=DATE_HELP)
     aggressor_sex = forms.ChoiceField(label="加害者の性別", choices=SEX_CHOICES, required=False)
     aggressor_address = _text("加害者の住所", max_length=300)
-    aggressor_atena = _text("加害者の宛名番号（住民の場合）", max_length=12)
+    aggressor_atena = _text("加害者の宛名番号（住民の場合）", max_length=12, widget=_code_widget("atena", "加害者"))
     note = _text("備考", max_length=500)
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """The service names persons by id (``person_id``, ``subject0_person_id``, ``aggressor0_name``):
+        each error goes on the field that took it."""
+        if not hasattr(exc, "error_dict"):
+            return super().add_service_errors(exc)
+        for field, messages in exc.message_dict.items():
+            name = "atena_number" if field == "person_id" else field
+            if re.fullmatch(r"subject\d+_\w+", field):
+                name = "subject_atenas"
+            elif m := re.fullmatch(r"aggressor\d+_(\w+)", field):
+                name = {"person_id": "aggressor_atena", "name_kana": "aggressor_kana"}.get(m[1], f"aggressor_{m[1]}")
+            self.add_error(name if name in self.fields else None, messages)
 
     def clean_subject_atenas(self):
         text = self.cleaned_data.get("subject_atenas", "")
@@ -306,7 +331,7 @@ class SpecialMoveInForm(ServiceForm, ChangeDatesMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for i in range(RECORD_PERSONS):
-            self.fields[f"p{i}_relationship"] = _text(f"{i + 1}件目の続柄")
+            self.fields[f"p{i}_relationship"] = _text(f"{i + 1}件目の続柄", widget=_code_widget("relationship"))
 
     def record_text(self) -> str:
         """The record: the uploaded file (UTF-8, at most 64 KB) or else the pasted text. An

@@ -213,10 +213,14 @@ class QueueItem:
     can_decide: bool
 
 
-def changes_pending(*, actor, town) -> list[QueueItem]:
-    """審査待ち一覧 (approval queue). Entries touching a protected person are listed without address."""
+def changes_pending(*, actor, town, kind: str = "") -> list[QueueItem]:
+    """審査待ち一覧 (approval queue), of one 異動 ``kind`` or all. Entries touching a protected person
+    are listed without address."""
     _require(actor, town, permissions.can_read)
-    changes = list(Change.objects.filter(status=ChangeStatus.PENDING).order_by("entered_at"))
+    pending = Change.objects.filter(status=ChangeStatus.PENDING)
+    if kind:
+        pending = pending.filter(kind=kind)
+    changes = list(pending.order_by("entered_at"))
     ids = {pid for c in changes for pid in c.person_ids}
     seen = protection.inspect(ids)
     hidden_people = seen.blocked
@@ -385,6 +389,18 @@ def person_id_by_atena(atena: str) -> int | None:
     return Person.objects.filter(atena_number=text[:12]).values_list("pk", flat=True).first()
 
 
+def person_by_atena(*, actor, town, atena: str, purpose: str = "支援措置の登録（宛名番号の確認）"):
+    """The current record of the person with this 宛名番号, for the 支援措置 form's inline check (its
+    managers only; audited as a read), or None when no person has it."""
+    _require(actor, town, permissions.can_manage_measures)
+    person_id = person_id_by_atena(atena)
+    version = (PersonVersion.objects.filter(person_id=person_id, is_current=True).first()
+               if person_id is not None else None)
+    if version is not None:
+        audit.record(town=town, actor=actor, action="person.read", person_id=person_id, purpose=purpose)
+    return version
+
+
 def person_suppressions(*, actor, town, person_id: int) -> list[Suppression]:
     """The 抑止 set on this person or their current household (not those of a 支援措置), in force."""
     _require(actor, town, permissions.can_manage_measures)
@@ -394,20 +410,44 @@ def person_suppressions(*, actor, town, person_id: int) -> list[Suppression]:
 
 
 def lifts_pending(*, actor, town) -> list[SuppressionLift]:
-    """一時解除の申請 waiting for the 支援措置責任者."""
+    """一時解除の申請 waiting for the 支援措置責任者, each with ``shown`` (宛名番号 and 氏名)."""
     _require(actor, town, permissions.can_release_suppression)
     rows = list(SuppressionLift.objects.filter(status=ChangeStatus.PENDING).order_by("requested_at"))
+    shown = persons_shown(r.person_id for r in rows)
+    for r in rows:
+        r.shown = shown.get(r.person_id)  # type: ignore[attr-defined]  # for the page: 宛名番号 and 氏名
     audit.record(town=town, actor=actor, action="suppression_lift.list", persons=sorted({r.person_id for r in rows}),
                  purpose="一時解除の審査")
     return rows
 
 
+@dataclass(frozen=True)
+class PersonShown:
+    """How a page names a person to staff: 宛名番号 and the current record (for 氏名), never the
+    internal id."""
+
+    atena_number: str
+    version: PersonVersion | None
+
+
+def persons_shown(person_ids) -> dict[int, PersonShown]:
+    """宛名番号 and current record of each of these persons (two queries, whatever their number)."""
+    ids = {int(p) for p in person_ids}
+    atenas = dict(Person.objects.filter(pk__in=ids).values_list("pk", "atena_number"))
+    versions = {v.person_id: v for v in PersonVersion.objects.filter(person_id__in=ids, is_current=True)}
+    return {pid: PersonShown(atenas[pid], versions.get(pid)) for pid in atenas}
+
+
 def blocked_attempts(*, actor, town, unacknowledged_only: bool = True) -> list[BlockedAttempt]:
+    """警告: the blocked attempts, newest first, each with ``shown`` (宛名番号 and 氏名 of its person)."""
     _require(actor, town, permissions.can_supervise)
     qs = BlockedAttempt.objects.order_by("-created_at")
     if unacknowledged_only:
         qs = qs.filter(acknowledged_at__isnull=True)
     rows = list(qs[:200])
+    shown = persons_shown(a.person_id for a in rows)
+    for a in rows:
+        a.shown = shown.get(a.person_id)  # type: ignore[attr-defined]  # for the page: 宛名番号 and 氏名
     audit.record(town=town, actor=actor, action="blocked_attempt.list", purpose="支援措置の警告確認",
                  persons=sorted({a.person_id for a in rows}))
     return rows
@@ -462,18 +502,34 @@ def overflow_list(*, actor, town, limit: int = 200) -> list[CertificateIssuance]
     return rows
 
 
-def audit_entries(*, actor, town, person_id: int | None = None, limit: int = 200):
-    """監査ログの閲覧 (auditor, section chief): latest entries and the chain check."""
+def audit_entries(*, actor, town, atena: str = "", action: str = "", page: int = 1, per_page: int = 50):
+    """監査ログの閲覧 (auditor, section chief): one page of the entries, newest first, of one person
+    (by 宛名番号; an unknown one finds nothing) and/or one action, with the chain check. Each entry
+    carries ``persons``: the 宛名番号 of the persons it names."""
+    from django.core.paginator import Paginator
+
     from kyodo.tenantlog.models import AuditEntry
 
     _require(actor, town, permissions.can_read_audit)
     qs = AuditEntry.objects.filter(chain=audit.chain_name(town)).order_by("-seq")
-    if person_id:
-        qs = qs.filter(Q(target_id=str(person_id)) | Q(detail__person_ids__contains=[person_id]))
-    rows = list(qs[:limit])
+    person_id = person_id_by_atena(atena) if atena else None
+    if atena:
+        qs = qs.filter(Q(target_type="person", target_id=str(person_id)) | Q(detail__person_ids__contains=[person_id])
+                       ) if person_id is not None else qs.none()
+    if action:
+        qs = qs.filter(action=action)
+    entries = Paginator(qs, per_page).get_page(page)
+    rows = list(entries.object_list)
+    ids = {int(e.target_id) for e in rows if e.target_type == "person" and ASCII_ID.fullmatch(e.target_id)}
+    ids |= {int(p) for e in rows for p in (e.detail or {}).get("person_ids", []) if isinstance(p, int)}
+    shown = persons_shown(ids)
+    for e in rows:
+        named = [int(e.target_id)] if e.target_type == "person" and ASCII_ID.fullmatch(e.target_id) else []
+        named += [p for p in (e.detail or {}).get("person_ids", []) if isinstance(p, int) and p not in named]
+        e.persons = [shown[p].atena_number if p in shown else "（不明）" for p in named]
     report = audit.verify(town)
     audit.record(town=town, actor=actor, action="audit.read", purpose="監査", person_id=person_id)
-    return rows, report
+    return entries, rows, report
 
 
 def residents_statistics(town) -> dict[str, int]:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/changes/<str:kind>/", views.household_change, name="household_change"),
     path("check/date/", views.date_check, name="date_check"),
+    path("check/code/", views.code_check, name="code_check"),
     path("changes/", views.approval_queue, name="approval_queue"),
     path("changes/new/move-in/", views.move_in, name="move_in"),
     path("changes/new/move-in/returning/", views.returning_find, name="returning_find"),

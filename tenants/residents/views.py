@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kyodo.core import csvfile
+from kyodo.core.display import person_name
 from kyodo.core.input import optional_ascii_int
 
 from . import foreign, kinds, permissions, selectors, services
@@ -197,6 +198,58 @@ def date_check(request, town):
     return render(request, "residents/_date_check.html", {"shown": shown})
 
 
+# The longest code text checked as it is typed (a 続柄 chain or a list of 宛名番号; longer: 400).
+CODE_CHECK_MAX = 200
+CODE_CHECKS = ("relationship", "atena", "atenas")
+ATENA_LABELS = ("申出者", "併せて支援を求める者", "加害者")
+
+
+def _check_answer(request, *, shown: str = "", error: str = ""):
+    return render(request, "residents/_code_check.html", {"shown": shown, "error": error})
+
+
+@residents_view()
+def code_check(request, town):
+    """Inline validation of a field that takes a code (htmx, as staff type): ``kind=relationship``
+    (続柄, by the service's own rule) or ``atena`` / ``atenas`` (the 支援措置 form's 宛名番号, one or a
+    「,」 list: the person's 氏名, or the service's 「…の住民が見つかりません。」). A 宛名番号 with digits
+    other than ASCII (「１２」, 「²」), an unknown kind or an over-long value answers 400."""
+    from kyodo.core.input import InvalidInput
+
+    kind = request.GET.get("kind", "")
+    values = [v for k, v in request.GET.items() if k not in ("kind", "label")]
+    text = values[0].strip() if values else ""
+    # whose 宛名番号 it is, as the service's message names them (anything else: the 申出者)
+    label = request.GET.get("label", "")
+    label = label if label in ATENA_LABELS else ATENA_LABELS[0]
+    if kind not in CODE_CHECKS:
+        raise InvalidInput("kind", "確認の種類が不正です。", "Unknown check kind.")
+    longest = 12 if kind == "atena" else CODE_CHECK_MAX
+    if len(text) > longest:
+        raise InvalidInput("value", f"{longest}文字以内で入力してください。", f"At most {longest} characters.")
+    if not text:
+        return HttpResponse("")
+    if kind == "relationship":
+        if not permissions.can_enter_change(request.principal, town):
+            return refused(request)
+        try:
+            return _check_answer(request, shown=f"続柄「{services.validate_relationship(text)}」")
+        except ValidationError as exc:
+            return _check_answer(request, error=exc.messages[0])
+    if not permissions.can_manage_measures(request.principal, town):
+        return refused(request)
+    atenas = [a.strip() for a in text.replace("、", ",").split(",") if a.strip()] if kind == "atenas" else [text]
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise InvalidInput("value", "宛名番号は半角数字で入力してください。", "A 宛名番号 is ASCII digits.")
+    shown = []
+    for atena in atenas[:10]:
+        version = selectors.person_by_atena(actor=request.principal, town=town, atena=atena)
+        if version is None:  # the very message support_measure_create gives for this field
+            return _check_answer(request, error=f"{label}の住民が見つかりません。")
+        shown.append(f"{atena} {person_name(version)}")
+    return _check_answer(request, shown="、".join(shown))
+
+
 @residents_view()
 def person_detail(request, town, pk):
     as_of, as_of_text, as_of_error = _as_of(request)
@@ -334,10 +387,22 @@ def correct(request, town, pk):
                   status=400 if form.errors else 200)
 
 
+# Rows per page of the approval queue and of the audit log.
+QUEUE_PAGE_SIZE = 20
+AUDIT_PAGE_SIZE = 50
+
+
 @residents_view()
 def approval_queue(request, town):
-    items = selectors.changes_pending(actor=request.principal, town=town)
-    return render(request, "residents/approval_queue.html", {"items": items})
+    """審査・決裁待ち, filtered by 異動 and paged; htmx gets the rows part only (docs/ui.md)."""
+    kind = request.GET.get("kind", "")
+    if kind and kind not in ChangeKind.values:
+        kind = ""  # an unknown kind is no filter (the select only offers known ones)
+    items = selectors.changes_pending(actor=request.principal, town=town, kind=kind)
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(optional_ascii_int(request.GET.get("page"), field="page") or 1)
+    template = "residents/_approval_rows.html" if request.htmx else "residents/approval_queue.html"
+    return render(request, template, {"items": page.object_list, "page": page, "total": len(items), "kind": kind,
+                                      "kinds": ChangeKind.choices})
 
 
 @residents_view()
@@ -488,18 +553,23 @@ def export_page(request, town):
     return render(request, "residents/export.html", {"form": form}, status=400)
 
 
+def _atena_person(atena: str) -> int | str:
+    """The person id of a 宛名番号, or — when no person has it — a text the service cannot read as an
+    id (「…の住民が見つかりません。」): an unknown 宛名番号 must never be taken for an internal id."""
+    return selectors.person_id_by_atena(atena) or f"atena:{atena}"
+
+
 def _measure_input(d: dict) -> dict:
     """The measure form's fields as the service takes them (宛名番号 resolved to persons)."""
-    subjects = [{"person_id": selectors.person_id_by_atena(a) or a, "relation": d["subject_relation"]}
+    subjects = [{"person_id": _atena_person(a), "relation": d["subject_relation"]}
                 for a in d["subject_atenas"]]
     aggressors = []
     if d["aggressor_name"]:
         aggressors.append({"name": d["aggressor_name"], "name_kana": d["aggressor_kana"],
                            "birth_date": d["aggressor_birth_date"], "sex": d["aggressor_sex"],
                            "address": d["aggressor_address"],
-                           "person_id": (selectors.person_id_by_atena(d["aggressor_atena"]) or d["aggressor_atena"])
-                           if d["aggressor_atena"] else None})
-    return {"person_id": selectors.person_id_by_atena(d["atena_number"]) or d["atena_number"], "kind": d["kind"],
+                           "person_id": _atena_person(d["aggressor_atena"]) if d["aggressor_atena"] else None})
+    return {"person_id": _atena_person(d["atena_number"]), "kind": d["kind"],
             "starts_on": d["starts_on"], "ends_on": d["ends_on"], "note": d["note"], "subjects": subjects,
             "aggressors": aggressors, "restricted_services": d["restricted_services"]}
 
@@ -648,12 +718,19 @@ def alerts(request, town):
 
 @residents_view(permissions.can_read_audit)
 def audit_log(request, town):
-    from kyodo.core.input import optional_ascii_int
+    """監査ログ, filtered by 宛名番号 and 操作 and paged; htmx gets the entries part only (docs/ui.md)."""
+    from .display import AUDIT_ACTIONS
 
-    person = request.GET.get("person", "").strip()
-    rows, report = selectors.audit_entries(actor=request.principal, town=town,
-                                           person_id=optional_ascii_int(person, field="person"))
-    return render(request, "residents/audit_log.html", {"rows": rows, "report": report, "person": person})
+    atena = request.GET.get("atena", "").strip()
+    optional_ascii_int(atena, field="atena")  # 「２」, 「²」 or 40 digits: 400
+    action = request.GET.get("action", "")
+    action = action if action in AUDIT_ACTIONS else ""
+    page, rows, report = selectors.audit_entries(
+        actor=request.principal, town=town, atena=atena, action=action, per_page=AUDIT_PAGE_SIZE,
+        page=optional_ascii_int(request.GET.get("page"), field="page") or 1)
+    template = "residents/_audit_rows.html" if request.htmx else "residents/audit_log.html"
+    return render(request, template, {"rows": rows, "page": page, "report": report, "atena": atena,
+                                      "action": action, "actions": sorted(AUDIT_ACTIONS.items())})
 
 
 # --- 再転入・特例転入・誤記修正・取消 ------------------------------------------------------------------

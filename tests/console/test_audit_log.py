@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -29,8 +30,6 @@ def entries(pref_admin, clerk_a, clerk_b):
 
 
 def _seqs(response) -> list[str]:
-    import re
-
     return re.findall(r'<tr data-seq="(\d+)"', response.content.decode())
 
 
@@ -129,3 +128,58 @@ def test_bad_filters_are_400_naming_the_parameter(console_client, params, name, 
 def test_nul_in_a_filter_is_400(console_client):
     response = console_client.get("/console/audit/", {"user": "a\x00b"})
     assert response.status_code == 400 and "'user'" in response.content.decode()
+
+
+def test_filters_and_pages_answer_htmx_with_the_entries_part_and_a_full_page_otherwise(console_client, entries,
+                                                                                     pref_admin):
+    expected = [str(e.seq) for e in PlatformAuditEntry.objects.filter(municipality_code="412074").order_by("-seq")]
+    full = console_client.get("/console/audit/", {"town": "412074"})
+    part = console_client.get("/console/audit/", {"town": "412074"}, HTTP_HX_REQUEST="true")
+    assert _seqs(full) == _seqs(part) == expected
+    assert "<html" in full.content.decode() and 'id="audit-filters"' in full.content.decode()
+    body = part.content.decode()
+    assert "<html" not in body and 'id="audit-filters"' not in body
+    assert 'href="/console/audit/export.csv?town=412074"' in body  # the CSV link follows the filters
+    form = full.content.decode().split('id="audit-filters"')[1].split(">")[0]
+    assert 'hx-target="#audit-results"' in form and 'hx-push-url="true"' in form
+    for i in range(55):
+        platform_audit_record(actor=pref_admin, action="backup.run", municipality_code="412066", target_id=str(i))
+    second = console_client.get("/console/audit/", {"action": "backup.run", "page": "2"}, HTTP_HX_REQUEST="true")
+    assert len(_seqs(second)) == 5 and "<html" not in second.content.decode()
+    first = console_client.get("/console/audit/", {"action": "backup.run"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-get="?action=backup.run&amp;page=2" hx-target="#audit-results"' in first
+
+
+def test_detail_keys_and_coded_values_are_shown_in_japanese(console_client, entries, pref_admin):
+    platform_audit_record(actor=pref_admin, action="municipality.applications", municipality_code="412066",
+                          detail={"from": ["residents"], "to": ["residents", "reference"], "sso": True})
+    body = console_client.get("/console/audit/", {"town": "412066"}).content.decode()
+    cells = re.findall(r"<td><small>(.*?)</small></td>", body, re.S)
+    assert "理由: その団体の職員ではない" in cells
+    from kyodo import registry
+
+    labels = {a.code: a.label for a in registry.applications()}
+    changed = next(c for c in cells if "変更前" in c)  # (jsonb keeps its own key order)
+    for pair in (f"変更前: {labels['residents']}", f"変更後: {labels['residents']}、{labels['reference']}",
+                 "シングルサインオン: はい"):
+        assert pair in changed, pair
+    assert "方式: ひな形スキーマの複製" in cells[-1] or "方式: マイグレーションの実行" in cells[-1]  # the onboarding
+    assert not any(word in " ".join(cells) for word in ("reason:", "not_member", "from:", "residents"))
+
+
+def test_every_detail_key_the_platform_records_has_a_label():
+    """Finds each ``detail={"key": …}`` written through platform_audit_record in the platform's source."""
+    import pathlib
+
+    from kyodo.audit.labels import DETAIL_KEYS
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "platform" / "kyodo"
+    keys = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "platform_audit_record" not in text and "detail = {" not in text:
+            continue
+        for block in re.findall(r"detail\s*=\s*\{(.*?)\}", text, re.S):
+            keys |= set(re.findall(r'"([a-z_]+)":', block))
+        keys |= set(re.findall(r'detail\["([a-z_]+)"\]', text))
+    assert keys and keys - set(DETAIL_KEYS) == set()

@@ -76,5 +76,5 @@ def test_audit_page_is_for_auditors_and_chiefs(household, client_a, chief_a, in_
 
     assert client_a.get("/residents/audit/").status_code == 403
     chief = logged_in_client(chief_a, "takeo.test")
-    body = chief.get("/residents/audit/", {"person": household["taro"].person_id}).content.decode()
-    assert "ハッシュ連鎖: 正常" in body and "異動の決裁（本登録）" in body and "change.approve" not in body
+    body = chief.get("/residents/audit/", {"atena": household["taro"].person.atena_number}).content.decode()
+    assert "ハッシュ連鎖: 正常" in body and "異動の決裁（本登録）" in body and ">change.approve<" not in body

@@ -1,6 +1,7 @@
 """The Japanese display rules on the rendered residents pages of a populated town: no raw code (異動事由
 「A01」, audit actions like person.read, channels like search), no ISO date, no name given-name first
-(residents or staff), 西暦 only for a 外国人住民's 生年月日."""
+(residents or staff), no internal person id (persons are shown by 宛名番号 and 氏名), 西暦 only for a
+外国人住民's 生年月日."""
 
 from __future__ import annotations
 
@@ -41,10 +42,22 @@ def named_staff(clerk_a, approver_a, chief_a):
     display.reset()
 
 
+# Internal person ids start here in this test's town, so that one shown to staff stands out from
+# 宛名番号, counts, 受付番号 and dates.
+FIRST_PERSON_ID = 7_300_001
+
+
 @pytest.fixture
 def demo_town(in_a):
     """Synthetic residents (the demo's loader fills only an empty town: before ``household``)."""
+    from django.db import connection
+
     from tenants.residents.demo import residents_demo_populate
+    from tenants.residents.models import Person
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
+                       [Person._meta.db_table, FIRST_PERSON_ID])
 
     assert residents_demo_populate(town=in_a, scale=0.002, seed=7) > 0
 
@@ -68,6 +81,7 @@ def populated(demo_town, in_a, household, named_staff, clerk_a, approver_a, chie
                                        given_name_kana="ジロウ", hittousha="佐藤次郎", resident_code="22345678901",
                                        birth_date="1975-11-23")], address="佐賀県武雄市朝日町甘久100番地",
                           katagaki=""))
+    services.lift_request(actor=clerk_a, town=in_a, person_id=protected.person_id, purpose="本人からの請求")
     for channel in CHANNELS:
         protection.record_attempt(town=in_a, actor=clerk_a, person_ids=[protected.person_id], channel=channel,
                                   purpose="表示の確認", kind=AttemptKind.REFUSED)
@@ -101,6 +115,10 @@ def test_no_raw_code_iso_date_or_given_name_first_on_any_page(populated, chief_a
     for v in PersonVersion.objects.filter(is_current=True):
         given_first |= {f"{v.given_name} {v.family_name}", f"{v.given_name}\u3000{v.family_name}"}
     given_first |= {f"{given} {family}" for family, given in STAFF.values()}
+    from tenants.residents.models import Person
+
+    person_ids = set(map(str, Person.objects.values_list("pk", flat=True)))
+    assert min(map(int, person_ids)) >= FIRST_PERSON_ID
     client = logged_in_client(chief_a, "takeo.test")
     problems = []
     for url in _pages(populated):
@@ -112,6 +130,8 @@ def test_no_raw_code_iso_date_or_given_name_first_on_any_page(populated, chief_a
             problems += [(url, rule, m) for m in pattern.findall(text)]
         problems += [(url, "名 氏の順", n) for n in given_first if n in text]
         problems += [(url, "ユーザー名", u) for u in STAFF if u in text]
+        problems += [(url, "内部の個人番号", n) for n in re.findall(r"(?<![0-9])[0-9]{7}(?![0-9])", text)
+                     if n in person_ids]
     assert not problems, "\n".join(map(str, problems))
 
 

@@ -169,3 +169,52 @@ def test_whitenoise_serves_the_static_files_on_every_host(db):
         response = Client(HTTP_HOST=host).get("/static/kyodo/portal.css")
         assert response.status_code == 200 and response["Content-Type"].startswith("text/css")
         assert b"--kd-space-4" in b"".join(response.streaming_content)
+
+
+def _queue_ids(html: str) -> list[str]:
+    table = html.split('<table id="queue">')[1].split("</table>")[0] if '<table id="queue">' in html else ""
+    return re.findall(r"<tr><td>(\d+)</td>", table)
+
+
+def test_the_approval_queue_filters_and_pages_with_and_without_htmx(household, clerk_a, client_a, in_a):
+    from tenants.residents import services
+
+    person = household["taro"]
+    relocation = services.change_submit(actor=clerk_a, town=in_a, kind="relocation", notified_on="令和6年5月2日",
+                                        effective_on="令和6年5月1日", data={
+                                            "household_id": person.household_id, "address": "武雄市北方町1番地"})
+    move_out = services.change_submit(actor=clerk_a, town=in_a, kind="move_out", notified_on="令和6年5月2日",
+                                      effective_on="令和6年5月10日", data={
+                                          "person_ids": [household["ichiro"].person_id], "destination": "福岡市"})
+    full = client_a.get("/residents/changes/", {"kind": "relocation"})
+    part = client_a.get("/residents/changes/", {"kind": "relocation"}, **HTMX)
+    assert full.status_code == part.status_code == 200
+    assert _queue_ids(full.content.decode()) == _queue_ids(part.content.decode()) == [str(relocation.pk)]
+    assert "<html" in full.content.decode() and "<html" not in part.content.decode()
+    assert _queue_ids(client_a.get("/residents/changes/", **HTMX).content.decode()) == [str(relocation.pk),
+                                                                                       str(move_out.pk)]
+    form = full.content.decode().split('id="queue-filters"')[1].split(">")[0]
+    assert 'hx-target="#queue-results"' in form and 'hx-push-url="true"' in form
+    assert "queue-empty" in client_a.get("/residents/changes/", {"kind": "death"}, **HTMX).content.decode()
+    assert client_a.get("/residents/changes/", {"page": "２"}).status_code == 400
+
+
+def test_the_audit_log_filters_by_atena_and_action_with_and_without_htmx(household, chief_a, client_a):
+    taro, hanako = household["taro"], household["hanako"]
+    client_a.get(f"/residents/persons/{taro.person_id}/")
+    client_a.get(f"/residents/persons/{hanako.person_id}/")
+    chief = logged_in_client(chief_a, HOST)
+    query = {"atena": taro.person.atena_number, "action": "person.read"}
+    full = chief.get("/residents/audit/", query).content.decode()
+    part = chief.get("/residents/audit/", query, **HTMX).content.decode()
+
+    def rows(html):
+        return re.findall(r"<tr><td>(\d+)</td>.*?</tr>", html.split('<table id="audit">')[1], re.S)
+
+    assert rows(full) == rows(part) and len(rows(full)) == 1
+    assert "<html" in full and "<html" not in part and "住民照会" in part
+    assert taro.person.atena_number in part.split('<table id="audit">')[1]
+    assert f"<td>{taro.person_id}</td>" not in part  # never the internal id
+    assert rows(chief.get("/residents/audit/", {"atena": "999999999"}, **HTMX).content.decode()) == []
+    form = full.split('id="audit-filters"')[1].split(">")[0]
+    assert 'hx-target="#audit-results"' in form and 'hx-push-url="true"' in form

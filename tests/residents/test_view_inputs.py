@@ -96,7 +96,8 @@ def test_an_alert_is_acknowledged_by_its_id(chief_client, measure, client_a, in_
 
 @pytest.mark.parametrize("value", ["²", "１２", "x"])
 def test_an_audit_filter_that_is_not_ascii_digits_is_a_400(chief_client, value):
-    response = chief_client.get("/residents/audit/", {"person": value})
-    assert response.status_code == 400 and "'person'" in response.content.decode()
-    assert chief_client.get("/residents/audit/", {"person": ""}).status_code == 200
-    assert chief_client.get("/residents/audit/", {"person": "12"}).status_code == 200
+    response = chief_client.get("/residents/audit/", {"atena": value})
+    assert response.status_code == 400 and "'atena'" in response.content.decode()
+    assert chief_client.get("/residents/audit/", {"atena": ""}).status_code == 200
+    assert chief_client.get("/residents/audit/", {"atena": "12"}).status_code == 200
+    assert chief_client.get("/residents/audit/", {"atena": "9" * 40}).status_code == 400

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import models
+
 from .chain import ChainHead, HashChainedEntry
 
 
@@ -10,7 +12,16 @@ class PlatformAuditEntry(HashChainedEntry):
 
     class Meta(HashChainedEntry.Meta):
         constraints = []
-        indexes = []
+        # The console's filters (console.selectors.platform_audit_search): each filter column with seq,
+        # so that one filter, newest first, one page, is an index range scan; the date range by created_at.
+        indexes = [
+            models.Index(fields=["-seq"], name="audit_pae_seq"),
+            models.Index(fields=["municipality_code", "-seq"], name="audit_pae_town_seq"),
+            models.Index(fields=["actor_username", "-seq"], name="audit_pae_user_seq"),
+            models.Index(fields=["action", "-seq"], name="audit_pae_action_seq"),
+            models.Index(fields=["outcome", "-seq"], name="audit_pae_outcome_seq"),
+            models.Index(fields=["created_at"], name="audit_pae_created"),
+        ]
         unique_together = [("chain", "seq")]
 
 

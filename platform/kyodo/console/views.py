@@ -15,7 +15,14 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from kyodo.audit.labels import OUTCOMES, PLATFORM_ACTIONS, action_label, outcome_label, target_type_label
+from kyodo.audit.labels import (
+    OUTCOMES,
+    PLATFORM_ACTIONS,
+    action_label,
+    detail_items,
+    outcome_label,
+    target_type_label,
+)
 from kyodo.audit.services import platform_audit_record
 from kyodo.identity.permissions import is_prefecture_admin
 from kyodo.tenancy import selectors, services
@@ -130,10 +137,12 @@ def audit_log(request):
     entries = console_selectors.platform_audit_search(filters)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(page_number)
     query = {name: request.GET.get(name, "") for name in AUDIT_FILTERS if request.GET.get(name)}
-    return render(request, "console/audit_log.html", {
+    # htmx (a filter changed, a page link): the entries part only; the whole page otherwise (docs/ui.md).
+    template = "console/_audit_results.html" if request.htmx else "console/audit_log.html"
+    return render(request, template, {
         "page": page, "filters": filters, "query": urlencode(query),
-        "rows": [(e, action_label(e.action), outcome_label(e.outcome), target_type_label(e.target_type))
-                 for e in page.object_list],
+        "rows": [(e, action_label(e.action), outcome_label(e.outcome), target_type_label(e.target_type),
+                  detail_items(e.detail)) for e in page.object_list],
         "actions": sorted(PLATFORM_ACTIONS.items(), key=lambda item: item[0]), "outcomes": OUTCOMES.items(),
         "towns": selectors.municipality_choices(),
     })

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from .test_move_in_flow import CHROMIUM, ROOT, _login, launch, server  # noqa: F401  (the fixture)
+from .test_move_in_flow import CHROMIUM, PASSWORD, ROOT, _login, launch, server  # noqa: F401  (the fixture)
 from .test_support_measure_warning import _protected_person
 
 pytestmark = [
@@ -22,10 +22,12 @@ BLOCKING = {"serious", "critical"}
 
 
 def _records() -> dict[str, int]:
-    """A resident (approved) and a pending 転入 entered by the clerk, beside the protected person."""
+    """A resident (approved), one whose 方書 does not fit a certificate, and a pending 転入 entered by
+    the clerk, beside the protected person; a section chief for the audit log."""
     from django.contrib.auth import get_user_model
     from django_tenants.utils import tenant_context
 
+    from kyodo.identity.models import StaffMembership
     from kyodo.tenancy.models import Municipality
     from tenants.residents import services
     from tests.residents.conftest import move_in_data, person_data
@@ -42,13 +44,24 @@ def _records() -> dict[str, int]:
                                           address="佐賀県杵島郡江北町大字山口1200番地"))
         services.change_approve(actor=approver, town=town, change=done)
         done.refresh_from_db()
+        long = services.change_submit(actor=clerk, town=town, kind="move_in", notified_on="2024-04-05",
+                                      effective_on="2024-04-01", data=move_in_data(
+                                          [person_data(family_name="江北", family_name_kana="コウホク",
+                                                       given_name="三郎", given_name_kana="サブロウ",
+                                                       resident_code="33333333337")],
+                                          address="佐賀県杵島郡江北町大字山口1400番地", katagaki="江北ハイツ" * 20))
+        services.change_approve(actor=approver, town=town, change=long)
+        long.refresh_from_db()
         pending = services.change_submit(actor=clerk, town=town, kind="move_in", notified_on="2024-04-06",
                                          effective_on="2024-04-02", data=move_in_data(
                                              [person_data(family_name="江北", family_name_kana="コウホク",
                                                           given_name="次郎", given_name_kana="ジロウ",
                                                           resident_code="22222222228")],
                                              address="佐賀県杵島郡江北町大字山口1300番地"))
-    return {"person": done.person_ids[0], "pending": pending.pk}
+    chief = users.create_user(username="kouhoku-browser-chief", password=PASSWORD, last_name="江北", first_name="課長")
+    StaffMembership.objects.create(user=chief, municipality=town, role="section_chief")
+    return {"person": done.person_ids[0], "household": done.household_id, "long": long.person_ids[0],
+            "pending": pending.pk}
 
 
 def _check(page, name: str) -> list[str]:
@@ -117,6 +130,49 @@ def test_residents_pages_have_no_serious_accessibility_violation(server):  # noq
             problems += _check(clerk, "change")
             clerk.goto(f"{server}/residents/persons/{ids['person']}/certificate/")
             problems += _check(clerk, "certificate-form")
+            # the other change forms (転入 above): from the person's page and from the household's
+            person, household = f"/residents/persons/{ids['person']}", f"/residents/households/{ids['household']}"
+            for name, path in (("move-out-form", f"{person}/changes/move_out/"),
+                               ("relocation-form", f"{person}/changes/relocation/"),
+                               ("death-form", f"{person}/changes/death/"),
+                               ("birth-form", f"{person}/changes/birth/"),
+                               ("correction-form", f"{person}/correct/"),
+                               ("clerical-correction-form", f"{person}/clerical-correction/"),
+                               ("cancel-form", f"{person}/cancel/"),
+                               ("head-change-form", f"{household}/changes/head_change/"),
+                               ("household-split-form", f"{household}/changes/household_split/"),
+                               ("household-transfer-form", f"{household}/changes/household_transfer/"),
+                               ("special-move-in-form", "/residents/changes/new/special-move-in/"),
+                               ("returning-find", "/residents/changes/new/move-in/returning/"),
+                               ("inspection-form", "/residents/inspections/new/")):
+                response = clerk.goto(f"{server}{path}")
+                assert response.status == 200, (name, response.status)
+                problems += _check(clerk, name)
+            # 転出 sent with errors, after the inline checks of a date and a 続柄 answered
+            clerk.goto(f"{server}{person}/changes/move_out/")
+            clerk.locator("#id_notified_on").press_sequentially("R6.4.5", delay=20)
+            clerk.wait_for_selector("#id_notified_on-check >> text=令和6年4月5日")
+            clerk.fill("#id_effective_on", "平成31年5月1日")
+            clerk.click("button:has-text(\"仮登録する\")")
+            clerk.wait_for_selector(".kd-field--error")
+            problems += _check(clerk, "move-out-errors")
+            clerk.goto(f"{server}{household}/changes/head_change/")
+            clerk.locator("input[name^=relationship_]").first.fill("")
+            clerk.locator("input[name^=relationship_]").first.press_sequentially("孫", delay=20)
+            clerk.wait_for_selector(".kd-field__check >> text=使えません")
+            problems += _check(clerk, "head-change-code-check")
+            # 閲覧申出 sent empty: the service's errors on the form
+            clerk.goto(f"{server}/residents/inspections/new/")
+            clerk.click("#submit-inspection")
+            clerk.wait_for_load_state("networkidle")
+            problems += _check(clerk, "inspection-form-errors")
+            # a certificate whose 方書 does not fit: the page that asks to check it before handing it over
+            clerk.goto(f"{server}/residents/persons/{ids['long']}/certificate/")
+            clerk.fill("#id_requester_name", "江北三郎")
+            clerk.fill("#id_purpose", "確認")
+            clerk.click("#issue")
+            clerk.wait_for_selector("#certificate-alert")
+            problems += _check(clerk, "certificate-issued")
             response = clerk.goto(f"{server}/residents/measures/")
             assert response.status == 403
             problems += _check(clerk, "refused-403")
@@ -140,6 +196,16 @@ def test_residents_pages_have_no_serious_accessibility_violation(server):  # noq
             problems += _check(approver, "measures")
             approver.goto(f"{server}/residents/alerts/")
             problems += _check(approver, "alerts")
+
+            chief = browser.new_context(locale="ja-JP", viewport=viewport).new_page()
+            _login(chief, server, "kouhoku-browser-chief")
+            chief.goto(f"{server}/residents/audit/")
+            assert chief.query_selector("#audit")
+            problems += _check(chief, "audit-log")
+            # filtered without a reload (htmx), the address bar kept
+            chief.select_option("#f-action", "person.read")
+            chief.wait_for_url("**action=person.read**")
+            problems += _check(chief, "audit-log-filtered")
         finally:
             browser.close()
     assert not problems, "\n".join(problems)

@@ -8,23 +8,38 @@
 - ``{% pagination page target="#…" %}``: page links for a ``django.core.paginator.Page``; with
   ``target`` they also load only that part of the page through htmx.
 - ``{% result_count count limit_hit=… limit=… %}`` and ``{% empty_state "…" id="…" %}``.
+
+With the setting ``KYODO_PLAIN_COMPONENTS = True`` the tags render plain HTML instead of their
+component templates (a bare label and input, a ``<div>`` around a banner's or a confirmation's body,
+bare page links, a ``<p>``): the baseline of ``benchmarks/portal.py``, never used to serve staff.
 """
 
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.core.paginator import Page
 from django.template.loader import render_to_string
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
 LEVELS = {"info", "warning", "error", "success"}
 
 
-@register.inclusion_tag("components/field.html")
+def _plain() -> bool:
+    return bool(getattr(settings, "KYODO_PLAIN_COMPONENTS", False))
+
+
+@register.simple_tag
 def field(f, **attrs):
     """One bound field. Extra keyword arguments become attributes of the input."""
+    if _plain():
+        return format_html("{}{}{}", f.label_tag(), f.as_widget(attrs=attrs), f.errors)
+    return render_to_string("components/field.html", _field_context(f, attrs))
+
+
+def _field_context(f, attrs):
     ids = []
     if f.help_text:
         ids.append(f"{f.auto_id}-help")
@@ -49,9 +64,11 @@ class _BlockNode(template.Node):
         self.nodelist, self.args, self.kwargs, self.template_name = nodelist, args, kwargs, template_name
 
     def render(self, context):
+        body = self.nodelist.render(context)
+        if _plain():
+            return format_html("<div>{}</div>", body)
         args = [a.resolve(context) for a in self.args]
         kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
-        body = self.nodelist.render(context)
         return render_to_string(self.template_name, {"args": args, **kwargs, "body": body,
                                                       "csrf_token": context.get("csrf_token")})
 
@@ -82,8 +99,15 @@ def confirm(parser, token):
     return _block_tag(parser, token, "endconfirm", "components/confirm.html")
 
 
-@register.inclusion_tag("components/pagination.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def pagination(context, page, target="", label="ページ"):
+    links = _pagination_context(context, page, target, label)
+    if _plain():
+        return format_html_join(" ", '<a href="{}">{}</a>', ((p["url"], p["number"]) for p in links["pages"] if p["url"]))
+    return render_to_string("components/pagination.html", links)
+
+
+def _pagination_context(context, page, target, label):
     request = context.get("request")
     query = request.GET.copy() if request is not None else None
 
@@ -108,6 +132,8 @@ def pagination(context, page, target="", label="ページ"):
 
 @register.simple_tag
 def empty_state(message, id=""):
+    if _plain():
+        return format_html("<p>{}</p>", message)
     if id:
         return format_html('<p class="kd-empty" id="{}">{}</p>', id, message)
     return format_html('<p class="kd-empty">{}</p>', message)
