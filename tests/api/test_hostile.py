@@ -287,6 +287,21 @@ NUL_CASES = {
 }
 
 
+SURROGATE = "A\\ud800"  # half of a surrogate pair as a JSON escape: valid JSON, not text
+SURROGATES = {name: text.replace("@", SURROGATE) for name, text in {
+    "operation-name": '{"query": "query A { municipality { name } }", "operationName": "@"}',
+    "variable-value": '{"query": "query Q($n: Int) { persons(first: $n) { edges { cursor } } }", '
+                      '"variables": {"n": "@"}}',
+    "variable-cursor": '{"query": "query Q($c: String) { persons(after: $c) { edges { cursor } } }", '
+                       '"variables": {"c": "@"}}',
+    "variable-key": '{"query": "{ municipality { name } }", "variables": {"@": 1}}',
+    "query-literal": '{"query": "{ node(id: \\"@\\") { id } }"}',
+    "query-field": '{"query": "{ @ }"}',
+    "extensions": '{"query": "{ municipality { name } }", "extensions": {"persistedQuery": {"sha256Hash": "@"}}}',
+    "low-half": '{"query": "query A { municipality { name } }", "operationName": "\\udc00"}',
+}.items()}
+
+
 def _cases():
     """(case id, request builder) pairs; a builder takes the Api and returns the response."""
     cases = []
@@ -331,6 +346,8 @@ def _cases():
             api, query_body("{ municipality { name } }"), content_type=c))
     for name, body in NON_UTF8.items():
         add(f"non-utf8-{name}", lambda api, b=body: send(api, b))
+    for name, text in SURROGATES.items():
+        add(f"surrogate-{name}", lambda api, t=text: send(api, t.encode()))
     for name, body in NOT_OBJECTS.items():
         add(f"not-object-{name}", lambda api, b=body: send(api, b))
     for name, (query, variables) in WRONG_VARIABLES.items():
