@@ -55,6 +55,8 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     NoSchemaIntrospectionCustomRule,
+    StringValueNode,
+    Visitor,
     get_named_type,
     get_operation_ast,
     is_abstract_type,
@@ -62,6 +64,7 @@ from graphql import (
     is_object_type,
     parse,
     specified_rules,
+    visit,
 )
 from graphql.execution.collect_fields import collect_fields, collect_sub_fields
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -128,8 +131,8 @@ def parse_document(source: str, limits: Limits) -> DocumentNode:
                        message_en="The query contains a NUL character")
     try:
         # max_lexical_tokens / max_comments: this graphql-core's replacements for the deprecated max_tokens.
-        return parse(source, max_lexical_tokens=limits.max_tokens, max_comments=limits.max_tokens,
-                     max_source_length=limits.max_body_bytes)
+        document = parse(source, max_lexical_tokens=limits.max_tokens, max_comments=limits.max_tokens,
+                         max_source_length=limits.max_body_bytes)
     except GraphQLSyntaxError as exc:
         # graphql-core raises its limits as syntax errors; only the message tells them apart (the tests
         # of the limits fail if an upgrade rewords it).
@@ -145,6 +148,23 @@ def parse_document(source: str, limits: Limits) -> DocumentNode:
         where = f"{location.line}行{location.column}列: " if location else ""
         raise ApiError("SYNTAX", message_ja=f"クエリの構文が正しくありません（{where}{exc.message}）",
                        message_en=exc.message, extra=extra) from None
+    # A string literal may still carry NUL as the escape \u0000, which the check of the text above
+    # cannot see; PostgreSQL refuses it in text, so it is refused here like NUL in variables.
+    if any("\x00" in node.value for node in _string_values(document)):
+        raise ApiError("BAD_REQUEST", message_ja="クエリの文字列に NUL 文字が含まれています",
+                       message_en="A string in the query contains a NUL character")
+    return document
+
+
+def _string_values(document: DocumentNode) -> list[StringValueNode]:
+    found: list[StringValueNode] = []
+
+    class _Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+            found.append(node)
+
+    visit(document, _Strings())
+    return found
 
 
 def validation_rules(*, allow_introspection: bool) -> list[type[ASTValidationRule]]:

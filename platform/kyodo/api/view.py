@@ -128,6 +128,13 @@ def _body(request: HttpRequest, limit: int) -> dict:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError("BAD_REQUEST", "要求の本文が正しい JSON ではありません。", "The body is not valid JSON.") from None
+    try:
+        # A JSON escape may encode half of a surrogate pair ("\ud800"): not text, and an answer that
+        # echoed it (an operation name, a variable's value) could not be encoded.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        raise ApiError("BAD_REQUEST", "要求の本文に文字として正しくない値（サロゲート）が含まれています。",
+                       "The body contains a lone surrogate, which is not text.") from None
     if isinstance(data, list):
         raise ApiError("BATCH_NOT_SUPPORTED", "複数の操作を一度に送ることはできません。1件ずつ送ってください。",
                        "Batched requests are not supported: send one operation per request.")
