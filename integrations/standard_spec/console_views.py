@@ -54,13 +54,14 @@ def import_new(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None, towns=towns)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        sources = [SourceFile(kind_of(f.name) or "", f.name, f.read()) for f in data["files"]]
+        sources = [SourceFile(kind_of(f.name) or "", f.name, f.read()) for f in data["uploads"]]
         try:
             run = import_run_create(actor=request.user, town=tenancy_selectors.municipality_get_by_code(data["town"]),
                                     layout=data["layout"], files=sources, form=data["form"],
                                     encoding=data["encoding"], load_valid_part=data["load_valid_part"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
+                field = "uploads" if field == "files" else field
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:

@@ -34,7 +34,8 @@ class ImportUploadForm(forms.Form):
     layout = forms.ChoiceField(label="レイアウト")
     form = forms.ChoiceField(label="形式", choices=FORM_CHOICES, initial="csv")
     encoding = forms.ChoiceField(label="文字コード", choices=ENCODING_CHOICES, required=False, initial="")
-    files = _MultipleFileField(
+    # Not ``files``: that is the form's own dict of uploaded files.
+    uploads = _MultipleFileField(
         label="ファイル",
         help_text="世帯・個人（必須）、履歴・支援措置（任意）のファイルをまとめて選んでください。ファイルの種類は名前で判断します"
                   f"（名前に {', '.join(FILES)} のいずれかを含めてください。例: persons.csv）。1ファイル "
@@ -46,12 +47,13 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, towns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["town"].choices = [("", "（選んでください）"),
-                                       *((t.code, f"{t.name}（{t.code}）") for t in towns)]
-        self.fields["layout"].choices = [(name, name) for name in layout.available()]
+        town_field, layout_field = self.fields["town"], self.fields["layout"]
+        assert isinstance(town_field, forms.ChoiceField) and isinstance(layout_field, forms.ChoiceField)
+        town_field.choices = [("", "（選んでください）"), *((t.code, f"{t.name}（{t.code}）") for t in towns)]
+        layout_field.choices = [(name, name) for name in layout.available()]
 
-    def clean_files(self):
-        files = self.cleaned_data["files"]
+    def clean_uploads(self):
+        files = self.cleaned_data["uploads"]
         if len(files) > MAX_FILES:
             raise forms.ValidationError(f"ファイルは {MAX_FILES} 個までです。")
         unknown = [f.name for f in files if kind_of(f.name) is None]

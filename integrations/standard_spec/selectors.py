@@ -26,7 +26,7 @@ def import_run_get(run_id: int) -> ImportRun | None:
 
 def import_run_files(run: ImportRun) -> list[dict]:
     """The files of a run (name, kind, size, SHA-256), without their content."""
-    return list(run.files.order_by("kind").values("kind", "name", "size", "sha256"))
+    return [dict(row) for row in run.files.order_by("kind").values("kind", "name", "size", "sha256")]
 
 
 def _report_rows(run: ImportRun) -> tuple[list[str], list[list[str]]]:

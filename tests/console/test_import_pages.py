@@ -41,7 +41,7 @@ def _town(code="413411", name="基山町", provision=None):
 
 def _upload(files: dict[str, bytes], **extra):
     data = {"town": "413411", "layout": "chukan-2.7", "form": "csv", "encoding": "",
-            "files": [SimpleUploadedFile(f"{k}.csv", v, content_type="text/csv") for k, v in files.items()]}
+            "uploads": [SimpleUploadedFile(f"{k}.csv", v, content_type="text/csv") for k, v in files.items()]}
     data.update(extra)
     return data
 
@@ -144,7 +144,7 @@ def test_nul_and_huge_form_values_answer_400(console_client, exported, field, va
 
 def test_a_nul_in_a_file_name_answers_400(console_client, exported):
     data = _upload(exported)
-    data["files"][0] = SimpleUploadedFile("households\x00.csv", exported["households"])
+    data["uploads"][0] = SimpleUploadedFile("households\x00.csv", exported["households"])
     response = console_client.post("/console/imports/new/", data)
     assert response.status_code == 400 and not ImportRun.objects.exists()
 
