@@ -40,7 +40,8 @@ def _export(town, actor) -> dict[str, bytes]:
 
 
 def _rows(content: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+    """The records of an exported CSV file (the export writes no header row)."""
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def _wait_finished(run: ImportRun, seconds: float) -> ImportRun:
