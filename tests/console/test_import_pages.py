@@ -152,3 +152,22 @@ def test_a_nul_in_a_file_name_answers_400(console_client, exported):
 def test_an_unknown_run_is_404(console_client):
     assert console_client.get("/console/imports/999999/").status_code == 404
 
+
+
+def test_the_run_page_shows_the_first_200_issues_and_the_csv_holds_them_all(console_client, town_a):
+    report = "ファイル,行,項目,値,規則,内容,message\r\n" + "".join(
+        f"persons.csv,{n},宛名番号,x,check_digit,検査数字が違います。,bad\r\n" for n in range(2, 252))
+    run = ImportRun.objects.create(town=town_a, layout="chukan-2.7", status=ImportStatus.REFUSED, progress=100,
+                                   issues_count=250, report=report)
+    page = console_client.get(f"/console/imports/{run.pk}/").content.decode()
+    table = page[page.index('id="import-issues"'):].split("</table>")[0]
+    assert table.count("<tr>") == 201 and "最初の 200件を表示しています（全 250件）" in page
+    rows = console_client.get(f"/console/imports/{run.pk}/report.csv").content.decode("utf-8-sig").splitlines()
+    assert len(rows) == 251 and rows[-1].startswith("persons.csv,251,")
+
+
+def test_a_run_in_progress_is_polled_and_its_partial_keeps_polling(console_client, town_a):
+    run = ImportRun.objects.create(town=town_a, layout="chukan-2.7", status=ImportStatus.CHECKING, progress=40)
+    partial = console_client.get(f"/console/imports/{run.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'hx-get="/console/imports/{run.pk}/"' in partial and 'hx-trigger="every 1s"' in partial
+    assert "<progress" in partial and "%" in partial and 'id="import-report-csv"' not in partial
