@@ -13,6 +13,7 @@ from kyodo.audit.services import platform_audit_record
 from .models import ImportRun
 
 ISSUES_SHOWN = 200
+FILE_KINDS = {"households": "世帯", "persons": "個人", "history": "履歴", "measures": "支援措置"}
 
 
 def import_runs_list() -> QuerySet[ImportRun]:
@@ -25,8 +26,9 @@ def import_run_get(run_id: int) -> ImportRun | None:
 
 
 def import_run_files(run: ImportRun) -> list[dict]:
-    """The files of a run (name, kind, size, SHA-256), without their content."""
-    return [dict(row) for row in run.files.order_by("kind").values("kind", "name", "size", "sha256")]
+    """The files of a run (name, kind and its label, size, SHA-256), without their content."""
+    return [{**row, "label": FILE_KINDS.get(row["kind"], row["kind"])}
+            for row in run.files.order_by("kind").values("kind", "name", "size", "sha256")]
 
 
 def _report_rows(run: ImportRun) -> tuple[list[str], list[list[str]]]:
