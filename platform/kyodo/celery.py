@@ -27,6 +27,8 @@ app.conf.update(
     broker_write_url=_BROKER_URL,
     broker_read_url=_BROKER_URL,
     broker_connection_retry_on_startup=True,
+    # A task whose worker was killed goes back to the queue after this long (late acknowledgement).
+    broker_transport_options={"visibility_timeout": CONFIG.celery_visibility_timeout},
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,

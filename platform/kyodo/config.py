@@ -62,6 +62,7 @@ class Config:
     town_host_suffix: str
     celery_eager: bool
     celery_queue: str
+    celery_visibility_timeout: int
     provision_from_template: bool
     migrate_processes: int
     log_level: str
@@ -85,6 +86,9 @@ class Config:
             town_host_suffix=_env("KYODO_TOWN_HOST_SUFFIX", ".localhost") or ".localhost",
             celery_eager=_env_bool("KYODO_CELERY_EAGER", False),
             celery_queue=_env("KYODO_CELERY_QUEUE", "celery") or "celery",
+            # Seconds before the Redis broker hands an unacknowledged task (its worker died) to
+            # another worker; kombu's default, an hour. Longer than any task's run.
+            celery_visibility_timeout=int(_env("KYODO_CELERY_VISIBILITY_TIMEOUT", "3600") or 3600),
             provision_from_template=_env_bool("KYODO_PROVISION_FROM_TEMPLATE", True),
             migrate_processes=int(_env("KYODO_MIGRATE_PROCESSES", str(min(4, os.cpu_count() or 1))) or 1),
             log_level=_env("KYODO_LOG_LEVEL", "INFO") or "INFO",
