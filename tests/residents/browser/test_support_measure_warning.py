@@ -60,6 +60,7 @@ def test_a_clerk_serves_a_protected_person_behind_the_warning(server):  # noqa: 
             listing = clerk.inner_text("#results")
             assert "保護 静" in listing and "支援措置により非表示" in listing and ADDRESS not in listing
             clerk.click("#results >> text=保護 静")
+            clerk.wait_for_selector("#alert-gate")  # the click starts a navigation: wait for the warning page
             assert clerk.query_selector("#alert-gate"), clerk.inner_text("main")
             assert ADDRESS not in clerk.content()
             clerk.screenshot(path=str(shots / "support-measure-gate.png"), full_page=True)
