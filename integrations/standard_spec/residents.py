@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -441,6 +443,21 @@ def _audit(*, town, actor, layout: Layout, hashes: dict[str, str], counts: dict[
 
 # --- the whole run ---------------------------------------------------------------------------------------
 
+@contextmanager
+def _no_cyclic_gc():
+    """Reading builds millions of small, acyclic objects (rows, dicts, dates) that all stay alive: the
+    cyclic collector would walk the growing heap again and again for nothing (at 100,000 persons
+    reading and building took 9.1 s with it, 5.8 s without; no difference at 20,000). Reference counting still
+    frees everything; the collector is switched back on (as it was) afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: str, form: str = "csv",
                      encoding: str | None = None, load_valid_part: bool = False, run_label: str = "",
                      on_step=None) -> ImportResult:
@@ -456,11 +473,12 @@ def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: s
     sources = list(files)
     result = ImportResult(hashes={s.kind: s.sha256 for s in sources})
     step("ファイルの読み込み・形式の検査", 10)
-    rows, issues, names = read_files(sources, layout, form=form, encoding=encoding)
-    result.issues.extend(issues)
-    if any(i.rule == "file" for i in issues):
-        return result
-    versions = build_versions(rows.get("persons", []), rows.get("history", []))
+    with _no_cyclic_gc():
+        rows, issues, names = read_files(sources, layout, form=form, encoding=encoding)
+        result.issues.extend(issues)
+        if any(i.rule == "file" for i in issues):
+            return result
+        versions = build_versions(rows.get("persons", []), rows.get("history", []))
     result.counts = {"households_read": len(rows.get("households", [])), "persons_read": len(rows.get("persons", [])),
                      "history_read": len(rows.get("history", [])), "measures_read": len(rows.get("measures", []))}
     with transaction.atomic():
