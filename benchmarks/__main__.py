@@ -15,10 +15,12 @@ for path in (str(ROOT / "platform"), str(ROOT)):
         sys.path.insert(0, path)
 
 HELPERS = {"common", "__main__"}
+ALIASES = {"import": "import-residents"}  # ``import`` is a keyword: the module is import_residents
 
 
 def available() -> list[str]:
-    return sorted(m.name.replace("_", "-") for m in pkgutil.iter_modules([str(HERE)]) if m.name not in HELPERS)
+    modules = {m.name.replace("_", "-") for m in pkgutil.iter_modules([str(HERE)]) if m.name not in HELPERS}
+    return sorted(modules | {alias for alias, target in ALIASES.items() if target in modules})
 
 
 def main(argv: list[str]) -> int:
@@ -29,7 +31,7 @@ def main(argv: list[str]) -> int:
     if name not in available():
         print(f"unknown benchmark {name!r}; available: {', '.join(available())}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"benchmarks.{name.replace('-', '_')}")
+    module = importlib.import_module(f"benchmarks.{ALIASES.get(name, name).replace('-', '_')}")
     return module.main(argv[1:]) or 0
 
 

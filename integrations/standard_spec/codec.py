@@ -171,6 +171,10 @@ def _kana(item: Item, value: str) -> str:
 
 
 def _digits(item: Item, value: str) -> str:
+    if value.isascii() and value.isdigit():  # the usual case: NFKC and strip would change nothing
+        if len(value) > item.length:
+            raise ValueRefused("length", f"{item.length}桁を超えています。", f"More than {item.length} digits.")
+        return value.zfill(item.length)
     value = _fold(value).strip()
     if not value.isascii() or not _DIGITS.fullmatch(value):
         raise ValueRefused("digits", "数字以外の文字があります。", "Only the digits 0-9 are allowed.")
@@ -318,8 +322,9 @@ def read(raw: bytes, file_layout: FileLayout, layout: Layout, *, file: str, form
                                 f"Bytes {bytes_.hex(' ')} at byte {offset + 1} are not valid {used}."))
     records = _fixed_records(lines, file_layout, used, bad_lines, issues, file) if form == "fixed" else \
         _csv_records(lines, file_layout, used, bad_lines, issues, file)
+    typer = _Typer(file_layout, layout, used)
     for line_no, cells in records:
-        row = _typed(line_no, cells, file_layout, layout, used, issues, file)
+        row = typer.row(line_no, cells, issues, file)
         if row is not None:
             rows.append(row)
         if len(issues) >= MAX_ISSUES_PER_FILE:
@@ -385,20 +390,55 @@ def _fixed_records(lines: list[bytes], file_layout: FileLayout, encoding: str, b
             yield line_no, cells
 
 
-def _typed(line_no: int, cells: list[str], file_layout: FileLayout, layout: Layout, encoding: str,
-           issues: list[Issue], file: str) -> Row | None:
-    values: dict[str, Any] = {}
-    raw = dict(zip(file_layout.fields, cells, strict=True))
-    foreign = layout.code_to_value("resident_kind").get(_fold(raw.get("resident_kind", "")).strip()) == "foreign"
-    failed = False
-    for item, cell in zip(file_layout.items, cells, strict=True):
-        try:
-            values[item.field] = convert(item, cell, layout, encoding, foreign=foreign)
-        except ValueRefused as refused:
-            issues.append(Issue(file, line_no, item.name, cell[:100], refused.rule, refused.message_ja,
-                                refused.message_en))
-            failed = True
-    return None if failed else Row(line_no, values, raw)
+# Items whose values repeat across a file (dates, codes, kana, names, addresses): their conversion is
+# remembered for the file (the same text of the same item always gives the same value or refusal).
+# Numbers (type 9: 宛名番号, 世帯番号, 住民票コード …) are mostly unique and cheap, so not remembered.
+_MEMO_TYPES = frozenset("XKCWDBP")
+_MEMO_LIMIT = 200_000  # distinct texts remembered per file; past it, values are simply converted
+
+
+class _Typer:
+    """Types the rows of one file: the layout's per-file facts computed once, conversions remembered
+    per item (one dict per item keyed by the cell's text; for a 生年月日 one per 日本人/外国人)."""
+
+    def __init__(self, file_layout: FileLayout, layout: Layout, encoding: str) -> None:
+        self.layout, self.encoding = layout, encoding
+        self.items = file_layout.items
+        self.fields = file_layout.fields
+        self.kinds = layout.code_to_value("resident_kind")
+        self.kind_index = self.fields.index("resident_kind") if "resident_kind" in self.fields else None
+        memos: list[dict[str, Any] | None] = [{} if i.type in _MEMO_TYPES else None for i in self.items]
+        foreign: list[dict[str, Any] | None] = [{} if i.type == "B" else m for i, m in zip(self.items, memos, strict=True)]
+        self.memos = (memos, foreign)  # by whether the row is a foreign resident's
+        self.remembered = 0
+
+    def row(self, line_no: int, cells: list[str], issues: list[Issue], file: str) -> Row | None:
+        if len(cells) != len(self.fields):
+            raise ValueError("cells do not match the layout")
+        values: dict[str, Any] = {}
+        foreign = self.kind_index is not None and self.kinds.get(_fold(cells[self.kind_index]).strip()) == "foreign"
+        failed = False
+        layout, encoding = self.layout, self.encoding
+        for item, cell, memo in zip(self.items, cells, self.memos[foreign], strict=True):
+            found = _MISSING if memo is None else memo.get(cell, _MISSING)
+            if found is _MISSING:
+                try:
+                    found = convert(item, cell, layout, encoding, foreign=foreign)
+                except ValueRefused as refused:
+                    found = refused
+                if memo is not None and self.remembered < _MEMO_LIMIT:
+                    memo[cell] = found
+                    self.remembered += 1
+            if isinstance(found, ValueRefused):
+                issues.append(Issue(file, line_no, item.name, cell[:100], found.rule, found.message_ja,
+                                    found.message_en))
+                failed = True
+            else:
+                values[item.field] = found
+        return None if failed else Row(line_no, values, dict(zip(self.fields, cells, strict=True)))
+
+
+_MISSING = object()
 
 
 # --- writing ------------------------------------------------------------------------------------------
