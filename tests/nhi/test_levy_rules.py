@@ -219,3 +219,10 @@ def test_parts_are_whole_hundreds_within_caps_and_prorating_never_adds(income: i
         assert whole.amount % 100 == 0 and prorated.amount % 100 == 0
         assert whole.amount <= KASHIMA.part(whole.key).cap  # type: ignore[union-attr]
         assert prorated.amount <= whole.amount
+
+
+def test_unverified_national_rules_are_flagged_in_the_result() -> None:
+    # 令和4年度 軽減 lines are not in the reference material: the portal must say so.
+    household = Household(head=_adult(total_income=3_000_000))
+    result = levy(household, load_table("232238", 2022), fiscal_year=2022)
+    assert result.notes == ("令和4年度の軽減基準は出典で確認されていません",)

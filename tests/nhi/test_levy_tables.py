@@ -100,3 +100,12 @@ def test_national_rules_by_year_from_the_reference() -> None:
     assert not national_rules(2022).verified
     with pytest.raises(LookupError):
         national_rules(2026)
+
+
+def test_the_engine_imports_without_django() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tenants.nhi.levy; "
+            "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), 'django imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

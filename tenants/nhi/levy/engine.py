@@ -362,7 +362,15 @@ def _period(part: PartRates, table: RateTable, members: list[Person], months: in
     )
 
 
-def _month_label(fiscal_year: int, months: list[int]) -> str:
+def fiscal_year_label(fiscal_year: int) -> str:
+    """「令和5年度」 for 2023 (年度 from 令和 onwards; 2019 is 令和元年度)."""
+    era_year = fiscal_year - 2018
+    if era_year < 1:
+        return f"平成{fiscal_year - 1988}年度"
+    return "令和元年度" if era_year == 1 else f"令和{era_year}年度"
+
+
+def _month_label(months: list[int]) -> str:
     def name(index: int) -> str:
         return f"{(index + 3) % 12 + 1}月"
 
@@ -415,7 +423,7 @@ def levy(household: Household, table: RateTable, *, fiscal_year: int,
         for key, months_list in groups.items():
             members = [insured[i] for i in key]
             whole_year = len(groups) == 1 and len(months_list) == 12
-            prefix = "" if whole_year else f"({_month_label(fiscal_year, months_list)} {len(months_list)}か月)"
+            prefix = "" if whole_year else f"({_month_label(months_list)} {len(months_list)}か月)"
             period = _period(part, table, members, len(months_list), fiscal_year, rules, reduction, prefix, lines)
             if not whole_year:
                 lines.append(f"{prefix}{part.label} 月割 {_yen(period.annual)} ÷ 12 × {len(months_list)}か月 "
@@ -436,7 +444,7 @@ def levy(household: Household, table: RateTable, *, fiscal_year: int,
         notes.append(f"{table.town_name}の税率表は一部の区分のみです: {table.notes or '出典不足'}")
         lines.append(f"注意: {notes[-1]}")
     if not rules.verified:
-        notes.append(f"{fiscal_year}年度の軽減基準は出典で確認されていません")
+        notes.append(f"{fiscal_year_label(fiscal_year)}の軽減基準は出典で確認されていません")
         lines.append(f"注意: {notes[-1]}")
     return LevyResult(town_code=table.town_code, fiscal_year=fiscal_year, reduction=reduction,
                       parts=tuple(parts), total=total, explanation=tuple(lines), partial=not table.complete,
