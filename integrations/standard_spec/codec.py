@@ -491,41 +491,93 @@ def format_value(item: Item, value: Any, layout: Layout, *, foreign: bool = Fals
     return str(value)
 
 
+def _formatter(item: Item, layout: Layout):
+    """One item's formatter, chosen once per file (not per value): ``(value, foreign) -> text``."""
+    kind = item.type
+    if kind in ("X", "K", "P"):
+        return lambda value, foreign: value if value.__class__ is str else "" if value is None else str(value)
+    if kind == "9":
+        width = item.length
+        return lambda value, foreign: "" if value is None or value == "" else str(value).zfill(width)
+    if kind == "C":
+        table = layout.value_to_code(item.code)
+        if table:
+            return lambda value, foreign: "" if value is None or value == "" else table.get(str(value), str(value))
+        return lambda value, foreign: "" if value is None else str(value)
+    seen: dict[Any, str] = {}  # dates repeat across a file: each is formatted once
+
+    def date_text(value, foreign):
+        if value is None or value == "":
+            return ""
+        key = (value, foreign)
+        text = seen.get(key)
+        if text is None:
+            text = seen[key] = format_value(item, value, layout, foreign=foreign)
+        return text
+    return date_text
+
+
+BATCH_BYTES = 256 * 1024
+
+
 def write(records: Iterable[Mapping[str, Any]], file_layout: FileLayout, layout: Layout, *, form: str = "csv",
           encoding: str = "utf-8", bom: bool = True, label: str = "") -> Iterator[bytes]:
-    """The file's bytes, record by record (never the whole file in memory): CRLF line ends; in CSV
-    form quoted as needed; in fixed-width form each item padded with spaces to its 桁数 in bytes.
-    A character the encoding cannot hold raises ``ValueNotWritable`` naming the record and item."""
+    """The file's bytes in pieces of about 256 KiB (never the whole file in memory): CRLF line ends;
+    in CSV form quoted as needed; in fixed-width form each item padded with spaces to its 桁数 in
+    bytes. A character the encoding cannot hold raises ``ValueNotWritable`` naming the record and
+    item. Each item's formatter is chosen once per file and each line encoded once."""
     name = encoding_name(encoding) or "utf-8"
+    items = file_layout.items
+    formatters = [(item.field, _formatter(item, layout)) for item in items]
     if name == "utf-8" and bom:
         yield codecs.BOM_UTF8
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    pending: list[bytes] = []
+    size = 0
     for number, record in enumerate(records, start=1):
         foreign = record.get("resident_kind") == "foreign"
-        cells = [format_value(item, record.get(item.field), layout, foreign=foreign) for item in file_layout.items]
-        who = f"{label}{number}件目" + (f"（{record.get('atena_number') or record.get('number')}）"
-                                       if record.get("atena_number") or record.get("number") else "")
+        get = record.get
+        cells = [format_(get(field), foreign) for field, format_ in formatters]
         if form == "fixed":
-            out = b""
-            for item, cell in zip(file_layout.items, cells, strict=True):
-                data = _encoded(cell, item, name, who)
+            parts = []
+            for item, cell in zip(items, cells, strict=True):
+                data = _encoded(cell, item, name, lambda: _who(label, number, record))
                 if len(data) > item.length:
+                    who = _who(label, number, record)
                     raise ValueNotWritable(who, item, f"{who}の{item.name}が{item.length}バイトに収まりません。",
                                            f"Record {number}: {item.name} does not fit in {item.length} bytes.")
-                out += data + b" " * (item.length - len(data))
-            yield out + b"\r\n"
+                parts.append(data + b" " * (item.length - len(data)))
+            data = b"".join(parts) + b"\r\n"
         else:
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-            line = buffer.getvalue()
-            for item, cell in zip(file_layout.items, cells, strict=True):
-                _encoded(cell, item, name, who)
-            yield line.encode(name)
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(cells)
+            try:
+                data = buffer.getvalue().encode(name)
+            except UnicodeEncodeError:  # find the item, to say which
+                for item, cell in zip(items, cells, strict=True):
+                    _encoded(cell, item, name, lambda: _who(label, number, record))
+                raise
+        pending.append(data)
+        size += len(data)
+        if size >= BATCH_BYTES:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
-def _encoded(cell: str, item: Item, encoding: str, who: str) -> bytes:
+def _who(label: str, number: int, record: Mapping[str, Any]) -> str:
+    key = record.get("atena_number") or record.get("number")
+    return f"{label}{number}件目" + (f"（{key}）" if key else "")
+
+
+def _encoded(cell: str, item: Item, encoding: str, who_of) -> bytes:
     try:
         return cell.encode(encoding)
     except UnicodeEncodeError as exc:
         ch = cell[exc.start]
+        who = who_of()
         raise ValueNotWritable(who, item, f"{who}の{item.name}の「{ch}」（U+{ord(ch):04X}）は {encoding} で表せません。",
                                f"{item.name}: U+{ord(ch):04X} cannot be written in {encoding}.") from None

@@ -524,24 +524,31 @@ class ExportRequest:
     since_position: int | None = None  # only persons changed after this outbox position (the event relay)
 
 
-def _vague_birth(v) -> codec.VagueDate:
+def _vague_birth(v: dict) -> codec.VagueDate:
     from tenants.residents.dates import DatePrecision, stored_birth_date
 
-    if v.birth_date_precision == DatePrecision.EXACT or not v.birth_date_note:
-        return codec.VagueDate(v.birth_date)
-    stated = stored_birth_date(v.birth_date, v.birth_date_precision, v.birth_date_note)
+    if v["birth_date_precision"] == DatePrecision.EXACT or not v["birth_date_note"]:
+        return codec.VagueDate(v["birth_date"])
+    stated = stored_birth_date(v["birth_date"], v["birth_date_precision"], v["birth_date_note"])
     return codec.VagueDate(stated.earliest, stated.precision, stated.era, stated.year, stated.month or 0,
                            stated.day or 0)
 
 
-def _record(v) -> dict[str, Any]:
-    """A history row's items as the layout's records hold them."""
-    record: dict[str, Any] = {c: getattr(v, c) for c in VERSION_COLUMNS}
-    record.update(atena_number=v.person.atena_number, household_number=v.household.number,
-                  resident_code=v.person.resident_code or None, birth_date=_vague_birth(v),
-                  postal_code=v.postal_code or None, nationality=v.nationality or None,
-                  article_30_45=v.article_30_45 or None)
-    return record
+# What the export reads of a history row: plain values (no model instances), joined in the same query.
+EXPORT_COLUMNS = ("person_id", *VERSION_COLUMNS, "person__atena_number", "person__resident_code",
+                  "household__number")
+
+
+def _record(v: dict) -> dict[str, Any]:
+    """A history row (``values(*EXPORT_COLUMNS)``) as the layout's records hold it."""
+    v["atena_number"] = v.pop("person__atena_number")
+    v["household_number"] = v.pop("household__number")
+    v["resident_code"] = v.pop("person__resident_code") or None
+    v["birth_date"] = _vague_birth(v)
+    v["postal_code"] = v["postal_code"] or None
+    v["nationality"] = v["nationality"] or None
+    v["article_30_45"] = v["article_30_45"] or None
+    return v
 
 
 def changed_persons_since(position: int) -> set[int]:
@@ -577,32 +584,37 @@ def export_residents(*, town, actor, request: ExportRequest, layout_name: str = 
                  recipient=request.recipient[:100], layout=layout.name, form=form, encoding=encoding,
                  entitled=request.entitled, since_position=request.since_position, protected=len(covered))
 
-    def withheld(v) -> bool:
-        return not request.entitled and (v.person_id in covered or assessment.shows_hidden(v))
+    def withheld(v: dict) -> bool:
+        return not request.entitled and (v["person_id"] in covered or assessment.shows_hidden(v))
 
     def blank_address(record: dict) -> dict:
         return {**record, **{k: "" for k in ADDRESS_ITEMS}}
 
     def households():
-        rows = current.filter(relationship="世帯主").select_related("household", "person").order_by("household_id")
+        rows = current.filter(relationship="世帯主").order_by("household_id").values(
+            "person_id", "address", "katagaki", "postal_code", "district", "previous_address", "destination",
+            "household__number", "person__atena_number")
         for v in rows.iterator(chunk_size=CHUNK):
-            record = {"number": v.household.number, "head_atena": v.person.atena_number, "address": v.address,
-                      "katagaki": v.katagaki, "postal_code": v.postal_code or None, "district": v.district}
+            record = {"number": v["household__number"], "head_atena": v["person__atena_number"],
+                      "address": v["address"], "katagaki": v["katagaki"], "postal_code": v["postal_code"] or None,
+                      "district": v["district"]}
             yield blank_address(record) | {"address": "（非表示）"} if withheld(v) else record
 
     def persons():
-        for v in current.select_related("household", "person").order_by("person_id").iterator(chunk_size=CHUNK):
-            record = _record(v) | {"protected": "yes" if v.person_id in covered else "no"}
+        for v in current.order_by("person_id").values(*EXPORT_COLUMNS).iterator(chunk_size=CHUNK):
+            record = _record(v)
+            record["protected"] = "yes" if v["person_id"] in covered else "no"
             yield blank_address(record) | {"address": "（非表示）"} if withheld(v) else record
 
     def history():
-        rows = PersonVersion.objects.select_related("person", "household", "change").order_by("person_id", "history_no")
+        rows = PersonVersion.objects.order_by("person_id", "history_no")
         if subset is not None:
             rows = rows.filter(person_id__in=subset)
-        for v in rows.iterator(chunk_size=CHUNK):
+        for v in rows.values(*EXPORT_COLUMNS, "change__reason_code", "change__notified_on").iterator(chunk_size=CHUNK):
             record = _record(v)
-            record.update(history_no=str(v.history_no), reason_code=v.change.reason_code, valid_from=v.valid_from,
-                          change_notified_on=v.change.notified_on)
+            record["history_no"] = str(record["history_no"])
+            record["reason_code"] = record.pop("change__reason_code")
+            record["change_notified_on"] = record.pop("change__notified_on")
             yield blank_address(record) | {"address": "（非表示）"} if withheld(v) else record
 
     def measures():
