@@ -542,7 +542,7 @@ def write(records: Iterable[Mapping[str, Any]], file_layout: FileLayout, layout:
         if form == "fixed":
             parts = []
             for item, cell in zip(items, cells, strict=True):
-                data = _encoded(cell, item, name, lambda: _who(label, number, record))
+                data = _encoded(cell, item, name, lambda n=number, r=record: _who(label, n, r))
                 if len(data) > item.length:
                     who = _who(label, number, record)
                     raise ValueNotWritable(who, item, f"{who}の{item.name}が{item.length}バイトに収まりません。",
@@ -557,7 +557,7 @@ def write(records: Iterable[Mapping[str, Any]], file_layout: FileLayout, layout:
                 data = buffer.getvalue().encode(name)
             except UnicodeEncodeError:  # find the item, to say which
                 for item, cell in zip(items, cells, strict=True):
-                    _encoded(cell, item, name, lambda: _who(label, number, record))
+                    _encoded(cell, item, name, lambda n=number, r=record: _who(label, n, r))
                 raise
         pending.append(data)
         size += len(data)

@@ -26,7 +26,7 @@ import gc
 import hashlib
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -584,7 +584,7 @@ def export_residents(*, town, actor, request: ExportRequest, layout_name: str = 
                  recipient=request.recipient[:100], layout=layout.name, form=form, encoding=encoding,
                  entitled=request.entitled, since_position=request.since_position, protected=len(covered))
 
-    def withheld(v: dict) -> bool:
+    def withheld(v: Mapping[str, Any]) -> bool:
         return not request.entitled and (v["person_id"] in covered or assessment.shows_hidden(v))
 
     def blank_address(record: dict) -> dict:
