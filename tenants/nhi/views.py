@@ -57,8 +57,9 @@ def workitems(request, town):
 @require_POST
 @nhi_view(permissions.can_record)
 def workitem_confirm(request, town, pk):
+    item_id = ascii_int(pk, field="pk")  # a bad id is a 400 (InvalidInput), before anything else
     try:
-        item = services.workitem_confirm(actor=request.principal, town=town, item_id=ascii_int(pk, field="pk"))
+        item = services.workitem_confirm(actor=request.principal, town=town, item_id=item_id)
         messages.success(request, f"確定しました: {item.summary}")
     except ValidationError as exc:
         messages.error(request, "確定できません: " + "；".join(_errors(exc)))
@@ -68,9 +69,9 @@ def workitem_confirm(request, town, pk):
 @require_POST
 @nhi_view(permissions.can_record)
 def workitem_dismiss(request, town, pk):
-    form = DismissForm(request.POST)
+    item_id, form = ascii_int(pk, field="pk"), DismissForm(request.POST)
     try:
-        item = services.workitem_dismiss(actor=request.principal, town=town, item_id=ascii_int(pk, field="pk"),
+        item = services.workitem_dismiss(actor=request.principal, town=town, item_id=item_id,
                                          note=form.data.get("note", ""))
         messages.success(request, f"対象外としました: {item.summary}")
     except ValidationError as exc:
@@ -81,9 +82,9 @@ def workitem_dismiss(request, town, pk):
 @require_POST
 @nhi_view(permissions.can_record)
 def household_confirm(request, town, pk):
+    household_id = ascii_int(pk, field="pk")
     try:
-        done = services.workitems_confirm_household(actor=request.principal, town=town,
-                                                    household_id=ascii_int(pk, field="pk"))
+        done = services.workitems_confirm_household(actor=request.principal, town=town, household_id=household_id)
         messages.success(request, f"世帯の作業 {len(done)} 件を確定しました。")
     except ValidationError as exc:
         messages.error(request, "確定できません: " + "；".join(_errors(exc)))
