@@ -11,6 +11,7 @@ the person comes to have an address — the 転入日, the date of birth."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 
 from kyodo.identity.principal import SystemPrincipal
 
@@ -61,8 +62,8 @@ def _lose(event, town, person_id: int, on: dt.date, reason: LossReason):
         summary=f"資格喪失（{reason.label}）: {_name(person_id)} 喪失日 {lost_on.isoformat()}")
 
 
-def _payer(event, town, household_id: int, on: dt.date, *, insured_after: set[int] = frozenset(),
-           leaving: set[int] = frozenset()):
+def _payer(event, town, household_id: int, on: dt.date, *, insured_after: AbstractSet[int] = frozenset(),
+           leaving: AbstractSet[int] = frozenset()):
     """Propose the 世帯主 as 納付義務者 when it differs from the one recorded, and the household has (or will
     have, once the proposed 取得 are confirmed) an insured member who stays."""
     head = residents_facts.head_of(household_id)
@@ -81,13 +82,12 @@ def _payer(event, town, household_id: int, on: dt.date, *, insured_after: set[in
 
 def _moved_in(event, town):
     p, on = event.payload, _on(event.payload)
-    items = []
+    items, households = [], set()
     for pid in p.get("person_ids", []):
         v = residents_facts.current(pid)
         if v is not None:
             items.append(_acquire(event, town, pid, v.household_id, on, AcquisitionReason.MOVE_IN))
-    households = {residents_facts.current(pid).household_id for pid in p.get("person_ids", [])
-                  if residents_facts.current(pid) is not None}
+            households.add(v.household_id)
     acquiring = {i.person_id for i in items if i is not None}
     items += [_payer(event, town, h, on, insured_after=acquiring) for h in sorted(households)]
     return items

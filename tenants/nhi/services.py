@@ -214,7 +214,7 @@ def workitems_confirm_household(*, actor, town, household_id: int) -> list[WorkI
     """Confirm every pending 作業 of a household at once: 取得・喪失 first, then the 納付義務者 (its kind
     depends on who is insured)."""
     _require(actor, town)
-    order = {WorkKind.ACQUIRE: 0, WorkKind.LOSE: 1, WorkKind.PAYER: 2}
+    order: dict[str, int] = {WorkKind.ACQUIRE.value: 0, WorkKind.LOSE.value: 1, WorkKind.PAYER.value: 2}
     with transaction.atomic():
         ids = list(WorkItem.objects.filter(household_id=int(household_id), status=WorkStatus.PENDING)
                    .values_list("pk", "kind"))

@@ -146,3 +146,25 @@ def test_a_town_without_nhi_gets_no_work_items(in_a, clerk_a, approve):
                                     effective_on="2024-04-01", data=move_in_data()))
     report = relay_module.relay_town(in_a)
     assert "nhi.enrol" not in report.handled and not WorkItem.objects.exists()
+
+
+def test_a_new_household_head_proposes_the_payer_change(nhi_a, family, relay, clerk_a, approve):
+    _enrolled(nhi_a, family, relay, clerk_a)
+    approve(residents.change_submit(
+        actor=clerk_a, town=nhi_a, kind="head_change", notified_on="2024-10-01", effective_on="2024-10-01",
+        data={"household_id": family["household_id"], "relationships": {
+            str(family["taro"]): "夫", str(family["hanako"]): "世帯主", str(family["ichiro"]): "子"}}), town=nhi_a)
+    relay(nhi_a)
+    item = WorkItem.objects.get(kind="payer", status="pending")
+    assert (item.person_id, item.proposed) == (family["hanako"], {"date": "2024-10-01"})
+    services.workitem_confirm(actor=clerk_a, town=nhi_a, item_id=item.pk)
+    payers = list(Payer.objects.filter(household_id=family["household_id"]).order_by("history_no"))
+    assert [(p.person_id, p.kind, p.is_current) for p in payers] == [
+        (family["taro"], "head", False), (family["hanako"], "head", True)]
+
+
+def test_the_relay_run_is_recorded_once_per_event(nhi_a, family, relay):
+    first = relay(nhi_a)
+    assert first.handled.get("nhi.enrol") and relay(nhi_a).handled.get("nhi.enrol", 0) == 0
+    handled = HandledEvent.objects.filter(consumer="nhi.enrol").count()
+    assert handled == first.handled["nhi.enrol"]
