@@ -4,9 +4,10 @@ Nothing is applied here: staff confirm each 作業 (services.workitem_confirm). 
 ``on_residents_change(event, town)`` in the town's schema, once per event (HandledEvent); WorkItem's
 unique key (event, kind, person) makes a second run of the same event propose nothing more.
 
-喪失日 (国民健康保険法8条): the day after the day the person stops having an address in the town — for
-転出 the day after the 転出日 (予定日), for 死亡 the day after the date of death. 取得日 (法7条): the day
-the person comes to have an address — the 転入日, the date of birth."""
+喪失日 (国民健康保険法8条1項): the day after the day the person stops having an address — for 転出 the day
+after the 転出日 (予定日), for 死亡 the day after the date of death (the proviso for a new address in another
+都道府県 from the same day is left to staff, docs/nhi.md). 取得日 (法7条): the day the person comes to have an
+address — the 転入日, the date of birth."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ class AcquireForm(forms.Form):
 
 class LoseForm(forms.Form):
     lost_on = forms.CharField(label="喪失日", max_length=20,
-                              help_text="転出・死亡は、その翌日が喪失日です。例: 令和6年4月2日")
+                              help_text="転出・死亡・社保加入は、その翌日が喪失日です（生保開始はその日）。例: 令和6年4月2日")
     reason = forms.ChoiceField(label="喪失事由", choices=LossReason.choices)
     note = forms.CharField(label="備考", max_length=200, required=False)
 
