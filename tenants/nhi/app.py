@@ -7,6 +7,7 @@ APPLICATION = TownApplication(
     label="国民健康保険",
     django_app="tenants.nhi",
     urls="tenants.nhi.urls",
+    demo="tenants.nhi.demo:nhi_demo_load",
     statistics="tenants.nhi.selectors:nhi_statistics",
     display="tenants.nhi.display:LABELS",
     navigation="tenants.nhi.navigation:nhi_navigation",

@@ -95,3 +95,20 @@ def test_payer_is_the_head_or_the_deemed_head_when_the_head_is_not_insured(nhi_a
 def test_staff_of_a_town_without_nhi_or_without_a_role_are_refused(town_a, in_a, clerk_b):
     with pytest.raises(PermissionDenied):
         services.enrolment_acquire(actor=clerk_b, town=in_a, person_id=1, acquired_on="2024-04-01", reason="move_in")
+
+
+def test_demo_insures_about_a_quarter_once(nhi_a, clerk_a):
+    from django.db import connection
+
+    from tenants.nhi.demo import nhi_demo_load
+    from tenants.residents.demo import residents_demo_populate
+
+    connection.set_schema_to_public()
+    residents_demo_populate(town=nhi_a, scale=0.005, seed=1)
+    lines = nhi_demo_load(town=nhi_a, staff={"counter_clerk": clerk_a}, scale=0.005, seed=1)
+    assert lines and lines[0].startswith("国保の被保険者（デモ）")
+    assert nhi_demo_load(town=nhi_a, staff={"counter_clerk": clerk_a}, scale=0.005, seed=1) == []
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(nhi_a):
+        assert Enrolment.objects.exists() and Payer.objects.filter(kind="head").exists()
