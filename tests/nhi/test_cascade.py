@@ -168,3 +168,15 @@ def test_the_relay_run_is_recorded_once_per_event(nhi_a, family, relay):
     assert first.handled.get("nhi.enrol") and relay(nhi_a).handled.get("nhi.enrol", 0) == 0
     handled = HandledEvent.objects.filter(consumer="nhi.enrol").count()
     assert handled == first.handled["nhi.enrol"]
+
+
+def test_every_step_is_on_the_towns_nhi_audit_chain(nhi_a, family, relay, clerk_a):
+    from tenants.nhi import audit
+
+    _enrolled(nhi_a, family, relay, clerk_a)
+    actions = set(AuditEntry.objects.filter(chain="nhi:412066").values_list("action", flat=True))
+    assert {"workitem.propose", "workitem.confirmed", "enrolment.acquire", "payer.set"} <= actions
+    confirmed = AuditEntry.objects.filter(chain="nhi:412066", action="workitem.confirmed").first()
+    assert (confirmed.actor_kind, confirmed.actor_username) == ("staff", "clerk-a")
+    report = audit.verify(nhi_a)
+    assert report.ok and report.entries_checked == len(AuditEntry.objects.filter(chain="nhi:412066"))
