@@ -12,8 +12,10 @@ from tests.residents.conftest import approve, in_a, move_in_data, person_data  #
 def nhi_a(town_a):
     from django_tenants.utils import tenant_context
 
-    town_a.enabled_applications = [*town_a.enabled_applications, "nhi"]
-    town_a.save(update_fields=["enabled_applications"])
+    # An update through the queryset: django-tenants refuses Model.save() of a tenant from inside another
+    # town's schema, where an earlier test may have left the connection.
+    type(town_a).objects.filter(pk=town_a.pk).update(enabled_applications=[*town_a.enabled_applications, "nhi"])
+    town_a.refresh_from_db()
     with tenant_context(town_a):
         yield town_a
 
