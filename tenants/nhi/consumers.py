@@ -57,8 +57,10 @@ def _lose(event, town, person_id: int, on: dt.date, reason: LossReason):
     if row is None or row.lost_on is not None:
         return None
     lost_on = on + dt.timedelta(days=1)
+    version = residents_facts.current(person_id)  # the household as the registry has it now
     return services.workitem_propose(
-        town=town, event=event, kind=WorkKind.LOSE, person_id=person_id, household_id=row.household_id,
+        town=town, event=event, kind=WorkKind.LOSE, person_id=person_id,
+        household_id=version.household_id if version else row.household_id,
         proposed={"date": lost_on.isoformat(), "reason": reason.value},
         summary=f"資格喪失（{reason.label}）: {_name(person_id)} 喪失日 {lost_on.isoformat()}")
 
