@@ -1,0 +1,20 @@
+"""国民健康保険 (NHI): the application's one declaration, read by the platform registry."""
+
+from kyodo.registry import ConsumerSpec, TownApplication
+
+APPLICATION = TownApplication(
+    code="nhi",
+    label="国民健康保険",
+    django_app="tenants.nhi",
+    urls="tenants.nhi.urls",
+    demo="tenants.nhi.demo:nhi_demo_load",
+    statistics="tenants.nhi.selectors:nhi_statistics",
+    display="tenants.nhi.display:LABELS",
+    navigation="tenants.nhi.navigation:nhi_navigation",
+    roles=("counter_clerk", "approver", "section_chief"),
+    # ワンスオンリー: what the residents registry records is proposed to NHI staff as work items (作業).
+    consumers=(ConsumerSpec("nhi.enrol", "tenants.nhi.consumers:on_residents_change", (
+        "residents.moved_in", "residents.moved_out", "residents.born", "residents.died",
+        "residents.household_changed")),),
+    order=30,
+)

@@ -1,0 +1,25 @@
+"""What 国保 shows its codes as (kyodo.core.display): audit actions and its code tables."""
+
+from __future__ import annotations
+
+from .models import AcquisitionReason, LossReason, PayerKind, WorkKind, WorkStatus
+
+AUDIT_ACTIONS: dict[str, str] = {
+    "enrolment.acquire": "国保資格の取得",
+    "enrolment.lose": "国保資格の喪失",
+    "enrolment.read": "国保資格の照会",
+    "payer.set": "納付義務者の変更",
+    "workitem.propose": "住民異動からの作業の作成",
+    "workitem.list": "作業一覧の表示",
+    "workitem.confirmed": "作業の確定",
+    "workitem.dismissed": "作業を対象外とした",
+}
+
+LABELS = {
+    "audit_action": AUDIT_ACTIONS,
+    "nhi_acquisition_reason": {c.value: c.label for c in AcquisitionReason},
+    "nhi_loss_reason": {c.value: c.label for c in LossReason},
+    "nhi_payer_kind": {c.value: c.label for c in PayerKind},
+    "nhi_work_kind": {c.value: c.label for c in WorkKind},
+    "nhi_work_status": {c.value: c.label for c in WorkStatus},
+}

@@ -1,0 +1,30 @@
+"""Who may do what in 国民健康保険, declared once (views, services and the consumer use these).
+
+NHI uses the town roles every town already has (docs/nhi.md says why no 保険年金課 role is added):
+the counter clerk, approver and section chief of a town that enabled 国保 read and record 資格."""
+
+from __future__ import annotations
+
+from kyodo.identity.models import StaffRole
+from kyodo.identity.permissions import town_roles
+
+APPLICATION = "nhi"
+
+READ_ROLES = {StaffRole.COUNTER_CLERK, StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
+RECORD_ROLES = READ_ROLES  # 取得・喪失・納付義務者の変更, 作業の確定 (no second person required)
+
+
+def roles_of(actor, town) -> set[str]:
+    return {str(r) for r in town_roles(actor, town)}
+
+
+def _has(actor, town, roles) -> bool:
+    return town.has_application(APPLICATION) and bool(roles_of(actor, town) & {str(r) for r in roles})
+
+
+def can_read(actor, town) -> bool:
+    return _has(actor, town, READ_ROLES)
+
+
+def can_record(actor, town) -> bool:
+    return _has(actor, town, RECORD_ROLES)

@@ -1,0 +1,61 @@
+"""Fixtures for 国保: town A with 国保 enabled (inside the test's transaction), households made through the
+residents registry's real services, and the relay run in process."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.residents.conftest import approve, in_a, move_in_data, person_data  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def nhi_a(town_a):
+    from django_tenants.utils import tenant_context
+
+    # An update through the queryset: django-tenants refuses Model.save() of a tenant from inside another
+    # town's schema, where an earlier test may have left the connection.
+    type(town_a).objects.filter(pk=town_a.pk).update(enabled_applications=[*town_a.enabled_applications, "nhi"])
+    town_a.refresh_from_db()
+    with tenant_context(town_a):
+        yield town_a
+
+
+@pytest.fixture
+def relay():
+    """``relay(town)``: deliver the town's pending events to its consumers now, as the worker would."""
+    from kyodo.tenantlog.relay import relay_town
+
+    return relay_town
+
+
+@pytest.fixture
+def move_in(nhi_a, clerk_a, approve):  # noqa: F811
+    """``move_in(persons, effective_on)``: an approved 転入; returns the change."""
+    from tenants.residents import services
+
+    def _move_in(persons=None, effective_on="2024-04-01", **overrides):
+        change = services.change_submit(actor=clerk_a, town=nhi_a, kind="move_in", notified_on="2024-04-05",
+                                        effective_on=effective_on, data=move_in_data(persons, **overrides))
+        approve(change, town=nhi_a)
+        change.refresh_from_db()
+        return change
+
+    return _move_in
+
+
+@pytest.fixture
+def family(move_in):
+    """A couple and their child moved in on 2024-04-01 (not yet relayed)."""
+    from tenants.residents.models import PersonVersion
+
+    change = move_in([
+        person_data(),
+        person_data(given_name="花子", given_name_kana="ハナコ", sex="2", relationship="妻",
+                    birth_date="1982-07-07", resident_code="12345678902"),
+        person_data(given_name="一郎", given_name_kana="イチロウ", relationship="子",
+                    birth_date="平成22年1月15日", resident_code="12345678903"),
+    ])
+    versions = {v.given_name: v for v in PersonVersion.objects.filter(is_current=True, household=change.household)}
+    return {"change": change, "household_id": change.household_id, **{k: versions[n].person_id for k, n in
+                                                                        (("taro", "太郎"), ("hanako", "花子"),
+                                                                         ("ichiro", "一郎"))}}
