@@ -121,6 +121,7 @@ def test_persons_under_a_support_measure_are_left_out_everywhere(vendor_api, res
     households = vendor_api.data("{ households(first: 10) { nodes { number members { fullName } } } }")
     members = [m["fullName"] for h in households["households"]["nodes"] for m in h["members"]]
     assert members == ["佐藤 太郎"]
+    assert len(households["households"]["nodes"]) == 1  # the 山田 household, all protected, is left out too
     assert "武雄町大字武雄1234" not in str(households)
 
 

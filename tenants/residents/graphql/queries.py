@@ -75,8 +75,13 @@ class Query(graphene.ObjectType):
         current = PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER).values("household_id")
         page = keyset_page(Household.objects.filter(pk__in=current), key="pk", after=after_key(after, "household", info),
                            first=size, kind="household")
-        loader(info, "residents.members").want(page.keys)
-        return page
+        members = loader(info, "residents.members")
+        members.want(page.keys)
+        # A household whose every member is under a 支援措置 is left out like them (its number would say it exists).
+        everyone = [m for key in page.keys for m in members.load(key, [])]
+        shown = {m.household_id for m in visible(everyone)}
+        kept = [(h, k) for h, k in zip(page.rows, page.keys, strict=True) if k in shown]
+        return Page([h for h, _ in kept], [k for _, k in kept], page.has_next, page.kind, page.end_key)
 
     def resolve_resident_changes(self, info, first=None, after=None, effective_from: dt.date | None = None):
         require(info)
