@@ -52,6 +52,17 @@ class Issue:
         return [self.file, str(self.line), self.item, self.value, self.rule, self.message_ja, self.message_en]
 
 
+# The rules an issue names, as staff read them (the report's CSV keeps the codes, for machines).
+RULE_LABELS: dict[str, str] = {
+    "required": "必須", "length": "桁数", "charset": "文字の範囲（外字）", "control": "制御文字", "kana": "カナ",
+    "digits": "数字", "code": "コード表", "date_format": "日付の形式", "era": "年号コード", "era_range": "年号の期間",
+    "date": "暦にない日付", "postal": "郵便番号", "columns": "項目数", "width": "桁位置", "encoding": "文字コード",
+    "csv": "CSV の形式", "too_many": "誤りが多すぎる", "file": "ファイル", "check_digit": "検査数字",
+    "duplicate": "重複", "exists": "登録済み", "head": "世帯主", "one_head": "世帯主は一人", "reference": "参照先",
+    "order": "履歴の順序", "type": "データ型",
+}
+
+
 class ValueRefused(ValueError):
     def __init__(self, rule: str, message_ja: str, message_en: str) -> None:
         super().__init__(message_en)

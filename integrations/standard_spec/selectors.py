@@ -37,9 +37,13 @@ def _report_rows(run: ImportRun) -> tuple[list[str], list[list[str]]]:
 
 
 def import_run_issues(run: ImportRun, limit: int = ISSUES_SHOWN) -> tuple[list[str], list[list[str]]]:
-    """The header and the first ``limit`` issues of the report, for the run page."""
+    """The header and the first ``limit`` issues of the report, for the run page (the rule by its
+    Japanese name; the CSV keeps the code)."""
+    from .codec import RULE_LABELS
+
     header, rows = _report_rows(run)
-    return header, rows[:limit]
+    shown = [[*r[:4], RULE_LABELS.get(r[4], r[4]), *r[5:]] if len(r) > 4 else r for r in rows[:limit]]
+    return header, shown
 
 
 def import_report_read(*, actor, run: ImportRun) -> tuple[list[str], list[list[str]]]:

@@ -148,3 +148,18 @@ def test_any_address_round_trips_or_is_refused_clearly(address, form, encoding):
         assert all(i.rule in ("charset", "length", "control") for i in issues), issues
         return
     assert rows[0].values["address"] == (address or "町").rstrip(" \u3000")
+
+
+def test_every_rule_an_issue_can_name_has_a_japanese_label():
+    import re
+    from pathlib import Path
+
+    from integrations.standard_spec import residents
+
+    source = "".join(Path(m.__file__).read_text(encoding="utf-8") for m in (codec, residents))
+    rules = set(re.findall(r'ValueRefused\("([a-z_]+)"', source))
+    # the issues the reader and the row checks make themselves
+    rules |= {r for r in ("encoding", "columns", "width", "csv", "too_many", "file", "check_digit") if f'"{r}"' in source}
+    rules |= {rule for _, _, rule, *_ in residents.CHECKS}
+    assert rules >= {"required", "check_digit", "duplicate", "encoding"}, rules
+    assert rules <= set(codec.RULE_LABELS), rules - set(codec.RULE_LABELS)
