@@ -188,3 +188,20 @@ def test_town_b_cannot_issue_or_download_town_a_cards(nhi_a, insured, clerk_a, c
         assert CardIssuance.objects.count() == 1 and CardIssuance.objects.get().returned_at is None
     with tenant_context(town_b):
         assert not CardIssuance.objects.exists()
+
+
+def test_a_person_of_70_needs_the_rate_and_gets_the_effective_date(nhi_a, move_in, clerk_a, clerk):
+    from tenants.residents.models import PersonVersion
+    from tests.residents.conftest import person_data
+
+    change = move_in([person_data(birth_date="1954-01-10", resident_code="12345678904")])
+    person_id = PersonVersion.objects.get(is_current=True, household=change.household).person_id
+    services.enrolment_acquire(actor=clerk_a, town=nhi_a, person_id=person_id, acquired_on="2024-04-01",
+                               reason="move_in")
+    missing = clerk.post(f"/nhi/persons/{person_id}/card/", {"kind": "certificate", "reason": "new"})
+    assert missing.status_code == 400 and "2割・3割" in missing.content.decode()
+    issued = cards.card_issue(actor=clerk_a, town=nhi_a, person_id=person_id, kind="certificate", rate="2割")
+    text = _text(issued.pdf)
+    assert "2割" in text and "発効期日" in text and "令和6年2月1日" in text
+    assert issued.issuance.valid_until == min(dt.date(2029, 1, 9), rules.terms(
+        birth=dt.date(1954, 1, 10), issued_on=timezone.localdate(), rate="2割").valid_until)

@@ -33,7 +33,7 @@ def printed_items(*, name: str, kana: str, birth, sex: str, symbol: str, number:
 def render_card(kind: str, items: list[tuple[str, str]], serial: str, insurer: str) -> Rendered:
     blocks = [[Field(label, value) for label, value in items]]
     doc = Document(title=TITLES[CardKind(kind)], header=[], blocks=blocks, certification=TEXTS[CardKind(kind)],
-                   issuer=insurer, issued_on=dict(items)["交付年月日"])
+                   issuer=f"保険者　{insurer}", issued_on=dict(items)["交付年月日"])
     return render(doc, [serial])
 
 
