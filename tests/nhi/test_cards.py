@@ -18,6 +18,7 @@ from tenants.nhi.cards import rules
 from tenants.nhi.cards import services as cards
 from tenants.nhi.models import CardIssuance
 from tests.conftest import logged_in_client
+from tests.residents.conftest import chief_a  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +206,12 @@ def test_a_person_of_70_needs_the_rate_and_gets_the_effective_date(nhi_a, move_i
     assert "2割" in text and "発効期日" in text and "令和6年2月1日" in text
     assert issued.issuance.valid_until == min(dt.date(2029, 1, 9), rules.terms(
         birth=dt.date(1954, 1, 10), issued_on=timezone.localdate(), rate="2割").valid_until)
+
+
+def test_a_person_under_support_measure_gets_the_card_without_any_address(nhi_a, insured, clerk_a, chief_a):  # noqa: F811
+    """支援措置: the card is for the person themself and carries no address, so it is issued and prints none."""
+    from tenants.residents import services as residents
+
+    residents.support_measure_create(actor=chief_a, town=nhi_a, person_id=insured, starts_on="2024-05-01")
+    text = _text(cards.card_issue(actor=clerk_a, town=nhi_a, person_id=insured, kind="certificate").pdf)
+    assert "山田\u3000太郎" in text and "武雄町" not in text and "コーポ武雄" not in text

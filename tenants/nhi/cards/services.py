@@ -118,6 +118,8 @@ def card_issue(*, actor, town, person_id: int, kind: str, reason: str = CardReas
     if reason not in (CardReason.NEW, CardReason.RENEWAL):
         raise ValidationError({"reason": ["交付事由（新規・更新）を選択してください。"]})
     with transaction.atomic():
+        # The 資格 row is locked first: two 新規 at once for one person wait for each other here.
+        _insured_row(int(person_id))
         in_force = list(CardIssuance.objects.select_for_update().filter(
             person_id=int(person_id), invalidated_at__isnull=True, returned_at__isnull=True))
         if in_force and reason == CardReason.NEW:
