@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .models import AcquisitionReason, LossReason, PayerKind, WorkKind, WorkStatus
+from .models import (
+    AcquisitionReason,
+    CardKind,
+    CardReason,
+    LossReason,
+    PayerKind,
+    ReissueCause,
+    WorkKind,
+    WorkStatus,
+)
 
 AUDIT_ACTIONS: dict[str, str] = {
     "enrolment.acquire": "国保資格の取得",
@@ -13,6 +22,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "workitem.list": "作業一覧の表示",
     "workitem.confirmed": "作業の確定",
     "workitem.dismissed": "作業を対象外とした",
+    "card.issue": "資格確認書の交付",
+    "card.reissue": "資格確認書の再交付",
+    "card.return": "資格確認書の返還",
+    "card.list": "資格確認書の交付履歴の照会",
+    "card.download": "資格確認書の出力",
 }
 
 LABELS = {
@@ -21,5 +35,8 @@ LABELS = {
     "nhi_loss_reason": {c.value: c.label for c in LossReason},
     "nhi_payer_kind": {c.value: c.label for c in PayerKind},
     "nhi_work_kind": {c.value: c.label for c in WorkKind},
+    "nhi_card_kind": {c.value: c.label for c in CardKind},
+    "nhi_card_reason": {c.value: c.label for c in CardReason},
+    "nhi_reissue_cause": {c.value: c.label for c in ReissueCause},
     "nhi_work_status": {c.value: c.label for c in WorkStatus},
 }

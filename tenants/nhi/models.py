@@ -143,3 +143,93 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class InsuredNumber(models.Model):
+    """被保険者記号・番号 of a person, assigned once at the first 資格確認書 and kept for life in this town:
+    記号 = the town's 5-digit code, 番号 = a 6-digit per-town sequence + one check digit (Luhn, mod 10)."""
+
+    person_id = models.BigIntegerField("個人（住民記録）", unique=True)
+    symbol = models.CharField("記号", max_length=8)
+    number = models.CharField("番号", max_length=8, unique=True)
+    assigned_at = models.DateTimeField("付番日時", auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"記号 {self.symbol} 番号 {self.number}"
+
+
+class CardKind(models.TextChoices):
+    """交付する書類: 資格確認書 for a person without a マイナ保険証, 資格情報のお知らせ for a holder."""
+
+    CERTIFICATE = "certificate", "資格確認書"
+    NOTICE = "notice", "資格情報のお知らせ"
+
+
+class CardReason(models.TextChoices):
+    """交付事由."""
+
+    NEW = "new", "新規"
+    REISSUE = "reissue", "再交付"
+    RENEWAL = "renewal", "更新"
+
+
+class ReissueCause(models.TextChoices):
+    """再交付の理由."""
+
+    LOST = "lost", "紛失"
+    DAMAGED = "damaged", "破損"
+
+
+class CardIssuance(models.Model):
+    """資格確認書・資格情報のお知らせの交付履歴: one row per document issued, never updated except its marks
+    (返還 or 廃棄, and 無効 when a 再交付 or 更新 replaces it) — a database trigger holds that."""
+
+    person_id = models.BigIntegerField("個人（住民記録）")
+    atena_number = models.CharField("宛名番号", max_length=12)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", verbose_name="資格履歴")
+    kind = models.CharField("種類", max_length=20, choices=CardKind.choices)
+    serial_year = models.PositiveIntegerField("発行年")
+    serial_no = models.PositiveIntegerField("発行番号（年内の連番）")
+    symbol = models.CharField("記号", max_length=8)
+    number = models.CharField("番号", max_length=8)
+    valid_until = models.DateField("有効期限")
+    copay = models.CharField("一部負担金の割合", max_length=30)
+    copay_from = models.DateField("発効期日", null=True, blank=True)
+    reason = models.CharField("交付事由", max_length=20, choices=CardReason.choices)
+    reissue_cause = models.CharField("再交付の理由", max_length=20, choices=ReissueCause.choices, blank=True)
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="置き換えた交付")
+    issued_on = models.DateField("交付年月日")
+    issued_at = models.DateTimeField("交付日時", auto_now_add=True)
+    issued_by = models.CharField("交付者", max_length=150)
+    printed = models.JSONField("記載事項", default=list)  # [(label, value)] as printed: a download re-draws these
+    sha256 = models.CharField("交付時のPDFのSHA-256", max_length=64)
+    # The marks: set once each, by card_return / the replacing issuance, never cleared.
+    invalidated_at = models.DateTimeField("無効とした日時", null=True, blank=True)
+    invalidated_reason = models.CharField("無効の理由", max_length=40, blank=True)
+    returned_at = models.DateTimeField("返還日時", null=True, blank=True)
+    returned_by = models.CharField("返還の受付者", max_length=150, blank=True)
+    destroyed = models.BooleanField("廃棄済み", default=False)
+
+    MARKS = ("invalidated_at", "invalidated_reason", "returned_at", "returned_by", "destroyed")
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["serial_year", "serial_no"], name="nhi_card_serial"),
+            models.CheckConstraint(condition=~Q(reason="reissue") | ~Q(reissue_cause=""),
+                                   name="nhi_card_reissue_has_cause"),
+        ]
+        indexes = [models.Index(fields=["person_id", "-issued_at"], name="nhi_card_person")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.serial}"
+
+    @property
+    def serial(self) -> str:
+        """発行番号 as printed: the year and the number within the town's year."""
+        return f"{self.serial_year}-{self.serial_no:06d}"
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.invalidated_at is None and self.returned_at is None

@@ -28,3 +28,8 @@ def can_read(actor, town) -> bool:
 
 def can_record(actor, town) -> bool:
     return _has(actor, town, RECORD_ROLES)
+
+
+def can_issue_card(actor, town) -> bool:
+    """資格確認書・お知らせの交付・再交付・返還: the staff who record 資格."""
+    return _has(actor, town, RECORD_ROLES)

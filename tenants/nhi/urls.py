@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .cards import views as card_views
 
 app_name = "nhi"
 
@@ -12,4 +13,8 @@ urlpatterns = [
     path("persons/<str:pk>/", views.person_detail, name="person_detail"),
     path("persons/<str:pk>/acquire/", views.acquire, name="acquire"),
     path("persons/<str:pk>/lose/", views.lose, name="lose"),
+    path("persons/<str:pk>/card/", card_views.issue, name="card_issue"),
+    path("cards/<str:pk>/reissue/", card_views.reissue, name="card_reissue"),
+    path("cards/<str:pk>/return/", card_views.card_return, name="card_return"),
+    path("cards/<str:pk>/pdf/", card_views.download, name="card_pdf"),
 ]

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from kyodo.core.input import ascii_int
 
 from . import permissions, selectors, services
+from .cards import selectors as card_selectors
+from .cards.forms import ReissueForm, ReturnForm
 from .forms import AcquireForm, DismissForm, LoseForm
 from .models import WorkItem
 
@@ -94,7 +96,10 @@ def household_confirm(request, town, pk):
 @nhi_view()
 def person_detail(request, town, pk):
     view = selectors.person_eligibility(actor=request.principal, town=town, person_id=ascii_int(pk, field="pk"))
-    return render(request, "nhi/person_detail.html", {"v": view})
+    cards = card_selectors.person_cards(actor=request.principal, town=town, person_id=view.person_id)
+    return render(request, "nhi/person_detail.html", {
+        "v": view, "cards": cards, "can_issue": permissions.can_issue_card(request.principal, town),
+        "reissue_form": ReissueForm(), "return_form": ReturnForm()})
 
 
 def _record_form(request, town, pk, *, form_class, title, call):
