@@ -77,6 +77,51 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class InquiryPart:
+    """One application's part of 統合照会: a heading, the template that renders it (an application's
+    own), its context, and where it goes on the page."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+class InquiryStop(Exception):
+    """Raised by an inquiry hook to answer the whole page instead of showing parts: ``template`` rendered
+    with ``context`` and ``status`` (the application's own page, so the answer is the one its pages give)."""
+
+    status = 200
+
+    def __init__(self, template: str, context: dict[str, Any] | None = None):
+        super().__init__(template)
+        self.template = template
+        self.context = context or {}
+
+
+class InquiryNotFound(InquiryStop):
+    """Missing, another town's or protected: the same 404 whichever it is."""
+
+    status = 404
+
+
+class InquiryRefused(InquiryStop):
+    """An error-level block (抑止): refused, with the block named."""
+
+    status = 403
+
+
+class InquiryAlert(InquiryStop):
+    """A 照会アラート: the page goes behind the warning until the caller states a purpose. The template
+    is the application's gate form; the platform adds ``gate_action`` (where the purpose is posted),
+    ``next`` and ``person_ids``."""
+
+    def __init__(self, template: str, context: dict[str, Any] | None = None, person_ids: tuple[int, ...] = ()):
+        super().__init__(template, context)
+        self.person_ids = tuple(person_ids)
+
+
+@dataclass(frozen=True)
 class TownApplication:
     """One town application's declaration.
 
@@ -103,6 +148,19 @@ class TownApplication:
       returns the :class:`NavItem` s the caller's roles may open (the page header's menu, docs/ui.md).
     - ``display``: ``"module:LABELS"``, the code tables it shows codes by (kind → ``{code: label}``
       or ``code -> label | None``), read by ``kyodo.core.display.label``.
+    - ``inquiry``: ``"module:function"``, the application's part of 統合照会 (``/inquiry/persons/<id>/``,
+      ``kyodo.core.inquiry``). Called in the town's schema as ``function(principal, town, person_id,
+      alert_purpose)`` — the caller's principal, the town, the person's id (already parsed as ASCII
+      digits) and the purpose the caller stated behind a 照会アラート (``""`` until one was stated) —
+      it returns an :class:`InquiryPart`, or None when the caller's roles may not see this part (or
+      the town does not use the application). It reads through the application's own selectors, so
+      its rules (支援措置, 抑止) and its read audit apply exactly as on its own pages, with
+      ``alert_purpose`` in the audit record. To stop the whole page it raises
+      :class:`InquiryNotFound` (missing, another town's, protected: one answer), :class:`InquiryRefused`
+      (an error-level block) or :class:`InquiryAlert` (the page goes behind the warning; the platform
+      asks for one purpose and calls every part again with it). Parts are called in ``order`` of the
+      applications, so an application that may gate the page declares a low ``order`` and is called
+      before the others read anything.
     """
 
     code: str
@@ -122,6 +180,7 @@ class TownApplication:
     periodic: tuple[PeriodicSpec, ...] = ()
     navigation: str | None = None
     display: str | None = None
+    inquiry: str | None = None
     source: str = field(default="", compare=False)
 
     @property

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, clear_url_caches, include, path
 
 from kyodo import registry
 from kyodo.api.view import graphql_endpoint
+from kyodo.core.inquiry import person_inquiry
 from kyodo.core.views import healthz, portal_home
 from kyodo.identity import views as identity_views
 
@@ -15,6 +16,7 @@ BASE = [
     path("oidc/", include("kyodo.identity.urls")),
     path("healthz", healthz),
     path("graphql/", graphql_endpoint, name="graphql"),
+    path("inquiry/persons/<str:pk>/", person_inquiry, name="inquiry_person"),
 ]
 
 

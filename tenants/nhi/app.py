@@ -11,6 +11,7 @@ APPLICATION = TownApplication(
     statistics="tenants.nhi.selectors:nhi_statistics",
     display="tenants.nhi.display:LABELS",
     navigation="tenants.nhi.navigation:nhi_navigation",
+    inquiry="tenants.nhi.inquiry:nhi_inquiry",  # 統合照会: 資格履歴 and 納付義務者
     roles=("counter_clerk", "approver", "section_chief"),
     # ワンスオンリー: what the residents registry records is proposed to NHI staff as work items (作業).
     consumers=(ConsumerSpec("nhi.enrol", "tenants.nhi.consumers:on_residents_change", (

@@ -17,5 +17,6 @@ APPLICATION = TownApplication(
     periodic=(PeriodicSpec("move-outs-complete", "tenants.residents.tasks.move_outs_complete",
                            {"hour": 0, "minute": 10}),),
     navigation="tenants.residents.navigation:residents_navigation",
+    inquiry="tenants.residents.inquiry:residents_inquiry",  # 統合照会: record, household, history
     order=10,
 )

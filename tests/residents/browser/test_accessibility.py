@@ -78,6 +78,39 @@ def _check(page, name: str) -> list[str]:
     return found
 
 
+def _town_applications(change) -> list[str]:
+    """Set 江北町's enabled applications to ``change(before)``, returning ``before``. In a thread of its
+    own: Playwright's sync API runs an event loop in the test's thread, where Django refuses queries."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run():
+        from django.db import connection
+
+        from kyodo.tenancy.models import Municipality
+
+        try:
+            towns = Municipality.objects.filter(code="414247")
+            before = list(towns.get().enabled_applications)
+            towns.update(enabled_applications=change(before))
+            return before
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def _inquiry_with_nhi(page, base: str, person_id: int) -> list[str]:
+    """The 統合照会 page of a town that uses 国保 too (enabled for this page only)."""
+    before = _town_applications(lambda apps: [*apps, "nhi"])
+    try:
+        page.goto(f"{base}/inquiry/persons/{person_id}/")
+        assert page.query_selector("#inquiry-residents") and page.query_selector("#inquiry-nhi")
+        return _check(page, "inquiry-nhi")
+    finally:
+        _town_applications(lambda apps: before)
+
+
 def test_residents_pages_have_no_serious_accessibility_violation(server):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
@@ -118,6 +151,18 @@ def test_residents_pages_have_no_serious_accessibility_violation(server):  # noq
             clerk.click("text=目的を記録して表示する")
             clerk.wait_for_selector("#suppression-banner")
             problems += _check(clerk, "person-protected")
+            # 統合照会: the residents part alone, then with 国保 enabled, then a protected person's warning
+            clerk.goto(f"{server}/inquiry/persons/{ids['person']}/")
+            assert clerk.query_selector("#inquiry-residents") and not clerk.query_selector("#inquiry-nhi")
+            problems += _check(clerk, "inquiry")
+            problems += _inquiry_with_nhi(clerk, server, ids["person"])
+            clerk.goto(f"{server}/inquiry/persons/{protected}/")
+            assert clerk.query_selector("#alert-gate") and not clerk.query_selector("#inquiry-residents")
+            problems += _check(clerk, "inquiry-alert-gate")
+            clerk.fill("#gate-purpose", "本人来庁・各業務の確認")
+            clerk.click("text=目的を記録して表示する")
+            clerk.wait_for_selector("#inquiry-suppression-banner")
+            problems += _check(clerk, "inquiry-protected")
             clerk.goto(f"{server}/residents/changes/new/move-in/")
             # a date is read back as it is typed (htmx), before the form is sent
             clerk.locator("#id_notified_on").press_sequentially("R6.4.5", delay=30)
