@@ -25,6 +25,7 @@ import datetime as dt
 import gc
 import hashlib
 import io
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
@@ -34,10 +35,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import codec
+from . import codec, sqltyping
 from .layout import Layout, load
 
 AUDIT_BATCH = 10_000
+# "sql": the values typed and checked in SQL (module sqltyping); "python": typed by the codec in Python
+TYPING = os.environ.get("KYODO_IMPORT_TYPING", "sql")
 FILES = ("households", "persons", "history", "measures")
 REQUIRED_FILES = ("households", "persons")
 
@@ -465,7 +468,6 @@ def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: s
     ``town``, in the caller's transaction; the caller is in the town's schema. Returns the issues and
     the counts; ``loaded`` says whether anything was written."""
     from tenants.residents.audit import assert_in_town
-    from tenants.residents.events import IMPORTED, emit
 
     assert_in_town(town)
     step = on_step or (lambda name, percent: None)
@@ -473,6 +475,17 @@ def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: s
     sources = list(files)
     result = ImportResult(hashes={s.kind: s.sha256 for s in sources})
     step("ファイルの読み込み・形式の検査", 10)
+    if TYPING == "sql":
+        try:
+            with transaction.atomic():
+                names = _read_in_sql(result, sources, layout, form=form, encoding=encoding, step=step)
+                if any(i.rule == "file" for i in result.issues):
+                    transaction.set_rollback(True)
+                    return result
+                return _check_and_load(result, town=town, actor=actor, layout=layout, names=names,
+                                       load_valid_part=load_valid_part, run_label=run_label, step=step)
+        except sqltyping.UsePythonPath:
+            result = ImportResult(hashes=result.hashes)
     with _no_cyclic_gc():
         rows, issues, names = read_files(sources, layout, form=form, encoding=encoding)
         result.issues.extend(issues)
@@ -484,24 +497,73 @@ def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: s
     with transaction.atomic():
         step("一時表への取込（COPY）", 40)
         _stage(rows, versions)
-        step("行をまたぐ検査", 60)
-        result.issues.extend(_checks(names))
-        if result.issues and not load_valid_part:
-            transaction.set_rollback(True)
-            return result
-        step("登録", 80)
-        if result.issues:
-            _mark_bad(result.issues, names)
-        counts = _load(town=town, actor=actor, run_label=run_label)
-        counts["measures"] = _open_measures(town=town, actor=actor)
-        counts["issues"] = len(result.issues)
-        result.counts.update(counts)
-        counts["audit_entries"] = _audit(town=town, actor=actor, layout=layout, hashes=result.hashes,
-                                         counts=dict(result.counts), run_label=run_label)
-        result.counts["audit_entries"] = counts["audit_entries"]
-        emit(IMPORTED, town=town, actor=actor, aggregate_type="import", aggregate_id=run_label,
-             persons=counts["persons"], households=counts["households"], layout=layout.name)
-        result.loaded = True
+        return _check_and_load(result, town=town, actor=actor, layout=layout, names=names,
+                               load_valid_part=load_valid_part, run_label=run_label, step=step)
+
+
+def _read_in_sql(result: ImportResult, sources: list[SourceFile], layout: Layout, *, form: str, encoding: str | None,
+                 step) -> dict[str, str]:
+    """The SQL path's reading: each file decoded, split and COPYed raw, then typed in SQL
+    (:mod:`.sqltyping`), with the row checks; the issues in the order the Python path gives them."""
+    names: dict[str, str] = {}
+    if len({s.kind for s in sources}) != len(sources):
+        raise sqltyping.UsePythonPath("a kind given twice")
+    counts = dict.fromkeys(FILES, 0)
+    step("一時表への取込（COPY）", 20)
+    sqltyping.stage_calendar(layout)
+    for source in sources:
+        if source.kind not in layout.files:
+            result.issues.append(_issue(source.name, 0, "", source.kind, "file",
+                                        f"ファイルの種類 {source.kind} はレイアウトにありません。",
+                                        f"The layout has no file kind {source.kind}."))
+            continue
+        file_layout = layout.file(source.kind)
+        encoding_issues, placed, used, control = sqltyping.stage_raw(source.kind, source.content, file_layout, layout,
+                                                            file=source.name, form=form, encoding=encoding)
+        typing, counts[source.kind] = sqltyping.type_file(source.kind, file_layout, layout, file=source.name,
+                                                          encoding=used, control=control)
+        found = encoding_issues + [issue for _, _, issue in sorted(placed + typing, key=lambda t: (t[0], t[1]))]
+        if len(found) >= codec.MAX_ISSUES_PER_FILE:
+            raise sqltyping.UsePythonPath("too many issues")
+        result.issues.extend(found)
+        names[source.kind] = source.name
+    for kind in REQUIRED_FILES:
+        if kind not in names:
+            result.issues.append(_issue(kind, 0, "", "", "file", f"{kind} のファイルがありません。",
+                                        f"The {kind} file is missing."))
+    if any(i.rule == "file" for i in result.issues):
+        return names
+    result.issues.extend(sqltyping.row_checks(names, set(names), layout))
+    result.counts = {f"{kind}_read": counts[kind] for kind in FILES}
+    sqltyping.stage_from_typed(set(names), VERSION_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(STAGING_INDEXES)
+    return names
+
+
+def _check_and_load(result: ImportResult, *, town, actor, layout: Layout, names: dict[str, str], load_valid_part: bool,
+                    run_label: str, step) -> ImportResult:
+    """Steps 3–5, in the caller's transaction.atomic() block: the checks across rows, then the load."""
+    from tenants.residents.events import IMPORTED, emit
+
+    step("行をまたぐ検査", 60)
+    result.issues.extend(_checks(names))
+    if result.issues and not load_valid_part:
+        transaction.set_rollback(True)
+        return result
+    step("登録", 80)
+    if result.issues:
+        _mark_bad(result.issues, names)
+    counts = _load(town=town, actor=actor, run_label=run_label)
+    counts["measures"] = _open_measures(town=town, actor=actor)
+    counts["issues"] = len(result.issues)
+    result.counts.update(counts)
+    counts["audit_entries"] = _audit(town=town, actor=actor, layout=layout, hashes=result.hashes,
+                                     counts=dict(result.counts), run_label=run_label)
+    result.counts["audit_entries"] = counts["audit_entries"]
+    emit(IMPORTED, town=town, actor=actor, aggregate_type="import", aggregate_id=run_label,
+         persons=counts["persons"], households=counts["households"], layout=layout.name)
+    result.loaded = True
     step("完了", 100)
     return result
 
