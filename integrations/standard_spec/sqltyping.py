@@ -80,8 +80,12 @@ def stage_raw(kind: str, raw: bytes, file_layout: FileLayout, layout: Layout, *,
     control = text is None or codec._CONTROL.search(text) is not None
     escape_all = text is None or "\\" in text or "\t" in text or text.count("\r") != text.count("\r\n")
     record_issues: list[codec.Issue] = []
-    records = codec._fixed_records(lines, file_layout, used, bad_lines, record_issues, file) if form == "fixed" else \
-        codec._csv_records(lines, file_layout, used, bad_lines, record_issues, file)
+    if form == "csv" and text is not None and not escape_all and '"' not in text:
+        records: Iterable[tuple[int, Any]] = _plain_csv_records(text, file_layout, record_issues, file)
+    elif form == "fixed":
+        records = codec._fixed_records(lines, file_layout, used, bad_lines, record_issues, file)
+    else:
+        records = codec._csv_records(lines, file_layout, used, bad_lines, record_issues, file)
     n = len(file_layout.items)
     columns = ", ".join(f"c{i}" for i in range(n))
     with connection.cursor() as cursor:
@@ -98,6 +102,13 @@ def stage_raw(kind: str, raw: bytes, file_layout: FileLayout, layout: Layout, *,
                 while seen < len(record_issues):  # issues the reader found before this record
                     placed.append((record_issues[seen].line, -1, record_issues[seen]))
                     seen += 1
+                if cells.__class__ is str:  # a plain CSV line, already in COPY's form
+                    pending.append(f"{line_no}\t{cells}\n")
+                    size += len(cells)
+                    if size > 1 << 20:
+                        copy.write("".join(pending))
+                        pending, size = [], 0
+                    continue
                 row = "\t".join(_escape(c) for c in cells) if escape_all else "\t".join(cells)
                 if not escape_all and "\n" in row:  # a quoted CSV item spanning lines
                     row = "\t".join(_escape(c) for c in cells)
@@ -110,6 +121,33 @@ def stage_raw(kind: str, raw: bytes, file_layout: FileLayout, layout: Layout, *,
                 copy.write("".join(pending))
     placed.extend((i.line, -1, i) for i in record_issues[seen:])
     return issues, placed, used, control
+
+
+def _plain_csv_records(text: str, file_layout: FileLayout, issues: list[codec.Issue], file: str
+                       ) -> Iterable[tuple[int, str]]:
+    """The records of a CSV file without a single quote character (the usual export), as the ``csv``
+    module would read them, each line already in COPY's text form (commas as tabs): no cell is
+    quoted, so a record is one line and its items are what lies between the commas. The same lines
+    are skipped (blank, a header of the items' names) and the same column count issue given."""
+    lines = text.split("\n")
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    while lines and not lines[-1].strip(" \t\n\r\x0b\x0c"):
+        lines.pop()
+    expected = len(file_layout.items)
+    names = [i.name for i in file_layout.items]
+    for line_no, line in enumerate(lines, start=1):
+        if not line:
+            continue
+        count = line.count(",") + 1
+        if count == 1 and not line.strip():
+            continue
+        if line_no == 1 and line.split(",") == names:
+            continue
+        if count != expected:
+            issues.append(codec.Issue(file, line_no, "", "", "columns", f"項目数が {count} です（{expected} のはず）。",
+                                      f"{count} items instead of {expected}."))
+            continue
+        yield line_no, line.replace(",", "\t")
 
 
 def _escape(cell: str) -> str:
@@ -445,10 +483,11 @@ def _stage_versions(present: set[str], version_columns: tuple[str, ...]) -> None
         cursor.execute(f"CREATE TEMP TABLE stage_version0 ({base}) ON COMMIT DROP")
         has_history = "history" in present
         if has_history:
-            cursor.execute("CREATE TEMP TABLE stage_history_ranked ON COMMIT DROP AS SELECT h.*, row_number() OVER "
-                           "(PARTITION BY atena_number ORDER BY history_no::int DESC, line DESC) AS from_last "
-                           "FROM typed_history h WHERE atena_number IN (SELECT atena_number FROM typed_persons)")
-            cursor.execute("CREATE INDEX ON stage_history_ranked (atena_number)")
+            # which row is each person's last: ranked on the narrow columns, the rest joined by line
+            cursor.execute("CREATE TEMP TABLE stage_history_ranked ON COMMIT DROP AS SELECT h.*, x.from_last FROM "
+                           "(SELECT line, row_number() OVER (PARTITION BY atena_number ORDER BY history_no::int DESC, "
+                           "line DESC) AS from_last FROM typed_history WHERE atena_number IN "
+                           "(SELECT atena_number FROM typed_persons)) x JOIN typed_history h ON h.line = x.line")
             # the older rows, as the history file states them (once per person row of that 宛名番号)
             cursor.execute(
                 f"INSERT INTO stage_version0 ({names}) SELECT h.line, p.atena_number, h.household_number, h.reason_code, "

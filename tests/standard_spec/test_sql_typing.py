@@ -57,6 +57,7 @@ PERSON_EDITS = [
     (20, "sex", "ZZZZ"),                         # too long a code
     (21, "birth_date", "03640100"),              # 昭和64年1月: day unknown, in the era
     (22, "birth_date", "04010000"),              # 平成元年 月日不詳
+    (23, "katagaki", "1号,2号\r\n3号"),          # quoted in the CSV (a comma, a line break): the csv module
 ]
 
 
@@ -109,7 +110,7 @@ def test_a_clean_set_gives_the_same_registry_both_ways(populated, pref_admin, mo
 
 def test_unusual_but_valid_values_load_as_the_codec_reads_them(populated, pref_admin, monkeypatch):  # noqa: F811
     files = _exported(populated, pref_admin)
-    edits = [e for e in PERSON_EDITS if e[0] in (0, 1, 2, 3, 4, 11, 14, 16, 17, 18, 21, 22)]
+    edits = [e for e in PERSON_EDITS if e[0] in (0, 1, 2, 3, 4, 11, 14, 16, 17, 18, 21, 22, 23)]
     persons = SourceFile("persons", "persons.csv", _edit(files["persons"].content, "persons", edits))
     sources = [files["households"], persons, files["history"], files["measures"]]
     town_sql, by_sql = _run("sql", monkeypatch, sources, actor=pref_admin)
