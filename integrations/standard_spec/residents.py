@@ -3,10 +3,13 @@
 Import, in one transaction per run (all or nothing; a worker killed mid-run leaves nothing, and the
 run is simply started again):
 
-1. every file is decoded and every value typed by :mod:`.codec` (an issue per bad value);
-2. the rows are built into the registry's shape in one pass — a history row per 履歴, the current
-   row from the persons file, the search keys with them — and copied into temporary staging tables
-   with PostgreSQL ``COPY``;
+1. every file is decoded and split, its raw text ``COPY``ed into a staging table and every value
+   typed and checked in SQL by :mod:`.sqltyping` (the cells off SQL's fast path through the codec's
+   own ``convert``: an issue per bad value, exactly the codec's); with ``KYODO_IMPORT_TYPING=python``
+   (and for a file with 10,000 issues or more) every value is typed by :mod:`.codec` in Python;
+2. the rows are built into the registry's shape — a history row per 履歴, the current row from the
+   persons file, the search keys with them — by ``INSERT … SELECT`` (the Python path: in one pass,
+   then copied into temporary staging tables with PostgreSQL ``COPY``);
 3. the checks across rows run as SQL over the staging tables: duplicates (宛名番号, 住民票コード,
    世帯番号), references (members to households, history to persons), exactly one 世帯主 per
    household and the household's 世帯主 the same person, numbers already in the town, the town's
@@ -399,13 +402,14 @@ def _load(*, town, actor, run_label: str) -> dict[str, int]:
         changes = cursor.rowcount
         columns = ", ".join(VERSION_COLUMNS)
         selected = ", ".join(f"v.{c}" for c in VERSION_COLUMNS)
-        cursor.execute(
-            f"INSERT INTO residents_personversion (person_id, household_id, change_id, recorded_at, {columns}) "
-            f"SELECT p.person_id, h.household_id, c.id, %s, {selected} FROM stage_version v "
-            "JOIN stage_person p ON p.atena = v.atena JOIN stage_household h ON h.number = v.household "
-            "JOIN stage_change c ON c.reason = coalesce(nullif(v.reason_code, ''), 'A03') AND c.valid_from = v.valid_from "
-            "AND c.notified = v.change_notified_on", [now])
-        versions = cursor.rowcount
+        with _indexes_built_after(cursor, "residents_personversion"):
+            cursor.execute(
+                f"INSERT INTO residents_personversion (person_id, household_id, change_id, recorded_at, {columns}) "
+                f"SELECT p.person_id, h.household_id, c.id, %s, {selected} FROM stage_version v "
+                "JOIN stage_person p ON p.atena = v.atena JOIN stage_household h ON h.number = v.household "
+                "JOIN stage_change c ON c.reason = coalesce(nullif(v.reason_code, ''), 'A03') "
+                "AND c.valid_from = v.valid_from AND c.notified = v.change_notified_on", [now])
+            versions = cursor.rowcount
         cursor.execute("UPDATE residents_change c SET person_ids = x.ids FROM (SELECT v.change_id, array_agg(DISTINCT "
                        "v.person_id ORDER BY v.person_id) AS ids FROM residents_personversion v JOIN stage_change s "
                        "ON s.id = v.change_id GROUP BY v.change_id) x WHERE x.change_id = c.id")
@@ -415,6 +419,38 @@ def _load(*, town, actor, run_label: str) -> dict[str, int]:
                 f"FROM {table} WHERE NOT bad ON CONFLICT (name) DO UPDATE SET value = greatest(residents_counter.value, "
                 "EXCLUDED.value)", [name])
     return {"households": households, "persons": persons, "changes": changes, "versions": versions}
+
+
+@contextmanager
+def _indexes_built_after(cursor, table: str):
+    """For a town whose ``table`` is still empty (a fresh town being onboarded): its plain indexes
+    (the search keys' btree and trigram GIN indexes, not the ones backing a constraint) dropped
+    before the bulk insert and created again from their own definitions after it, in the same
+    transaction — building an index once over 100,000 rows is cheaper than maintaining it row by row.
+    The table is locked for the rest of the transaction (the town holds no residents yet). A table
+    with rows keeps its indexes."""
+    if os.environ.get("KYODO_IMPORT_KEEP_INDEXES"):
+        yield
+        return
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+    if cursor.fetchone()[0]:
+        yield
+        return
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "JOIN pg_class t ON t.oid = x.indrelid WHERE t.oid = to_regclass(%s) AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", [table])
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    if indexes:
+        # the inserted rows' deferred foreign-key checks first (CREATE INDEX refuses pending trigger events;
+        # they would run at commit anyway), then deferred again as Django's constraints are
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _open_measures(*, town, actor) -> int:
