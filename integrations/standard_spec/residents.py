@@ -3,10 +3,13 @@
 Import, in one transaction per run (all or nothing; a worker killed mid-run leaves nothing, and the
 run is simply started again):
 
-1. every file is decoded and every value typed by :mod:`.codec` (an issue per bad value);
-2. the rows are built into the registry's shape in one pass — a history row per 履歴, the current
-   row from the persons file, the search keys with them — and copied into temporary staging tables
-   with PostgreSQL ``COPY``;
+1. every file is decoded and split, its raw text ``COPY``ed into a staging table and every value
+   typed and checked in SQL by :mod:`.sqltyping` (the cells off SQL's fast path through the codec's
+   own ``convert``: an issue per bad value, exactly the codec's); with ``KYODO_IMPORT_TYPING=python``
+   (and for a file with 10,000 issues or more) every value is typed by :mod:`.codec` in Python;
+2. the rows are built into the registry's shape — a history row per 履歴, the current row from the
+   persons file, the search keys with them — by ``INSERT … SELECT`` (the Python path: in one pass,
+   then copied into temporary staging tables with PostgreSQL ``COPY``);
 3. the checks across rows run as SQL over the staging tables: duplicates (宛名番号, 住民票コード,
    世帯番号), references (members to households, history to persons), exactly one 世帯主 per
    household and the household's 世帯主 the same person, numbers already in the town, the town's
@@ -25,6 +28,7 @@ import datetime as dt
 import gc
 import hashlib
 import io
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
@@ -34,10 +38,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import codec
+from . import codec, sqltyping
 from .layout import Layout, load
 
 AUDIT_BATCH = 10_000
+# "sql": the values typed and checked in SQL (module sqltyping); "python": typed by the codec in Python
+TYPING = os.environ.get("KYODO_IMPORT_TYPING", "sql")
 FILES = ("households", "persons", "history", "measures")
 REQUIRED_FILES = ("households", "persons")
 
@@ -396,13 +402,14 @@ def _load(*, town, actor, run_label: str) -> dict[str, int]:
         changes = cursor.rowcount
         columns = ", ".join(VERSION_COLUMNS)
         selected = ", ".join(f"v.{c}" for c in VERSION_COLUMNS)
-        cursor.execute(
-            f"INSERT INTO residents_personversion (person_id, household_id, change_id, recorded_at, {columns}) "
-            f"SELECT p.person_id, h.household_id, c.id, %s, {selected} FROM stage_version v "
-            "JOIN stage_person p ON p.atena = v.atena JOIN stage_household h ON h.number = v.household "
-            "JOIN stage_change c ON c.reason = coalesce(nullif(v.reason_code, ''), 'A03') AND c.valid_from = v.valid_from "
-            "AND c.notified = v.change_notified_on", [now])
-        versions = cursor.rowcount
+        with _indexes_built_after(cursor, "residents_personversion"):
+            cursor.execute(
+                f"INSERT INTO residents_personversion (person_id, household_id, change_id, recorded_at, {columns}) "
+                f"SELECT p.person_id, h.household_id, c.id, %s, {selected} FROM stage_version v "
+                "JOIN stage_person p ON p.atena = v.atena JOIN stage_household h ON h.number = v.household "
+                "JOIN stage_change c ON c.reason = coalesce(nullif(v.reason_code, ''), 'A03') "
+                "AND c.valid_from = v.valid_from AND c.notified = v.change_notified_on", [now])
+            versions = cursor.rowcount
         cursor.execute("UPDATE residents_change c SET person_ids = x.ids FROM (SELECT v.change_id, array_agg(DISTINCT "
                        "v.person_id ORDER BY v.person_id) AS ids FROM residents_personversion v JOIN stage_change s "
                        "ON s.id = v.change_id GROUP BY v.change_id) x WHERE x.change_id = c.id")
@@ -412,6 +419,38 @@ def _load(*, town, actor, run_label: str) -> dict[str, int]:
                 f"FROM {table} WHERE NOT bad ON CONFLICT (name) DO UPDATE SET value = greatest(residents_counter.value, "
                 "EXCLUDED.value)", [name])
     return {"households": households, "persons": persons, "changes": changes, "versions": versions}
+
+
+@contextmanager
+def _indexes_built_after(cursor, table: str):
+    """For a town whose ``table`` is still empty (a fresh town being onboarded): its plain indexes
+    (the search keys' btree and trigram GIN indexes, not the ones backing a constraint) dropped
+    before the bulk insert and created again from their own definitions after it, in the same
+    transaction — building an index once over 100,000 rows is cheaper than maintaining it row by row.
+    The table is locked for the rest of the transaction (the town holds no residents yet). A table
+    with rows keeps its indexes."""
+    if os.environ.get("KYODO_IMPORT_KEEP_INDEXES"):
+        yield
+        return
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+    if cursor.fetchone()[0]:
+        yield
+        return
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "JOIN pg_class t ON t.oid = x.indrelid WHERE t.oid = to_regclass(%s) AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname", [table])
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    if indexes:
+        # the inserted rows' deferred foreign-key checks first (CREATE INDEX refuses pending trigger events;
+        # they would run at commit anyway), then deferred again as Django's constraints are
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _open_measures(*, town, actor) -> int:
@@ -465,7 +504,6 @@ def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: s
     ``town``, in the caller's transaction; the caller is in the town's schema. Returns the issues and
     the counts; ``loaded`` says whether anything was written."""
     from tenants.residents.audit import assert_in_town
-    from tenants.residents.events import IMPORTED, emit
 
     assert_in_town(town)
     step = on_step or (lambda name, percent: None)
@@ -473,6 +511,17 @@ def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: s
     sources = list(files)
     result = ImportResult(hashes={s.kind: s.sha256 for s in sources})
     step("ファイルの読み込み・形式の検査", 10)
+    if TYPING == "sql":
+        try:
+            with transaction.atomic():
+                names = _read_in_sql(result, sources, layout, form=form, encoding=encoding, step=step)
+                if any(i.rule == "file" for i in result.issues):
+                    transaction.set_rollback(True)
+                    return result
+                return _check_and_load(result, town=town, actor=actor, layout=layout, names=names,
+                                       load_valid_part=load_valid_part, run_label=run_label, step=step)
+        except sqltyping.UsePythonPath:
+            result = ImportResult(hashes=result.hashes)
     with _no_cyclic_gc():
         rows, issues, names = read_files(sources, layout, form=form, encoding=encoding)
         result.issues.extend(issues)
@@ -484,24 +533,74 @@ def import_residents(*, town, actor, files: Iterable[SourceFile], layout_name: s
     with transaction.atomic():
         step("一時表への取込（COPY）", 40)
         _stage(rows, versions)
-        step("行をまたぐ検査", 60)
-        result.issues.extend(_checks(names))
-        if result.issues and not load_valid_part:
-            transaction.set_rollback(True)
-            return result
-        step("登録", 80)
-        if result.issues:
-            _mark_bad(result.issues, names)
-        counts = _load(town=town, actor=actor, run_label=run_label)
-        counts["measures"] = _open_measures(town=town, actor=actor)
-        counts["issues"] = len(result.issues)
-        result.counts.update(counts)
-        counts["audit_entries"] = _audit(town=town, actor=actor, layout=layout, hashes=result.hashes,
-                                         counts=dict(result.counts), run_label=run_label)
-        result.counts["audit_entries"] = counts["audit_entries"]
-        emit(IMPORTED, town=town, actor=actor, aggregate_type="import", aggregate_id=run_label,
-             persons=counts["persons"], households=counts["households"], layout=layout.name)
-        result.loaded = True
+        return _check_and_load(result, town=town, actor=actor, layout=layout, names=names,
+                               load_valid_part=load_valid_part, run_label=run_label, step=step)
+
+
+def _read_in_sql(result: ImportResult, sources: list[SourceFile], layout: Layout, *, form: str, encoding: str | None,
+                 step) -> dict[str, str]:
+    """The SQL path's reading: each file decoded, split and COPYed raw, then typed in SQL
+    (:mod:`.sqltyping`), with the row checks; the issues in the order the Python path gives them."""
+    names: dict[str, str] = {}
+    if len({s.kind for s in sources}) != len(sources):
+        raise sqltyping.UsePythonPath("a kind given twice")
+    counts = dict.fromkeys(FILES, 0)
+    step("一時表への取込（COPY）", 20)
+    sqltyping.stage_calendar(layout)
+    for source in sources:
+        if source.kind not in layout.files:
+            result.issues.append(_issue(source.name, 0, "", source.kind, "file",
+                                        f"ファイルの種類 {source.kind} はレイアウトにありません。",
+                                        f"The layout has no file kind {source.kind}."))
+            continue
+        file_layout = layout.file(source.kind)
+        encoding_issues, placed, used, control = sqltyping.stage_raw(source.kind, source.content, file_layout, layout,
+                                                            file=source.name, form=form, encoding=encoding)
+        typing, counts[source.kind] = sqltyping.type_file(source.kind, file_layout, layout, file=source.name,
+                                                          encoding=used, control=control)
+        found = encoding_issues + [issue for _, _, issue in sorted(placed + typing, key=lambda t: (t[0], t[1]))]
+        if len(found) >= codec.MAX_ISSUES_PER_FILE:
+            raise sqltyping.UsePythonPath("too many issues")
+        result.issues.extend(found)
+        names[source.kind] = source.name
+    for kind in REQUIRED_FILES:
+        if kind not in names:
+            result.issues.append(_issue(kind, 0, "", "", "file", f"{kind} のファイルがありません。",
+                                        f"The {kind} file is missing."))
+    if any(i.rule == "file" for i in result.issues):
+        return names
+    result.issues.extend(sqltyping.row_checks(names, set(names), layout))
+    result.counts = {f"{kind}_read": counts[kind] for kind in FILES}
+    sqltyping.stage_from_typed(set(names), VERSION_COLUMNS)
+    with connection.cursor() as cursor:
+        # stage_version is wide and only joined whole: not sampled (the statistics cost more than they give)
+        cursor.execute(STAGING_INDEXES.replace(", stage_version;", ";"))
+    return names
+
+
+def _check_and_load(result: ImportResult, *, town, actor, layout: Layout, names: dict[str, str], load_valid_part: bool,
+                    run_label: str, step) -> ImportResult:
+    """Steps 3–5, in the caller's transaction.atomic() block: the checks across rows, then the load."""
+    from tenants.residents.events import IMPORTED, emit
+
+    step("行をまたぐ検査", 60)
+    result.issues.extend(_checks(names))
+    if result.issues and not load_valid_part:
+        transaction.set_rollback(True)
+        return result
+    step("登録", 80)
+    if result.issues:
+        _mark_bad(result.issues, names)
+    counts = _load(town=town, actor=actor, run_label=run_label)
+    counts["measures"] = _open_measures(town=town, actor=actor)
+    counts["issues"] = len(result.issues)
+    result.counts.update(counts)
+    counts["audit_entries"] = _audit(town=town, actor=actor, layout=layout, hashes=result.hashes,
+                                     counts=dict(result.counts), run_label=run_label)
+    result.counts["audit_entries"] = counts["audit_entries"]
+    emit(IMPORTED, town=town, actor=actor, aggregate_type="import", aggregate_id=run_label,
+         persons=counts["persons"], households=counts["households"], layout=layout.name)
+    result.loaded = True
     step("完了", 100)
     return result
 
