@@ -143,3 +143,6 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+from .levy_models import Assessment, IncomeRecord, RateTable, TableStatus  # noqa: E402,F401  (賦課: see levy_models)
