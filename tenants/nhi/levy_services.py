@@ -14,7 +14,7 @@ from django.utils import timezone
 from kyodo import foureyes
 
 from . import audit, income_csv, levy_inputs, permissions
-from .levy import LevyResult, TableError, UnsupportedCase, levy, parse_table
+from .levy import LevyResult, TableError, UnsupportedCase, levy, national_rules, parse_table
 from .levy import RateTable as EngineTable
 from .levy.tables import DATA_DIR
 from .levy_models import RATE_TABLE_DECISION, Assessment, IncomeRecord, RateTable, TableStatus
@@ -218,12 +218,13 @@ def assessments_recalculate(*, actor, town, fiscal_year) -> BulkResult:
         facts = levy_inputs.facts_for_households(year)
         rows, skipped = [], []
         key = f"{row.pk}"
+        rules = national_rules(year)  # read once: parsing national.toml per household would be most of the time
         for household_id in sorted(facts.members):
             data = levy_inputs.household_of(facts, household_id, table_key=key)
             if data is None:
                 continue
             try:
-                result = levy(data.household, table, fiscal_year=year)
+                result = levy(data.household, table, fiscal_year=year, rules=rules)
             except UnsupportedCase as exc:
                 skipped.append((household_id, str(exc)))
                 continue
