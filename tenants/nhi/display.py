@@ -13,6 +13,14 @@ AUDIT_ACTIONS: dict[str, str] = {
     "workitem.list": "作業一覧の表示",
     "workitem.confirmed": "作業の確定",
     "workitem.dismissed": "作業を対象外とした",
+    "income.import": "所得データの取込",
+    "ratetable.seed": "税率表の初期設定",
+    "ratetable.propose": "税率表の変更の提案",
+    "ratetable.approve": "税率表の承認",
+    "ratetable.reject": "税率表の却下",
+    "assessment.calculate": "賦課の計算（単票）",
+    "assessment.recalculate": "賦課の一括再計算",
+    "assessment.read": "賦課の照会",
 }
 
 LABELS = {

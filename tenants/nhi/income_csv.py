@@ -95,11 +95,11 @@ def read(raw: bytes, *, file: str, encoding: str | None = None) -> Parsed:
             issue(line, "年", values["year"], "year", "年は西暦4桁（例: 2024）で入力してください。",
                   "年 must be a four-digit year such as 2024.")
         amounts: dict[str, int] = {}
-        for header, field in COLUMNS[2:]:
+        for label, field in COLUMNS[2:]:
             value = values[field].replace(",", "") if values[field] else "0"
             if not _DIGITS.fullmatch(value):
-                issue(line, header, values[field], "amount", f"{header}は0以上の金額（円、半角数字12桁まで）です。",
-                      f"{header} must be a whole number of yen, 0 or more, up to 12 digits.")
+                issue(line, label, values[field], "amount", f"{label}は0以上の金額（円、半角数字12桁まで）です。",
+                      f"{label} must be a whole number of yen, 0 or more, up to 12 digits.")
             else:
                 amounts[field] = int(value)
         if len(amounts) == len(AMOUNTS):

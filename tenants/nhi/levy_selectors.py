@@ -22,6 +22,11 @@ class HouseholdLevy:
     table: RateTable | None
     incomes: dict[int, IncomeRecord]
 
+    @property
+    def rows(self) -> list[tuple]:
+        """(member, last year's income record or None), 世帯主 first."""
+        return [(m, self.incomes.get(m.person_id)) for m in self.members]
+
 
 def household_levy(*, actor, town, household_id: int, fiscal_year: int) -> HouseholdLevy:
     audit.assert_in_town(town)

@@ -13,3 +13,16 @@ urlpatterns = [
     path("persons/<str:pk>/acquire/", views.acquire, name="acquire"),
     path("persons/<str:pk>/lose/", views.lose, name="lose"),
 ]
+
+from . import levy_views  # noqa: E402  (賦課)
+
+urlpatterns += [
+    path("levy/", levy_views.levy_home, name="levy_home"),
+    path("levy/bulk/", levy_views.levy_bulk, name="levy_bulk"),
+    path("levy/households/<str:pk>/", levy_views.levy_household, name="levy_household"),
+    path("levy/households/<str:pk>/recalculate/", levy_views.levy_household_recalculate,
+         name="levy_household_recalculate"),
+    path("levy/tables/", levy_views.levy_tables, name="levy_tables"),
+    path("levy/tables/<str:pk>/decide/", levy_views.levy_table_decide, name="levy_table_decide"),
+    path("levy/incomes/", levy_views.levy_incomes, name="levy_incomes"),
+]
