@@ -20,8 +20,11 @@ def nhi_demo_load(*, town, staff: dict, scale: float, seed: int) -> list[str]:
     if clerk is None:
         return []
     with tenant_context(town):
+        from .levy_services import ratetables_seed
+
+        seeded = [f"国保の税率表（同梱）: {t.fiscal_year}年度" for t in ratetables_seed(town=town)]
         if Enrolment.objects.exists():
-            return []
+            return seeded
         rng = random.Random(f"nhi:{town.code}:{seed}")
         households = sorted(set(PersonVersion.objects.filter(is_current=True).values_list("household_id", flat=True)))
         insured = 0
@@ -38,4 +41,4 @@ def nhi_demo_load(*, town, staff: dict, scale: float, seed: int) -> list[str]:
             if head is not None:
                 services.payer_set(actor=clerk, town=town, household_id=household_id, person_id=head.person_id,
                                    valid_from=max(v.became_resident_on for v in members))
-    return [f"国保の被保険者（デモ）: {insured}人"]
+    return [*seeded, f"国保の被保険者（デモ）: {insured}人"]

@@ -27,6 +27,14 @@ AUDIT_ACTIONS: dict[str, str] = {
     "card.return": "資格確認書の返還",
     "card.list": "資格確認書の交付履歴の照会",
     "card.download": "資格確認書の出力",
+    "income.import": "所得データの取込",
+    "ratetable.seed": "税率表の初期設定",
+    "ratetable.propose": "税率表の変更の提案",
+    "ratetable.approve": "税率表の承認",
+    "ratetable.reject": "税率表の却下",
+    "assessment.calculate": "賦課の計算（単票）",
+    "assessment.recalculate": "賦課の一括再計算",
+    "assessment.read": "賦課の照会",
 }
 
 LABELS = {

@@ -233,3 +233,6 @@ class CardIssuance(models.Model):
     @property
     def is_in_force(self) -> bool:
         return self.invalidated_at is None and self.returned_at is None
+
+
+from .levy_models import Assessment, IncomeRecord, RateTable, TableStatus  # noqa: E402,F401  (賦課: see levy_models)

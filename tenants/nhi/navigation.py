@@ -10,6 +10,8 @@ from . import permissions
 
 MENU: tuple[tuple, ...] = (
     ("作業一覧", "nhi:workitems", permissions.can_read),
+    ("賦課", "nhi:levy_home", permissions.can_levy),
+    ("税率表", "nhi:levy_tables", permissions.can_levy),
 )
 
 

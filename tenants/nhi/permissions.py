@@ -33,3 +33,24 @@ def can_record(actor, town) -> bool:
 def can_issue_card(actor, town) -> bool:
     """資格確認書・お知らせの交付・再交付・返還: the staff who record 資格."""
     return _has(actor, town, RECORD_ROLES)
+# 賦課: any 国保 role sees a household's levy and recalculates it (単票), imports incomes and proposes a rate
+# table; the 一括再計算 and the 決裁 of a rate table are for the approvers (審査・決裁者, 課長).
+LEVY_ROLES = READ_ROLES
+LEVY_APPROVER_ROLES = {StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
+
+
+def can_levy(actor, town) -> bool:
+    return _has(actor, town, LEVY_ROLES)
+
+
+def can_import_incomes(actor, town) -> bool:
+    return _has(actor, town, LEVY_ROLES)
+
+
+def can_propose_tables(actor, town) -> bool:
+    return _has(actor, town, LEVY_ROLES)
+
+
+def can_approve_levy(actor, town) -> bool:
+    """一括再計算 and the second person of a rate table change."""
+    return _has(actor, town, LEVY_APPROVER_ROLES)

@@ -24,3 +24,34 @@ def members(household_id: int) -> list[PersonVersion]:
 
 def head_of(household_id: int) -> PersonVersion | None:
     return next((v for v in members(household_id) if v.is_head), None)
+
+
+# --- for the levy (賦課): plain values, a few queries whatever the town's size -----------------------------
+
+MEMBER_FIELDS = ("person_id", "household_id", "birth_date", "relationship", "family_name", "given_name")
+
+
+def member_rows(household_ids=None) -> list[tuple]:
+    """(person_id, household_id, birth_date, relationship, family_name, given_name) of every current member on
+    the register — of the households in ``household_ids`` (a list or a subquery), or of the whole town."""
+    from tenants.residents.models import ON_REGISTER
+
+    qs = PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER)
+    if household_ids is not None:
+        qs = qs.filter(household_id__in=household_ids)
+    return list(qs.values_list(*MEMBER_FIELDS))
+
+
+def households_of(person_ids) -> list[int]:
+    """The current households (on the register) of these persons (a list or a subquery)."""
+    from tenants.residents.models import ON_REGISTER
+
+    return list(PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER, person_id__in=person_ids)
+                .values_list("household_id", flat=True).distinct())
+
+
+def persons_by_atena(atena_numbers) -> dict[str, int]:
+    """宛名番号 → person id, for those the registry knows."""
+    from tenants.residents.models import Person
+
+    return dict(Person.objects.filter(atena_number__in=list(atena_numbers)).values_list("atena_number", "pk"))

@@ -18,3 +18,16 @@ urlpatterns = [
     path("cards/<str:pk>/return/", card_views.card_return, name="card_return"),
     path("cards/<str:pk>/pdf/", card_views.download, name="card_pdf"),
 ]
+
+from . import levy_views  # noqa: E402  (賦課)
+
+urlpatterns += [
+    path("levy/", levy_views.levy_home, name="levy_home"),
+    path("levy/bulk/", levy_views.levy_bulk, name="levy_bulk"),
+    path("levy/households/<str:pk>/", levy_views.levy_household, name="levy_household"),
+    path("levy/households/<str:pk>/recalculate/", levy_views.levy_household_recalculate,
+         name="levy_household_recalculate"),
+    path("levy/tables/", levy_views.levy_tables, name="levy_tables"),
+    path("levy/tables/<str:pk>/decide/", levy_views.levy_table_decide, name="levy_table_decide"),
+    path("levy/incomes/", levy_views.levy_incomes, name="levy_incomes"),
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tenants.nhi.levy.tables import DATA_DIR
 from tests.residents.conftest import approve, in_a, move_in_data, person_data  # noqa: F401  (fixtures)
 
 
@@ -59,3 +60,38 @@ def family(move_in):
     return {"change": change, "household_id": change.household_id, **{k: versions[n].person_id for k, n in
                                                                         (("taro", "太郎"), ("hanako", "花子"),
                                                                          ("ichiro", "一郎"))}}
+
+
+# --- 賦課 ---------------------------------------------------------------------------------------------
+
+def mitaka_toml_for(town) -> str:
+    """三鷹市 令和7年度 (tests/nhi/test_levy_known_answers.py) as this town's own table."""
+    text = (DATA_DIR / "132047-2025.toml").read_text(encoding="utf-8")
+    return text.replace('town_code = "132047"', f'town_code = "{town.code}"')
+
+
+@pytest.fixture
+def mitaka_table(nhi_a, clerk_a, approver_a):
+    """The 三鷹市 table as town A's 2025 table, proposed by the clerk and approved by the approver."""
+    from tenants.nhi import levy_services
+
+    row = levy_services.ratetable_propose(actor=clerk_a, town=nhi_a, fiscal_year="2025", text=mitaka_toml_for(nhi_a))
+    return levy_services.ratetable_decide(actor=approver_a, town=nhi_a, table_id=row.pk, approve=True)
+
+
+@pytest.fixture
+def mitaka_family(move_in):
+    """三鷹市's worked example: husband 42 (給与収入 500万, 総所得 356万), wife, two children; moved in 2024-04-01."""
+    change = move_in([
+        person_data(birth_date="1983-01-15"),
+        person_data(given_name="花子", given_name_kana="ハナコ", sex="2", relationship="妻", birth_date="1987-06-01",
+                    resident_code="12345678902"),
+        person_data(given_name="一郎", given_name_kana="イチロウ", relationship="子", birth_date="2013-06-01",
+                    resident_code="12345678903"),
+        person_data(given_name="二郎", given_name_kana="ジロウ", relationship="子", birth_date="2016-06-01",
+                    resident_code="12345678904"),
+    ])
+    from tenants.residents.models import PersonVersion
+
+    versions = {v.given_name: v for v in PersonVersion.objects.filter(is_current=True, household=change.household)}
+    return {"household_id": change.household_id, **{n: versions[n] for n in versions}}

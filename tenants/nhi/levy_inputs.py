@@ -1,0 +1,136 @@
+"""From stored data to the levy engine's ``levy.Household``: who is in the household (residents registry), who
+is insured in which months (資格履歴), who owes the tax (納付義務者, 擬制世帯主) and last year's incomes (所得).
+
+Two loaders fill the same plain structure (``Facts``): ``facts_for_households`` reads a whole town in a few
+set-based queries (一括), ``facts_for_household`` reads one household with a few queries of its own (単票).
+``household_of`` turns one household's facts into the engine's input, so both paths compute the same thing.
+Reads only; the callers (levy_services) audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from . import residents_facts
+from .levy import Household, Person, insured_months
+from .levy_models import IncomeRecord
+from .models import Enrolment, Payer, PayerKind
+
+INCOME_FIELDS = ("total_income", "salary_revenue", "pension_revenue", "pension_income", "fixed_asset_tax")
+
+
+def fiscal_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """The fiscal year (年度) from 4月1日 to the next 3月31日."""
+    return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
+
+
+@dataclass
+class Facts:
+    """What the stored data says about some households for one fiscal year (plain values)."""
+
+    fiscal_year: int
+    members: dict[int, list[tuple]] = field(default_factory=dict)  # household → member rows (residents_facts)
+    enrolments: dict[int, tuple[dt.date, dt.date | None]] = field(default_factory=dict)  # person → (取得日, 喪失日)
+    payers: dict[int, tuple[int, str]] = field(default_factory=dict)  # household → (person, kind)
+    incomes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # person → INCOME_FIELDS
+
+
+@dataclass(frozen=True)
+class HouseholdInput:
+    """The engine's input for one household, with what the assessment records beside it."""
+
+    household_id: int
+    household: Household
+    payer_person_id: int
+    nominal_head: bool
+    months: dict[str, int]  # name → 月数 of 資格 in the year
+    missing_income: tuple[str, ...]  # names without an income record (levied as no income)
+    inputs_hash: str
+
+
+def _enrolled_in(fiscal_year: int):
+    start, end = fiscal_bounds(fiscal_year)
+    return (Enrolment.objects.filter(is_current=True, acquired_on__lte=end)
+            .filter(Q(lost_on__isnull=True) | Q(lost_on__gt=start)))
+
+
+def facts_for_households(fiscal_year: int) -> Facts:
+    """Every household of the town with someone insured in the year: five queries in all."""
+    facts = Facts(fiscal_year)
+    enrolled = _enrolled_in(fiscal_year)
+    facts.enrolments = {pid: (acq, lost) for pid, acq, lost in
+                        enrolled.values_list("person_id", "acquired_on", "lost_on")}
+    households = residents_facts.households_of(enrolled.values("person_id"))
+    for row in residents_facts.member_rows(households):
+        facts.members.setdefault(row[1], []).append(row)
+    facts.payers = {h: (p, k) for h, p, k in Payer.objects.filter(is_current=True, household_id__in=households)
+                    .values_list("household_id", "person_id", "kind")}
+    facts.incomes = {row[0]: row[1:] for row in IncomeRecord.objects.filter(income_year=fiscal_year - 1)
+                     .values_list("person_id", *INCOME_FIELDS)}
+    return facts
+
+
+def facts_for_household(household_id: int, fiscal_year: int) -> Facts:
+    """One household, as a per-household reader would (also the benchmark's baseline)."""
+    facts = Facts(fiscal_year)
+    members = residents_facts.members(household_id)
+    facts.members[household_id] = [tuple(getattr(v, f) for f in residents_facts.MEMBER_FIELDS) for v in members]
+    ids = [v.person_id for v in members]
+    facts.enrolments = {pid: (acq, lost) for pid, acq, lost in _enrolled_in(fiscal_year).filter(person_id__in=ids)
+                        .values_list("person_id", "acquired_on", "lost_on")}
+    payer = Payer.objects.filter(household_id=household_id, is_current=True).first()
+    if payer is not None:
+        facts.payers[household_id] = (payer.person_id, payer.kind)
+    facts.incomes = {row[0]: row[1:] for row in IncomeRecord.objects.filter(
+        income_year=fiscal_year - 1, person_id__in=ids).values_list("person_id", *INCOME_FIELDS)}
+    return facts
+
+
+def household_of(facts: Facts, household_id: int, *, table_key: str) -> HouseholdInput | None:
+    """The engine's household, or None when nobody in it is insured in the year (or it has no 世帯主).
+
+    納付義務者: the current ``Payer`` (擬制世帯主 when its kind says so), else the registry's 世帯主. A
+    person counts as insured from the month of 取得 to the month before 喪失 (``insured_months``)."""
+    year = facts.fiscal_year
+    start, end = fiscal_bounds(year)
+    rows = facts.members.get(household_id, [])
+    payer = facts.payers.get(household_id)
+    head_id = payer[0] if payer else next((r[0] for r in rows if r[3] == "世帯主"), None)
+    if head_id is None or not any(r[0] == head_id for r in rows):
+        return None
+    persons: dict[int, Person] = {}
+    months: dict[str, int] = {}
+    missing: list[str] = []
+    digest: list = [table_key, year]
+    for person_id, _, birth, _, family, given in rows:
+        span = facts.enrolments.get(person_id)
+        acquired = span[0] if span and span[0] > start else None
+        lost = span[1] if span and span[1] and span[1] <= end else None
+        count = insured_months(year, acquired_on=acquired, lost_on=lost) if span else 0
+        insured = count > 0
+        if person_id == head_id and payer and payer[1] == PayerKind.DEEMED_HEAD:
+            insured = False
+        if not insured and person_id != head_id:
+            continue  # a member outside 国保 (社保, 後期高齢者) is neither levied nor counted
+        name = f"{family} {given}"
+        income = facts.incomes.get(person_id)
+        if income is None:
+            missing.append(name)
+        amounts = dict(zip(INCOME_FIELDS, income or (0,) * len(INCOME_FIELDS), strict=True))
+        persons[person_id] = Person(name, birth, insured=insured, acquired_on=acquired if insured else None,
+                                    lost_on=lost if insured else None, **amounts)
+        if insured:
+            months[name] = count
+        digest.append([person_id, birth.isoformat(), insured, acquired and acquired.isoformat(),
+                       lost and lost.isoformat(), list(income or ())])
+    if not months:
+        return None
+    head = persons.pop(head_id)
+    ordered = tuple(persons[pid] for pid in sorted(persons))
+    inputs_hash = hashlib.sha256(json.dumps(digest, separators=(",", ":")).encode()).hexdigest()
+    return HouseholdInput(household_id, Household(head=head, members=ordered), head_id, not head.insured,
+                          months, tuple(missing), inputs_hash)
