@@ -142,7 +142,12 @@ def test_audit_entries_on_the_nhi_chain(nhi_a, insured, clerk_a, clerk):
 
 
 def test_pages_issue_download_and_return(nhi_a, insured, clerk):
+    import re
+
     page = clerk.get(f"/nhi/persons/{insured}/").content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, flags=re.S)[1]
+    assert title.startswith("資格履歴") and "<" not in title  # the page's title is text, once
+    assert page.count('id="cards-heading"') == 1
     assert "資格確認書を交付" in page and "交付した資格確認書はありません。" in page
     assert clerk.get(f"/nhi/persons/{insured}/card/").status_code == 200
     response = clerk.post(f"/nhi/persons/{insured}/card/", {"kind": "certificate", "reason": "new"})
