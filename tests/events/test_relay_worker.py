@@ -3,11 +3,8 @@ that no event is lost, no consumer handled one twice, and order per aggregate ho
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,31 +15,13 @@ from django_tenants.utils import schema_context
 from kyodo.tenantlog import outbox
 from kyodo.tenantlog.models import HandledEvent
 from tests.events.conftest import create_effect_table
+from tests.workers import start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 240
 AGGREGATES = 6
 
 pytestmark = pytest.mark.slow
-
-
-def _start_worker(name: str, env: dict, log: Path) -> subprocess.Popen:
-    from kyodo.celery import app
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kyodo", "worker", "--concurrency=1", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"{name}@%h", "-Q", name],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with contextlib.suppress(Exception):
-            if app.control.ping(destination=[f"{name}@{os.uname().nodename}"], timeout=0.5):
-                return proc
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited: {log.read_text()[-2000:]}")
-    proc.kill()
-    raise RuntimeError(f"worker did not start: {log.read_text()[-2000:]}")
 
 
 def _effects(schema: str) -> list[tuple[str, str, int]]:
@@ -82,7 +61,7 @@ def test_kill_9_mid_batch_loses_nothing_and_handles_nothing_twice(committed, tmp
                PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
     queue = f"kyodo-relaytest-{os.getpid()}"
     env["KYODO_CELERY_QUEUE"] = queue  # the workers' own kicks stay on their queue
-    first = _start_worker(queue, env, tmp_path / "w1.log")
+    first = start_worker(queue, env, tmp_path / "w1.log")
     try:
         _kick(schema, queue)
         # Wait until the first batch (50) committed and the second is under way, then kill -9.
@@ -101,7 +80,7 @@ def test_kill_9_mid_batch_loses_nothing_and_handles_nothing_twice(committed, tmp
     delivered_before = len(log.read_text().splitlines())
     assert 50 <= committed_before < delivered_before < EVENTS, (committed_before, delivered_before)
 
-    second = _start_worker(queue, env, tmp_path / "w2.log")
+    second = start_worker(queue, env, tmp_path / "w2.log")
     try:
         _kick(schema, queue)
         deadline = time.time() + 120

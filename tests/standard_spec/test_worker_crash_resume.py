@@ -9,8 +9,6 @@ import csv
 import io
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from django_tenants.utils import tenant_context
 
 from integrations.standard_spec.models import ImportRun, ImportStatus
 from integrations.standard_spec.residents import ExportRequest, SourceFile, export_residents
+from tests.workers import start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 PERSONS = 20_000
@@ -50,25 +49,6 @@ def _wait_finished(run: ImportRun, seconds: float) -> ImportRun:
         time.sleep(0.3)
         run.refresh_from_db()
     return run
-
-
-def _start_worker(name: str, env: dict, log: Path) -> subprocess.Popen:
-    from kyodo.celery import app
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kyodo", "worker", "--concurrency=1", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"{name}@%h", "-Q", name],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with contextlib.suppress(Exception):
-            if app.control.ping(destination=[f"{name}@{os.uname().nodename}"], timeout=0.5):
-                return proc
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited: {log.read_text()[-2000:]}")
-    proc.kill()
-    raise RuntimeError(f"worker did not start: {log.read_text()[-2000:]}")
 
 
 def test_the_console_upload_is_loaded_by_a_real_worker(committed, celery_worker_process):
@@ -133,7 +113,7 @@ def test_kill_9_mid_run_the_next_worker_loads_it_once(committed, tmp_path):
     try:
         run = import_run_create(actor=admin, town=target, layout="chukan-2.7",
                                 files=[SourceFile(k, f"{k}.csv", v) for k, v in files.items()])
-        first = _start_worker(queue, env, tmp_path / "w1.log")
+        first = start_worker(queue, env, tmp_path / "w1.log")
         try:
             tasks.import_run.apply_async(kwargs={"run_id": run.pk,
                                                  "principal": task_principal(admin, "console:standard_spec-import")},
@@ -158,7 +138,7 @@ def test_kill_9_mid_run_the_next_worker_loads_it_once(committed, tmp_path):
             assert Person.objects.count() == 0  # the killed run's transaction left nothing
         assert run.status == ImportStatus.CHECKING and run.attempts == 1
 
-        second = _start_worker(queue, env, tmp_path / "w2.log")
+        second = start_worker(queue, env, tmp_path / "w2.log")
         try:
             run = _wait_finished(run, 180)
         finally:
