@@ -130,6 +130,7 @@ def postgres_url(state_dir: Path) -> str:
     # pgserver asks platformdirs for a runtime dir; give it one of ours rather than a warning.
     run_dir = state_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    run_dir.chmod(0o700)  # also when another of our servers made it first (platformdirs wants 0700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
     import pgserver  # imported lazily: only needed when DATABASE_URL is unset
 
