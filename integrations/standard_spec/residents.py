@@ -24,7 +24,6 @@ run is simply started again):
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import gc
 import hashlib
 import io
@@ -603,10 +602,6 @@ def _check_and_load(result: ImportResult, *, town, actor, layout: Layout, names:
     result.loaded = True
     step("完了", 100)
     return result
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 # --- export ---------------------------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import graphene
@@ -21,7 +24,7 @@ from . import ids
 from .context import ApiContext, context_of
 from .errors import ApiError, forbidden
 from .models import IdempotencyKey
-from .types import MAX_PAGE, Node, PageInfo, page_size
+from .types import MAX_PAGE, Node, PageInfo, after_key, page_size
 
 MAX_NODES = 100
 
@@ -68,18 +71,38 @@ class FeedConnection(graphene.ObjectType):
         return [edge.node for edge in self.edges]
 
 
-def _node_resolvers() -> dict[str, Any]:
-    """Type name → ``resolve(info, key) -> object | None`` from every application's API part."""
-    resolvers: dict[str, Any] = {}
-    for module in api_modules():
-        resolvers.update(getattr(module, "NODES", {}))
-    return resolvers
+@dataclass(frozen=True)
+class ApiParts:
+    """What the applications declare for the API, gathered once (the registry is fixed while the
+    process runs; ``registry.temporarily`` clears it): their modules, node resolvers by type name,
+    feed filters by application code, staff read checks by dataset."""
+
+    modules: tuple[Any, ...]
+    nodes: dict[str, Any]
+    feeds: dict[str, tuple[Any, Any]]
+    staff_reads: dict[str, Any]
+
+
+@functools.lru_cache(maxsize=1)
+def api_parts() -> ApiParts:
+    declared = [(app, importlib.import_module(app.graphql)) for app in registry.applications() if app.graphql]
+    nodes: dict[str, Any] = {}
+    staff_reads: dict[str, Any] = {}
+    feeds = {}
+    for app, module in declared:
+        nodes.update(getattr(module, "NODES", {}))
+        for dataset, check in getattr(module, "STAFF_READS", {}).items():
+            staff_reads.setdefault(dataset, check)
+        if getattr(module, "FEED", None) is not None:
+            feeds[app.code] = (app, module.FEED)
+    return ApiParts(tuple(m for _, m in declared), nodes, feeds, staff_reads)
+
+
+registry.on_change(api_parts.cache_clear)
 
 
 def api_modules() -> list[Any]:
-    import importlib
-
-    return [importlib.import_module(app.graphql) for app in registry.applications() if app.graphql]
+    return list(api_parts().modules)
 
 
 def resolve_node(info, value) -> Any:
@@ -87,24 +110,14 @@ def resolve_node(info, value) -> Any:
     parsed = ids.parse_node_id(value, context.town_code) if context.town is not None else None
     if parsed is None:
         return None
-    resolver = _node_resolvers().get(parsed[0])
+    resolver = api_parts().nodes.get(parsed[0])
     return resolver(info, parsed[1]) if resolver is not None else None
-
-
-def _feed_filters() -> dict[str, Any]:
-    filters = {}
-    for app in registry.applications():
-        if app.graphql:
-            module = __import__(app.graphql, fromlist=["FEED"])
-            if getattr(module, "FEED", None) is not None:
-                filters[app.code] = (app, module.FEED)
-    return filters
 
 
 def _readable_applications(context: ApiContext) -> dict[str, Any]:
     """The applications whose events this caller may follow in this town, with their feed filters."""
     readable = {}
-    for code, (app, feed) in _feed_filters().items():
+    for code, (app, feed) in api_parts().feeds.items():
         if context.town is None or not context.town.has_application(code) and app.selectable:
             continue
         if any(context.may_read(dataset, staff_check=feed.staff_check) for dataset in app.vendor_datasets):
@@ -124,13 +137,7 @@ def resolve_changes(info, after: str | None = None, first: int | None = None, ty
     readable = _readable_applications(context)
     if not readable:
         raise forbidden()
-    start = 0
-    if after is not None:
-        position = ids.parse_cursor(after, FEED_KIND, context.town_code)
-        start = ids.int_key(position) or 0 if position is not None else -1
-        if start < 0 or (position is not None and position != "0" and ids.int_key(position) is None):
-            raise ApiError("INVALID_CURSOR", "after に指定したカーソルが正しくありません。",
-                           "The `after` cursor is not a cursor of the change feed.", argument="after")
+    start = after_key(after, FEED_KIND, info)  # the same cursor rules as every list
     wanted = [t for t in (types or []) if isinstance(t, str)]
     if len(wanted) > 50 or any(len(t) > 80 for t in wanted):
         raise ApiError("BAD_USER_INPUT", "types の指定が多すぎるか長すぎます。", "Too many or too long `types`.",
@@ -162,17 +169,9 @@ def resolve_municipality(info):
     town = context.town
     if town is None:
         return None
-    datasets = [d for d in registry.datasets() if context.may_read(d, staff_check=_staff_reads(d))]
+    datasets = [d for d in registry.datasets() if context.may_read(d, staff_check=api_parts().staff_reads.get(d))]
     return Municipality(code=town.code, name=town.name, name_kana=town.name_kana, prefecture=town.prefecture,
                         status=town.status, datasets=datasets)
-
-
-def _staff_reads(dataset: str):
-    for module in api_modules():
-        check = getattr(module, "STAFF_READS", {}).get(dataset)
-        if check is not None:
-            return check
-    return None
 
 
 class PlatformQuery(graphene.ObjectType):
