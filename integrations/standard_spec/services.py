@@ -81,9 +81,9 @@ def import_run_create(*, actor, town, layout: str, files: Iterable[SourceFile], 
 def _progress(run_id: int):
     def step(name: str, percent: int) -> None:
         try:
-            from kyodo.tenantlog.tasks import _redis
+            from kyodo.celery import broker_redis
 
-            _redis().set(PROGRESS_KEY.format(run=run_id), json.dumps({"step": name, "percent": percent}), ex=86400)
+            broker_redis().set(PROGRESS_KEY.format(run=run_id), json.dumps({"step": name, "percent": percent}), ex=86400)
         except Exception:  # noqa: BLE001 - progress is shown when Redis is there; the run does not need it
             log.debug("import progress not recorded", exc_info=True)
     return step
@@ -94,9 +94,9 @@ def import_progress(run: ImportRun) -> dict:
     if run.status in (ImportStatus.LOADED, ImportStatus.REFUSED, ImportStatus.FAILED):
         return {"step": run.get_status_display(), "percent": 100}
     try:
-        from kyodo.tenantlog.tasks import _redis
+        from kyodo.celery import broker_redis
 
-        raw = _redis().get(PROGRESS_KEY.format(run=run.pk))
+        raw = broker_redis().get(PROGRESS_KEY.format(run=run.pk))
     except Exception:  # noqa: BLE001
         raw = None
     return json.loads(raw) if raw else {"step": run.get_status_display(), "percent": run.progress}

@@ -6,6 +6,7 @@ known before Django is set up, in the web process and the worker alike.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from celery import Celery
@@ -68,3 +69,12 @@ for _app in registry.applications():
             "kwargs": {"application": _app.code, "task": _job.task, "job": _job.name,
                        "principal": {"kind": "system", "name": f"beat:{_app.code}.{_job.name}"}},
         }
+
+
+@functools.lru_cache(maxsize=1)
+def broker_redis():
+    """One Redis client (and connection pool) per process on the broker's Redis, for what the platform keeps
+    there besides Celery's queues: relay kicks, the API's leaky buckets, import progress."""
+    import redis
+
+    return redis.Redis.from_url(app.conf.broker_url, socket_timeout=1, socket_connect_timeout=1)

@@ -11,7 +11,6 @@ it would be full again, so idle clients leave nothing behind.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass
@@ -76,14 +75,11 @@ class ThrottleStatus:
                 "restoreRate": self.restore_rate}
 
 
-@functools.lru_cache(maxsize=1)
 def _redis() -> Any:
-    """One client (and connection pool) per process, on the broker's Redis (as kyodo.tenantlog does)."""
-    import redis
+    """The process's client on the broker's Redis (kyodo.celery.broker_redis)."""
+    from kyodo.celery import broker_redis
 
-    from kyodo.celery import app
-
-    return redis.Redis.from_url(app.conf.broker_url, socket_timeout=1, socket_connect_timeout=1)
+    return broker_redis()
 
 
 class Bucket:

@@ -3,7 +3,6 @@ idempotent (the relay skips what was handled) and acknowledge late."""
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from celery import shared_task
@@ -16,14 +15,11 @@ KICK_KEY = "kyodo:relay-kick:{database}:{schema}"  # one Redis may serve several
 RELAY_PRINCIPAL = SystemPrincipal("relay")
 
 
-@functools.lru_cache(maxsize=1)
 def _redis():
-    """One client (and connection pool) per process, on the broker's Redis."""
-    import redis
+    """The process's client on the broker's Redis (kyodo.celery.broker_redis)."""
+    from kyodo.celery import broker_redis
 
-    from kyodo.celery import app
-
-    return redis.Redis.from_url(app.conf.broker_url, socket_timeout=1, socket_connect_timeout=1)
+    return broker_redis()
 
 
 KICK_TTL_SECONDS = 30  # a worker killed mid-task holds back kicks of its town this long at most
