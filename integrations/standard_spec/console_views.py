@@ -86,7 +86,7 @@ def import_run_detail(request, run_id):
     """One run: status and progress (the partial alone for htmx's poll), then counts, files and issues."""
     run = _run_or_404(run_id)
     finished = run.status in FINISHED
-    header, issues = selectors.import_run_issues(run) if finished else ([], [])
+    header, issues = selectors.import_run_issues(run, actor=request.user) if finished else ([], [])
     context = {"run": run, "progress": import_progress(run), "finished": finished,
                "files": selectors.import_run_files(run),
                "counts": [(COUNT_LABELS.get(k, k), v) for k, v in run.counts.items()], "issue_header": header, "issues": issues,

@@ -36,13 +36,16 @@ def _report_rows(run: ImportRun) -> tuple[list[str], list[list[str]]]:
     return (rows[0], rows[1:]) if rows else ([], [])
 
 
-def import_run_issues(run: ImportRun, limit: int = ISSUES_SHOWN) -> tuple[list[str], list[list[str]]]:
+def import_run_issues(run: ImportRun, *, actor, limit: int = ISSUES_SHOWN) -> tuple[list[str], list[list[str]]]:
     """The header and the first ``limit`` issues of the report, for the run page (the rule by its
     Japanese name; the CSV keeps the code)."""
     from .codec import RULE_LABELS
 
     header, rows = _report_rows(run)
     shown = [[*r[:4], RULE_LABELS.get(r[4], r[4]), *r[5:]] if len(r) > 4 else r for r in rows[:limit]]
+    if shown:  # the issues quote the files' values (names, addresses): shown on screen, recorded like a download
+        platform_audit_record(actor=actor, action="standard_spec.import_report_view", municipality_code=run.town.code,
+                              target_type="import", target_id=str(run.pk), detail={"issues": len(shown)})
     return header, shown
 
 

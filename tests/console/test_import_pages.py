@@ -90,6 +90,8 @@ def test_a_refused_run_shows_its_issues_and_the_report_downloads_as_csv(console_
     assert run.status == ImportStatus.REFUSED
     page = console_client.get(f"/console/imports/{run.pk}/").content.decode()
     assert "誤りがあるため取り込んでいません" in page and 'id="import-issues"' in page and "persons.csv" in page
+    viewed = PlatformAuditEntry.objects.filter(action="standard_spec.import_report_view").latest("seq")
+    assert (viewed.actor_username, viewed.target_id) == ("pref-admin", str(run.pk))  # the issues quote values
     before = PlatformAuditEntry.objects.filter(action="standard_spec.import_report").count()
     report = console_client.get(f"/console/imports/{run.pk}/report.csv")
     assert report.status_code == 200 and report["Content-Type"].startswith("text/csv")

@@ -25,6 +25,7 @@ PLATFORM_ACTIONS: dict[str, str] = {
     "standard_spec.import_submit": "標準レイアウトの取込の受付",
     "standard_spec.import_run": "標準レイアウトの取込の実行",
     "standard_spec.import_report": "標準レイアウトの取込の誤り一覧の出力",
+    "standard_spec.import_report_view": "標準レイアウトの取込の誤り一覧の表示",
     "identity.service_account_disable": "連携アカウントの停止",
     "identity.service_account_sync": "連携アカウントの同期",
     "backup.run": "バックアップ",
