@@ -62,3 +62,48 @@ def nhi_statistics(town) -> dict[str, int]:
     """Console figures (no personal data)."""
     return {"被保険者数": Enrolment.objects.filter(is_current=True, lost_on__isnull=True).count(),
             "未処理の作業": WorkItem.objects.filter(status=WorkStatus.PENDING).count()}
+
+
+@dataclass
+class HouseholdMember:
+    version: object  # the registry's PersonVersion
+    enrolment: Enrolment | None  # current 資格 row
+    cards: list  # documents in force (CardIssuance)
+
+    @property
+    def insured(self) -> bool:
+        return self.enrolment is not None and self.enrolment.lost_on is None
+
+
+@dataclass
+class HouseholdOverview:
+    household_id: int
+    members: list[HouseholdMember]
+    payer: Payer | None
+    assessments: list  # current Assessment per fiscal year, newest year first
+    pending: int
+
+
+def household_overview(*, actor, town, household_id: int) -> HouseholdOverview:
+    """世帯の国保: each member's current 資格 and documents in force, the 納付義務者, the current levy of each
+    year, and how many 作業 are still pending — what one 確定 at the counter produced."""
+    from .levy_models import Assessment
+    from .models import CardIssuance
+
+    _require(actor, town)
+    versions = residents_facts.members(int(household_id))
+    if not versions:
+        raise NotFound
+    ids = [v.person_id for v in versions]
+    rows = {e.person_id: e for e in Enrolment.objects.filter(person_id__in=ids, is_current=True)}
+    cards: dict[int, list] = {}
+    for c in CardIssuance.objects.filter(person_id__in=ids, invalidated_at__isnull=True, returned_at__isnull=True):
+        cards.setdefault(c.person_id, []).append(c)
+    assessments = list(Assessment.objects.filter(household_id=int(household_id), is_current=True)
+                       .order_by("-fiscal_year")[:5])
+    audit.record(town=town, actor=actor, action="household.read", persons=ids, purpose="世帯の国保の照会",
+                 household_id=int(household_id))
+    return HouseholdOverview(
+        int(household_id), [HouseholdMember(v, rows.get(v.person_id), cards.get(v.person_id, [])) for v in versions],
+        Payer.objects.filter(household_id=int(household_id), is_current=True).first(), assessments,
+        WorkItem.objects.filter(household_id=int(household_id), status=WorkStatus.PENDING).count())

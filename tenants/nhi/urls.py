@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.workitems, name="workitems"),
     path("work/<str:pk>/confirm/", views.workitem_confirm, name="workitem_confirm"),
     path("work/<str:pk>/dismiss/", views.workitem_dismiss, name="workitem_dismiss"),
+    path("households/<str:pk>/", views.household_detail, name="household_detail"),
     path("households/<str:pk>/confirm/", views.household_confirm, name="household_confirm"),
     path("persons/<str:pk>/", views.person_detail, name="person_detail"),
     path("persons/<str:pk>/acquire/", views.acquire, name="acquire"),

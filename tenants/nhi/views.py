@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kyodo.core.input import ascii_int
 
-from . import permissions, selectors, services
+from . import onestop, permissions, residents_facts, selectors, services
 from .cards import selectors as card_selectors
 from .cards.forms import ReissueForm, ReturnForm
 from .forms import AcquireForm, DismissForm, LoseForm
@@ -51,6 +51,9 @@ def _errors(exc: ValidationError) -> list[str]:
 @nhi_view()
 def workitems(request, town):
     items = selectors.workitems_pending(actor=request.principal, town=town)
+    for i in items:  # the name beside each document choice (the list is audited as a whole)
+        v = residents_facts.current(i.person_id) if i.kind == "acquire" else None
+        i.person_name = f"{v.family_name} {v.given_name}" if v else ""
     groups = [(h, list(rows)) for h, rows in itertools.groupby(items, key=lambda i: i.household_id)]
     return render(request, "nhi/workitems.html", {"groups": groups, "total": len(items),
                                                   "dismiss_form": DismissForm()})
@@ -81,16 +84,42 @@ def workitem_dismiss(request, town, pk):
     return redirect("nhi:workitems")
 
 
+CARD_FIELD = "card-"
+
+
+def _card_kinds(post) -> dict[int, str]:
+    """``card-<person id>`` = 資格確認書 / 資格情報のお知らせ / '' (none now), one per newly insured member."""
+    return {ascii_int(key[len(CARD_FIELD):], field=key): post.get(key, "")
+            for key in post if key.startswith(CARD_FIELD)}
+
+
 @require_POST
 @nhi_view(permissions.can_record)
 def household_confirm(request, town, pk):
+    """ワンストップ確定: the household's 作業, its members' documents and its levy in one step."""
     household_id = ascii_int(pk, field="pk")
+    kinds = _card_kinds(request.POST)
     try:
-        done = services.workitems_confirm_household(actor=request.principal, town=town, household_id=household_id)
-        messages.success(request, f"世帯の作業 {len(done)} 件を確定しました。")
+        done = onestop.household_confirm(actor=request.principal, town=town, household_id=household_id,
+                                         card_kinds=kinds)
     except ValidationError as exc:
         messages.error(request, "確定できません: " + "；".join(_errors(exc)))
-    return redirect("nhi:workitems")
+        return redirect("nhi:workitems")
+    messages.success(request, f"世帯の作業 {len(done.items)} 件を確定しました。")
+    if done.cards:
+        messages.success(request, "交付しました: " + "、".join(
+            f"{c.issuance.get_kind_display()} {c.issuance.serial}" for c in done.cards))
+    if done.assessment is not None:
+        messages.success(request, f"{done.assessment.fiscal_year}年度の保険税を計算しました: {done.assessment.total:,}円")
+    elif done.levy_note:
+        messages.warning(request, done.levy_note)
+    return redirect("nhi:household_detail", pk=household_id)
+
+
+@nhi_view()
+def household_detail(request, town, pk):
+    view = selectors.household_overview(actor=request.principal, town=town, household_id=ascii_int(pk, field="pk"))
+    return render(request, "nhi/household_detail.html", {"h": view})
 
 
 @nhi_view()

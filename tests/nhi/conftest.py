@@ -34,8 +34,11 @@ def move_in(nhi_a, clerk_a, approve):  # noqa: F811
     """``move_in(persons, effective_on)``: an approved 転入; returns the change."""
     from tenants.residents import services
 
-    def _move_in(persons=None, effective_on="2024-04-01", **overrides):
-        change = services.change_submit(actor=clerk_a, town=nhi_a, kind="move_in", notified_on="2024-04-05",
+    def _move_in(persons=None, effective_on="2024-04-01", notified_on=None, **overrides):
+        import datetime as dt
+
+        notified_on = notified_on or (dt.date.fromisoformat(effective_on) + dt.timedelta(days=4)).isoformat()
+        change = services.change_submit(actor=clerk_a, town=nhi_a, kind="move_in", notified_on=notified_on,
                                         effective_on=effective_on, data=move_in_data(persons, **overrides))
         approve(change, town=nhi_a)
         change.refresh_from_db()

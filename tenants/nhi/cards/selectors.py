@@ -18,11 +18,11 @@ def _require(actor, town) -> None:
         raise PermissionDenied("国保の資格を照会する権限がありません")
 
 
-def person_cards(*, actor, town, person_id: int) -> list[CardIssuance]:
+def person_cards(*, actor, town, person_id: int, purpose: str = "交付履歴の照会") -> list[CardIssuance]:
     """The person's 交付履歴, newest first."""
     _require(actor, town)
     rows = list(CardIssuance.objects.filter(person_id=int(person_id)).order_by("-issued_at", "-pk"))
-    audit.record(town=town, actor=actor, action="card.list", person_id=int(person_id), purpose="交付履歴の照会")
+    audit.record(town=town, actor=actor, action="card.list", person_id=int(person_id), purpose=purpose)
     return rows
 
 
