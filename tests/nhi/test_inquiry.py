@@ -37,7 +37,7 @@ def test_a_clerk_sees_both_parts_each_audited_by_its_application(insured, clerk)
     page = clerk.get(f"/inquiry/persons/{insured['taro']}/")
     body = page.content.decode()
     assert page.status_code == 200
-    assert "住民記録" in body and "国民健康保険（資格）" in body
+    assert "住民記録" in body and "国民健康保険（資格・保険税）" in body
     assert "山田 太郎（ヤマダ タロウ）" in body  # 氏 名, family name first, カナ likewise
     assert "佐賀県武雄市武雄町大字武雄1234番地" in body and "山田 花子" in body and "山田 一郎" in body  # household
     assert "被保険者（令和6年4月1日 取得）" in body and "転入" in body

@@ -149,3 +149,29 @@ def test_a_malformed_document_field_is_a_400(nhi_a, mitaka_move_in, clerk, key):
     response = clerk.post(f"/nhi/households/{mitaka_move_in['household_id']}/confirm/", {key: "certificate"})
     assert response.status_code == 400
     assert not Enrolment.objects.exists()
+
+
+def test_the_integrated_inquiry_shows_the_documents_and_the_levy(nhi_a, clerk_a, mitaka_table, mitaka_move_in,
+                                                                 clerk):
+    """統合照会 after the one confirmation: 資格, the 資格確認書 with its 発行番号, and 489,400円 with its steps."""
+    family = mitaka_move_in
+    import_incomes(nhi_a, clerk_a, family)
+    done = onestop.household_confirm(actor=clerk_a, town=nhi_a, household_id=family["household_id"])
+    body = clerk.get(f"/inquiry/persons/{family['花子'].person_id}/").content.decode()
+    serial = next(c.issuance.serial for c in done.cards if c.issuance.person_id == family["花子"].person_id)
+    assert f"資格確認書 {serial}" in body
+    assert 'id="inquiry-nhi-levy-total">489,400円' in body
+    assert "年税額 306,900円 + 119,100円 + 63,400円 = 489,400円" in body
+    reads = AuditEntry.objects.filter(chain="nhi:412066", action="assessment.read",
+                                      target_id=str(family["花子"].person_id))
+    assert reads.count() == 1
+
+
+def test_a_role_without_levy_sees_no_levy_on_the_inquiry(nhi_a, clerk_a, mitaka_table, mitaka_move_in, clerk,
+                                                         monkeypatch):
+    from tenants.nhi import permissions
+
+    onestop.household_confirm(actor=clerk_a, town=nhi_a, household_id=mitaka_move_in["household_id"])
+    monkeypatch.setattr(permissions, "LEVY_ROLES", set())
+    body = clerk.get(f"/inquiry/persons/{mitaka_move_in['花子'].person_id}/").content.decode()
+    assert "inquiry-nhi-status" in body and "inquiry-nhi-levy" not in body
