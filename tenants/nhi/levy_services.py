@@ -118,6 +118,29 @@ def ratetable_propose(*, actor, town, fiscal_year, text: str, note: str = "") ->
     return row
 
 
+def ratetable_carry_forward(*, actor, town, source_table_id, fiscal_year, note: str = "") -> RateTable:
+    """据置: propose an approved table's rates unchanged for another year (most towns keep their rates for
+    years); like any change it waits for another member's approval."""
+    audit.assert_in_town(town)
+    if not permissions.can_propose_tables(actor, town):
+        raise PermissionDenied("税率表を提案する権限がありません")
+    year = _year(fiscal_year)
+    source = RateTable.objects.filter(pk=int(source_table_id), status=TableStatus.APPROVED).first()
+    if source is None:
+        raise ValidationError({"source_table_id": ["引き継ぐ税率表（承認済み）が見つかりません。"]})
+    if source.fiscal_year == year:
+        raise ValidationError({"fiscal_year": ["引き継ぐ先の年度が元の税率表と同じです。"]})
+    data = {**source.data, "table": {**source.data.get("table", {}), "fiscal_year": year}}
+    table_validate(town=town, fiscal_year=year, data=data)
+    reason = (note or "").strip() or f"{source.fiscal_year}年度の税率を据え置き"
+    with transaction.atomic():
+        row = RateTable.objects.create(fiscal_year=year, data=data, note=reason[:300], requested_by_id=actor.pk,
+                                       requested_by_username=_who(actor))
+        audit.record(town=town, actor=actor, action="ratetable.propose", purpose="税率表の変更の提案（据置）",
+                     table_id=row.pk, fiscal_year=year, carried_from=source.pk)
+    return row
+
+
 def ratetable_decide(*, actor, town, table_id: int, approve: bool, reason: str = "") -> RateTable:
     """決裁 by another member of staff (never the proposer); on approval the table becomes the year's."""
     audit.assert_in_town(town)

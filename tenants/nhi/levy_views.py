@@ -85,7 +85,8 @@ def _tables_page(request, town, *, form=None, errors=(), status=200):
     rows = [(t, json.dumps(t.data, ensure_ascii=False, indent=1)) for t in tables]
     return render(request, "nhi/levy_tables.html", {
         "rows": rows, "form": form or ProposeTableForm(), "errors": errors,
-        "may_decide": permissions.can_approve_levy(request.principal, town)}, status=status)
+        "may_decide": permissions.can_approve_levy(request.principal, town),
+        "may_propose": permissions.can_propose_tables(request.principal, town)}, status=status)
 
 
 @nhi_view(permissions.can_levy)
@@ -106,6 +107,20 @@ def levy_tables(request, town):
             for field, msgs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else "text", msgs)
     return _tables_page(request, town, form=form, status=400)
+
+
+@require_POST
+@nhi_view(permissions.can_propose_tables)
+def levy_table_carry(request, town, pk):
+    table_id = ascii_int(pk, field="pk")
+    try:
+        row = levy_services.ratetable_carry_forward(actor=request.principal, town=town, source_table_id=table_id,
+                                                    fiscal_year=request.POST.get("fiscal_year", ""),
+                                                    note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        return _tables_page(request, town, errors=_errors(exc), status=400)
+    messages.success(request, f"{row.fiscal_year}年度の税率表（据置）を提案しました（別の職員の承認を待ちます）。")
+    return redirect("nhi:levy_tables")
 
 
 @require_POST

@@ -30,5 +30,6 @@ urlpatterns += [
          name="levy_household_recalculate"),
     path("levy/tables/", levy_views.levy_tables, name="levy_tables"),
     path("levy/tables/<str:pk>/decide/", levy_views.levy_table_decide, name="levy_table_decide"),
+    path("levy/tables/<str:pk>/carry/", levy_views.levy_table_carry, name="levy_table_carry"),
     path("levy/incomes/", levy_views.levy_incomes, name="levy_incomes"),
 ]
