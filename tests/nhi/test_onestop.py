@@ -12,7 +12,7 @@ from kyodo.tenantlog.models import AuditEntry
 from tenants.nhi import onestop
 from tenants.nhi.models import Assessment, CardIssuance, Enrolment, Payer, WorkItem
 from tests.conftest import logged_in_client
-from tests.nhi.test_levy_assessment import MITAKA, import_incomes
+from tests.nhi.test_levy_assessment import import_incomes
 from tests.residents.conftest import person_data
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def mitaka_move_in(move_in, relay, nhi_a):
 
 
 def test_one_confirmation_enrols_issues_and_levies(nhi_a, clerk_a, mitaka_table, mitaka_move_in):
-    """The 転入 of 2025-04-01 → 令和7年度, the whole year: 三鷹市 489,400円 (Source: MITAKA)."""
+    """The 転入 of 2025-04-01 → 令和7年度, the whole year: 三鷹市 489,400円 (https://www.city.mitaka.lg.jp/c_service/020/020149.html)."""
     family = mitaka_move_in
     import_incomes(nhi_a, clerk_a, family)
     hanako = family["花子"].person_id
