@@ -36,11 +36,16 @@ class ConsumerSpec:
     town's schema and inside the transaction that records the event as handled, so whatever it
     writes to the town's tables happens exactly once. ``event_types`` are exact types or prefixes
     ending in ``.*``; empty means every event.
+
+    ``batch_handler`` (optional, ``"module:function"``) is called as ``batch_handler(events, town)`` with
+    the wanted events of a whole relay batch, in order, and must do exactly what calling ``handler`` on
+    each would; when it fails, the relay runs ``handler`` event by event to find and record the failing one.
     """
 
     name: str
     handler: str
     event_types: tuple[str, ...] = ()
+    batch_handler: str = ""
 
     def wants(self, event_type: str) -> bool:
         if not self.event_types:

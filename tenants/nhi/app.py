@@ -16,6 +16,6 @@ APPLICATION = TownApplication(
     # ワンスオンリー: what the residents registry records is proposed to NHI staff as work items (作業).
     consumers=(ConsumerSpec("nhi.enrol", "tenants.nhi.consumers:on_residents_change", (
         "residents.moved_in", "residents.moved_out", "residents.born", "residents.died",
-        "residents.household_changed")),),
+        "residents.household_changed"), batch_handler="tenants.nhi.consumers:on_residents_changes"),),
     order=30,
 )

@@ -7,17 +7,25 @@ unique key (event, kind, person) makes a second run of the same event propose no
 喪失日 (国民健康保険法8条1項): the day after the day the person stops having an address — for 転出 the day
 after the 転出日 (予定日), for 死亡 the day after the date of death (the proviso for a new address in another
 都道府県 from the same day is left to staff, docs/nhi.md). 取得日 (法7条): the day the person comes to have an
-address — the 転入日, the date of birth."""
+address — the 転入日, the date of birth.
+
+The relay hands a whole batch to ``on_residents_changes`` (one transaction): what the handlers read — the
+registry's current records, the 資格 and 納付義務者 — is fetched for every event of the batch in a few queries
+(``_Facts``), the proposals are inserted at once and audited in one record. Nothing the handlers read is
+changed by them (a proposal is only pending), so a batch proposes exactly what event-by-event would;
+``on_residents_change`` is the same code for one event."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 
 from kyodo.identity.principal import SystemPrincipal
+from tenants.residents.models import PersonVersion
 
-from . import audit, residents_facts, services
-from .models import AcquisitionReason, LossReason, Payer, WorkKind
+from . import audit, residents_facts
+from .models import AcquisitionReason, Enrolment, LossReason, Payer, WorkItem, WorkKind
 
 CONSUMER = "nhi.enrol"
 
@@ -26,105 +34,167 @@ def _on(payload: dict) -> dt.date:
     return dt.date.fromisoformat(str(payload["effective_on"]))
 
 
-def _name(person_id: int) -> str:
-    v = residents_facts.current(person_id)
-    return f"{v.family_name} {v.given_name}" if v else f"宛名番号 {residents_facts.atena_of(person_id)}"
+def _ids(values) -> list[int]:
+    return [int(v) for v in values or ()]
+
+
+@dataclass
+class _Facts:
+    """What the handlers read, for every person and household of a batch of events."""
+
+    versions: dict[int, PersonVersion] = field(default_factory=dict)  # current record of each person
+    atena: dict[int, str] = field(default_factory=dict)
+    enrolments: dict[int, Enrolment] = field(default_factory=dict)  # current 資格 row
+    members: dict[int, list[PersonVersion]] = field(default_factory=dict)  # on the register, 世帯主 first
+    payers: dict[int, Payer] = field(default_factory=dict)  # current 納付義務者 per household
+
+    @classmethod
+    def of(cls, events) -> _Facts:
+        persons = {pid for e in events for pid in _ids(e.payload.get("person_ids"))}
+        facts = cls()
+        shown = residents_facts.shown(persons)
+        facts.atena = {pid: s.atena_number for pid, s in shown.items()}
+        facts.versions = {pid: s.version for pid, s in shown.items() if s.version is not None}
+        households = {v.household_id for v in facts.versions.values()}
+        households |= {int(e.payload["household_id"]) for e in events if e.payload.get("household_id")}
+        facts.members = residents_facts.members_of(households)
+        everyone = persons | {v.person_id for rows in facts.members.values() for v in rows}
+        facts.enrolments = {e.person_id: e for e in Enrolment.objects.filter(person_id__in=everyone, is_current=True)}
+        facts.payers = {p.household_id: p for p in Payer.objects.filter(household_id__in=households, is_current=True)}
+        return facts
+
+    def insured(self, person_id: int) -> bool:
+        row = self.enrolments.get(person_id)
+        return row is not None and row.lost_on is None
+
+    def name(self, person_id: int) -> str:
+        v = self.versions.get(person_id)
+        return f"{v.family_name} {v.given_name}" if v else f"宛名番号 {self.atena.get(person_id, '')}"
+
+    def head_of(self, household_id: int) -> PersonVersion | None:
+        return next((v for v in self.members.get(household_id, []) if v.is_head), None)
+
+
+@dataclass(frozen=True)
+class _Proposal:
+    kind: str
+    person_id: int
+    household_id: int
+    proposed: dict
+    summary: str
 
 
 def on_residents_change(event, town) -> None:
-    handler = _HANDLERS.get(event.event_type)
-    if handler is None or event.schema_version != 1:
+    on_residents_changes([event], town)
+
+
+def on_residents_changes(events, town) -> None:
+    audit.assert_in_town(town)
+    wanted = [e for e in events if e.event_type in _HANDLERS and e.schema_version == 1]
+    if not wanted:
         return
-    proposed = [item for item in handler(event, town) if item is not None]
-    if proposed:
-        actor = SystemPrincipal(f"relay:{CONSUMER}", on_behalf_of=event.actor)
-        audit.record(town=town, actor=actor, action="workitem.propose", persons=[i.person_id for i in proposed],
-                     purpose="住民異動からの作業の作成", event_id=event.event_id, event_type=event.event_type,
-                     work_item_ids=[i.pk for i in proposed])
+    facts = _Facts.of(wanted)
+    proposals = [(e, p) for e in wanted for p in _HANDLERS[e.event_type](e, facts) if p is not None]
+    if not proposals:
+        return
+    existing = {(str(eid), kind, pid) for eid, kind, pid in WorkItem.objects.filter(
+        source_event_id__in=[e.event_id for e in wanted]).values_list("source_event_id", "kind", "person_id")}
+    rows = [WorkItem(source_event_id=e.event_id, kind=p.kind, person_id=p.person_id, household_id=p.household_id,
+                     proposed=p.proposed, summary=p.summary[:300], source_event_type=e.event_type,
+                     source_change_id=e.payload.get("change_id"))
+            for e, p in proposals if (str(e.event_id), p.kind, p.person_id) not in existing]
+    if not rows:
+        return  # a manual re-run of events already proposed: nothing twice
+    created = WorkItem.objects.bulk_create(rows)
+    by_event: dict = {}
+    for item in created:
+        by_event.setdefault(str(item.source_event_id), []).append(item)
+    for event in wanted:  # one audit record per event, as the principal acting for the registry's approver
+        items = by_event.get(str(event.event_id))
+        if items:
+            actor = SystemPrincipal(f"relay:{CONSUMER}", on_behalf_of=event.actor)
+            audit.record(town=town, actor=actor, action="workitem.propose", persons=[i.person_id for i in items],
+                         purpose="住民異動からの作業の作成", event_id=event.event_id, event_type=event.event_type,
+                         work_item_ids=[i.pk for i in items])
 
 
-def _acquire(event, town, person_id: int, household_id: int, on: dt.date, reason: AcquisitionReason):
-    if services.is_insured(person_id):
+def _acquire(facts: _Facts, person_id: int, household_id: int, on: dt.date, reason: AcquisitionReason):
+    if facts.insured(person_id):
         return None
-    return services.workitem_propose(
-        town=town, event=event, kind=WorkKind.ACQUIRE, person_id=person_id, household_id=household_id,
-        proposed={"date": on.isoformat(), "reason": reason.value},
-        summary=f"資格取得（{reason.label}）: {_name(person_id)} 取得日 {on.isoformat()}")
+    return _Proposal(WorkKind.ACQUIRE, person_id, household_id, {"date": on.isoformat(), "reason": reason.value},
+                     f"資格取得（{reason.label}）: {facts.name(person_id)} 取得日 {on.isoformat()}")
 
 
-def _lose(event, town, person_id: int, on: dt.date, reason: LossReason):
-    row = services.current_enrolment(person_id)
+def _lose(facts: _Facts, person_id: int, on: dt.date, reason: LossReason):
+    row = facts.enrolments.get(person_id)
     if row is None or row.lost_on is not None:
         return None
     lost_on = on + dt.timedelta(days=1)
-    version = residents_facts.current(person_id)  # the household as the registry has it now
-    return services.workitem_propose(
-        town=town, event=event, kind=WorkKind.LOSE, person_id=person_id,
-        household_id=version.household_id if version else row.household_id,
-        proposed={"date": lost_on.isoformat(), "reason": reason.value},
-        summary=f"資格喪失（{reason.label}）: {_name(person_id)} 喪失日 {lost_on.isoformat()}")
+    version = facts.versions.get(person_id)  # the household as the registry has it now
+    return _Proposal(WorkKind.LOSE, person_id, version.household_id if version else row.household_id,
+                     {"date": lost_on.isoformat(), "reason": reason.value},
+                     f"資格喪失（{reason.label}）: {facts.name(person_id)} 喪失日 {lost_on.isoformat()}")
 
 
-def _payer(event, town, household_id: int, on: dt.date, *, insured_after: AbstractSet[int] = frozenset(),
+def _payer(facts: _Facts, household_id: int, on: dt.date, *, insured_after: AbstractSet[int] = frozenset(),
            leaving: AbstractSet[int] = frozenset()):
     """Propose the 世帯主 as 納付義務者 when it differs from the one recorded, and the household has (or will
     have, once the proposed 取得 are confirmed) an insured member who stays."""
-    head = residents_facts.head_of(household_id)
+    head = facts.head_of(household_id)
     if head is None:
         return None
-    staying = {v.person_id for v in residents_facts.members(household_id)} - set(leaving)
-    if not any(services.is_insured(p) or p in insured_after for p in staying):
+    staying = {v.person_id for v in facts.members.get(household_id, [])} - set(leaving)
+    if not any(facts.insured(p) or p in insured_after for p in staying):
         return None
-    current = Payer.objects.filter(household_id=household_id, is_current=True).first()
+    current = facts.payers.get(household_id)
     if current is not None and current.person_id == head.person_id:
         return None
-    return services.workitem_propose(
-        town=town, event=event, kind=WorkKind.PAYER, person_id=head.person_id, household_id=household_id,
-        proposed={"date": on.isoformat()}, summary=f"納付義務者の変更: {_name(head.person_id)}（世帯主）")
+    return _Proposal(WorkKind.PAYER, head.person_id, household_id, {"date": on.isoformat()},
+                     f"納付義務者の変更: {facts.name(head.person_id)}（世帯主）")
 
 
-def _moved_in(event, town):
+def _moved_in(event, facts: _Facts):
     p, on = event.payload, _on(event.payload)
     items, households = [], set()
-    for pid in p.get("person_ids", []):
-        v = residents_facts.current(pid)
+    for pid in _ids(p.get("person_ids")):
+        v = facts.versions.get(pid)
         if v is not None:
-            items.append(_acquire(event, town, pid, v.household_id, on, AcquisitionReason.MOVE_IN))
+            items.append(_acquire(facts, pid, v.household_id, on, AcquisitionReason.MOVE_IN))
             households.add(v.household_id)
     acquiring = {i.person_id for i in items if i is not None}
-    items += [_payer(event, town, h, on, insured_after=acquiring) for h in sorted(households)]
+    items += [_payer(facts, h, on, insured_after=acquiring) for h in sorted(households)]
     return items
 
 
-def _born(event, town):
+def _born(event, facts: _Facts):
     p, on = event.payload, _on(event.payload)
     items = []
-    for pid in p.get("person_ids", []):
-        v = residents_facts.current(pid)
+    for pid in _ids(p.get("person_ids")):
+        v = facts.versions.get(pid)
         # A child of a household with someone insured in 国保; otherwise the child is usually a
         # dependant of an employee insurance (社保) and nothing is proposed.
-        if v is not None and any(services.is_insured(m.person_id) for m in residents_facts.members(v.household_id)):
-            items.append(_acquire(event, town, pid, v.household_id, on, AcquisitionReason.BIRTH))
+        if v is not None and any(facts.insured(m.person_id) for m in facts.members.get(v.household_id, [])):
+            items.append(_acquire(facts, pid, v.household_id, on, AcquisitionReason.BIRTH))
     return items
 
 
 def _leaving(reason: LossReason):
-    def handle(event, town):
+    def handle(event, facts: _Facts):
         p, on = event.payload, _on(event.payload)
-        leavers = [int(pid) for pid in p.get("person_ids", [])]
-        items = [_lose(event, town, pid, on, reason) for pid in leavers]
+        leavers = _ids(p.get("person_ids"))
+        items = [_lose(facts, pid, on, reason) for pid in leavers]
         households = {i.household_id for i in items if i is not None}
-        items += [_payer(event, town, h, on + dt.timedelta(days=1), leaving=set(leavers)) for h in sorted(households)
-                  if Payer.objects.filter(household_id=h, is_current=True, person_id__in=leavers).exists()]
+        items += [_payer(facts, h, on + dt.timedelta(days=1), leaving=set(leavers)) for h in sorted(households)
+                  if facts.payers.get(h) is not None and facts.payers[h].person_id in leavers]
         return items
     return handle
 
 
-def _household_changed(event, town):
+def _household_changed(event, facts: _Facts):
     p, on = event.payload, _on(event.payload)
     households = {int(p["household_id"])} if p.get("household_id") else set()
-    households |= {v.household_id for v in (residents_facts.current(pid) for pid in p.get("person_ids", [])) if v}
-    return [_payer(event, town, h, on) for h in sorted(households)]
+    households |= {v.household_id for v in (facts.versions.get(pid) for pid in _ids(p.get("person_ids"))) if v}
+    return [_payer(facts, h, on) for h in sorted(households)]
 
 
 _HANDLERS = {

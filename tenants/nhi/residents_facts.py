@@ -7,6 +7,24 @@ from tenants.residents.models import PersonVersion
 from tenants.residents.selectors import household_members, persons_shown
 
 
+def shown(person_ids) -> dict:
+    """宛名番号 and current record (``.atena_number``, ``.version``) of each of these persons, in two queries."""
+    return persons_shown(person_ids)
+
+
+def members_of(household_ids) -> dict[int, list[PersonVersion]]:
+    """Members on the register of each of these households, 世帯主 first, in one query."""
+    from tenants.residents.models import ON_REGISTER
+
+    found: dict[int, list[PersonVersion]] = {}
+    for v in (PersonVersion.objects.filter(household_id__in=list(household_ids), is_current=True,
+                                           status__in=ON_REGISTER).order_by("person_id")):
+        found.setdefault(v.household_id, []).append(v)
+    for rows in found.values():
+        rows.sort(key=lambda v: (not v.is_head, v.person_id))
+    return found
+
+
 def current(person_id: int) -> PersonVersion | None:
     shown = persons_shown([person_id]).get(int(person_id))
     return shown.version if shown else None

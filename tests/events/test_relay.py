@@ -54,7 +54,7 @@ def test_relay_delivers_in_order_once_and_replay_does_nothing(in_a, consumers):
     _emit(in_a, 3, aggregate="x")
     _emit(in_a, 2, aggregate="y")
     report = relay.relay_town(in_a)
-    assert report.handled == {"relaytest.all": 5, "relaytest.flaky": 5}
+    assert report.handled == {"relaytest.all": 5, "relaytest.flaky": 5, "relaytest.batched": 5}
     positions = [row[3] for row in consumers.RECORDED["relaytest.all"]]
     assert positions == sorted(positions)
     assert [row[2] for row in consumers.RECORDED["relaytest.all"]] == ["x", "x", "x", "y", "y"]
@@ -82,7 +82,7 @@ def test_a_failing_consumer_backs_off_without_blocking_the_others_then_is_parked
     rows = _emit(in_a, 4)
     consumers.FAIL_ON.add(str(rows[2].event_id))
     report = relay.relay_town(in_a)
-    assert report.handled == {"relaytest.all": 4, "relaytest.flaky": 2}
+    assert report.handled == {"relaytest.all": 4, "relaytest.flaky": 2, "relaytest.batched": 2}
     assert "flaky consumer refuses" in report.failed["relaytest.flaky"]
     assert report.retry_in and report.retry_in > 0
     state = ConsumerState.objects.get(consumer="relaytest.flaky")
@@ -200,3 +200,21 @@ def test_the_outbox_is_append_only(in_a):
     _emit(in_a, 1)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE tenantlog_outboxevent SET event_type = 'forged'")
+
+
+def test_a_batch_handler_gets_the_whole_batch_and_a_failure_is_found_event_by_event(in_a, consumers):
+    rows = _emit(in_a, 7)
+    relay.relay_town(in_a, batch=5, consumer="relaytest.batched")
+    assert consumers.BATCHES == [5, 2]  # one call per relay batch, not per event
+    assert [r[1] for r in consumers.RECORDED["relaytest.batched"]] == [str(r.event_id) for r in rows]
+
+    more = _emit(in_a, 4)
+    consumers.RECORDED["relaytest.batched"].clear()
+    consumers.FAIL_ON.add(str(more[2].event_id))
+    report = relay.relay_town(in_a, consumer="relaytest.batched")
+    assert set(report.handled) <= {"relaytest.batched"} and report.handled.get("relaytest.batched") == 2
+    assert "batched consumer refuses" in report.failed["relaytest.batched"]
+    state = ConsumerState.objects.get(consumer="relaytest.batched")
+    assert state.position == more[1].position and state.failures == 1
+    assert list(HandledEvent.objects.filter(consumer="relaytest.batched", position__gt=rows[-1].position)
+                .order_by("position").values_list("event_id", flat=True)) == [more[0].event_id, more[1].event_id]

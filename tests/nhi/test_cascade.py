@@ -180,3 +180,25 @@ def test_every_step_is_on_the_towns_nhi_audit_chain(nhi_a, family, relay, clerk_
     assert (confirmed.actor_kind, confirmed.actor_username) == ("staff", "clerk-a")
     report = audit.verify(nhi_a)
     assert report.ok and report.entries_checked == len(AuditEntry.objects.filter(chain="nhi:412066"))
+
+
+def test_a_batch_proposes_exactly_what_event_by_event_would(nhi_a, family, move_in, relay):
+    """The relay hands the consumer a whole batch (on_residents_changes); the same events one at a time
+    (on_residents_change) give the same 作業."""
+    from kyodo.tenantlog.outbox import Event
+
+    move_in([person_data(family_name="佐藤", family_name_kana="サトウ", resident_code="22345678901")],
+            effective_on="2024-05-01")
+    relay(nhi_a)
+
+    def snapshot():
+        return sorted((str(i.source_event_id), i.kind, i.person_id, i.household_id, sorted(i.proposed.items()),
+                       i.summary) for i in WorkItem.objects.all())
+
+    batched = snapshot()
+    assert len(batched) == 6  # 4 persons acquire + 2 納付義務者
+    WorkItem.objects.all().delete()
+    for row in OutboxEvent.objects.order_by("position"):
+        consumers.on_residents_change(Event.from_values(tuple(getattr(row, c) for c in Event.COLUMNS), nhi_a.code),
+                                      nhi_a)
+    assert snapshot() == batched

@@ -77,24 +77,29 @@ def _type_filter(spec: ConsumerSpec) -> Q:
     return condition
 
 
-def relay_town(town, *, batch: int | None = None, max_batches: int | None = None) -> RelayReport:
-    """Deliver every pending event of ``town`` (the current schema) to each of its consumers."""
+def relay_town(town, *, batch: int | None = None, max_batches: int | None = None,
+               consumer: str | None = None) -> RelayReport:
+    """Deliver every pending event of ``town`` (the current schema) to each of its consumers (or only to the
+    one named ``consumer``)."""
     assert_in_town(town)
     report = RelayReport(town.schema_name)
     for spec in town_consumers(town):
+        if consumer is not None and spec.name != consumer:
+            continue
         _drain(town, spec, report, batch or RELAY.batch, max_batches)
     return report
 
 
 def _drain(town, spec: ConsumerSpec, report: RelayReport, batch: int, max_batches: int | None) -> None:
     handler = registry.load_callable(spec.handler)
+    many = registry.load_callable(spec.batch_handler) if spec.batch_handler else None
     rounds = 0
     while max_batches is None or rounds < max_batches:
         rounds += 1
-        outcome = _one_batch(town, spec, handler, report, batch)
+        outcome = _one_batch(town, spec, handler, report, batch, many)
         if outcome == "missing":
             ConsumerState.objects.get_or_create(consumer=spec.name)
-            outcome = _one_batch(town, spec, handler, report, batch)
+            outcome = _one_batch(town, spec, handler, report, batch, many)
         if outcome != "more":
             return
 
@@ -114,24 +119,31 @@ def _run(handler, town, events: list[Event]) -> tuple[int, Exception] | None:
 
 
 class _HandlerFailed(Exception):
-    def __init__(self, index: int, error: Exception):
+    """``index`` of the failing event, or None when a batch handler failed (which one is not known)."""
+
+    def __init__(self, index: int | None, error: Exception):
         super().__init__(str(error))
         self.index = index
         self.error = error
 
 
-def _one_batch(town, spec: ConsumerSpec, handler, report: RelayReport, batch: int) -> str:
+def _one_batch(town, spec: ConsumerSpec, handler, report: RelayReport, batch: int, many=None) -> str:
     """One transaction: lock the cursor, take the next ``batch`` events, hand the wanted ones to the
-    consumer, record them as handled and move the cursor. A handler error rolls that transaction
-    back; a second one then commits the events before the failing one and records the failure."""
+    consumer (all at once to its batch handler, if it has one), record them as handled and move the cursor.
+    A handler error rolls that transaction back; a second one then commits the events before the failing
+    one and records the failure (after a batch handler's error, the second runs the handler event by
+    event to find it)."""
     try:
-        return _batch_transaction(town, spec, handler, report, batch, limit=None)
+        return _batch_transaction(town, spec, handler, report, batch, limit=None, many=many)
     except _HandlerFailed as failed:
+        if failed.index is None:
+            return _batch_transaction(town, spec, handler, report, batch, limit=None, one_by_one=True)
         return _batch_transaction(town, spec, handler, report, batch, limit=failed.index, failure=failed.error)
 
 
 def _batch_transaction(town, spec: ConsumerSpec, handler, report: RelayReport, batch: int, *,
-                       limit: int | None, failure: Exception | None = None) -> str:
+                       limit: int | None, failure: Exception | None = None, many=None,
+                       one_by_one: bool = False) -> str:
     now = timezone.now()
     with transaction.atomic():
         state = ConsumerState.objects.select_for_update(skip_locked=True).filter(consumer=spec.name).first()
@@ -148,7 +160,14 @@ def _batch_transaction(town, spec: ConsumerSpec, handler, report: RelayReport, b
         # Nothing past the cursor can have been handled: handling and moving the cursor commit together,
         # and a replay only ever handles events behind the cursor (tenantlog_handled_once guards it too).
         wanted = [r for r in rows if spec.wants(r.event_type)]
-        if limit is None:
+        if limit is None and many is not None:
+            todo = wanted
+            try:
+                if todo:
+                    many(todo, town)
+            except Exception as exc:  # noqa: BLE001 - found event by event by the second pass
+                raise _HandlerFailed(None, exc) from exc
+        elif limit is None and not one_by_one:
             todo = wanted
             for index, event in enumerate(todo):
                 try:
@@ -156,7 +175,7 @@ def _batch_transaction(town, spec: ConsumerSpec, handler, report: RelayReport, b
                 except Exception as exc:  # noqa: BLE001 - counted by the second pass, never fatal here
                     raise _HandlerFailed(index, exc) from exc
         else:
-            todo = wanted[:limit]
+            todo = wanted if limit is None else wanted[:limit]
             result = _run(handler, town, todo)
             if result is not None:  # it failed earlier this time: record that failure instead
                 todo, failure = todo[: result[0]], result[1]
