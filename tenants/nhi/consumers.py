@@ -109,13 +109,22 @@ def on_residents_changes(events, town) -> None:
     by_event: dict = {}
     for item in created:
         by_event.setdefault(str(item.source_event_id), []).append(item)
-    for event in wanted:  # one audit record per event, as the principal acting for the registry's approver
-        items = by_event.get(str(event.event_id))
-        if items:
-            actor = SystemPrincipal(f"relay:{CONSUMER}", on_behalf_of=event.actor)
-            audit.record(town=town, actor=actor, action="workitem.propose", persons=[i.person_id for i in items],
-                         purpose="住民異動からの作業の作成", event_id=event.event_id, event_type=event.event_type,
-                         work_item_ids=[i.pk for i in items])
+    # One audit record per acting principal of the batch (the registry's approver whose 決裁 raised the
+    # events), naming every person, event and 作業 — one per event would be most of the relay's time.
+    by_actor: dict = {}
+    for event in wanted:
+        if by_event.get(str(event.event_id)):
+            by_actor.setdefault(_actor_key(event.actor), (event.actor, []))[1].append(event)
+    for actor_of, batch in by_actor.values():
+        items = [i for e in batch for i in by_event[str(e.event_id)]]
+        audit.record(town=town, actor=SystemPrincipal(f"relay:{CONSUMER}", on_behalf_of=actor_of),
+                     action="workitem.propose", persons=sorted({i.person_id for i in items}),
+                     purpose="住民異動からの作業の作成", event_ids=[str(e.event_id) for e in batch],
+                     event_types=sorted({e.event_type for e in batch}), work_item_ids=[i.pk for i in items])
+
+
+def _actor_key(actor) -> str:
+    return repr(sorted(actor.items())) if isinstance(actor, dict) else repr(actor)
 
 
 def _acquire(facts: _Facts, person_id: int, household_id: int, on: dt.date, reason: AcquisitionReason):
