@@ -168,10 +168,13 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
     salary = salary_income(taxpayer.salary_revenue, rules.salary)
     total_income = salary + taxpayer.other_income
     if taxpayer.salary_revenue:
-        say(f"給与所得 給与収入 {yen(taxpayer.salary_revenue)} → {yen(salary)}(給与所得控除後)")
+        if explain:
+            say(f"給与所得 給与収入 {yen(taxpayer.salary_revenue)} → {yen(salary)}(給与所得控除後)")
     if taxpayer.other_income:
-        say(f"その他の所得 {yen(taxpayer.other_income)}")
-    say(f"合計所得金額 {yen(total_income)}")
+        if explain:
+            say(f"その他の所得 {yen(taxpayer.other_income)}")
+    if explain:
+        say(f"合計所得金額 {yen(total_income)}")
 
     if total_income > rules.basic_deduction_income_limit:
         raise UnsupportedCase(f"{taxpayer.name}: 合計所得金額 {total_income:,}円 is above "
@@ -188,8 +191,10 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
     with_dependants = bool(taxpayer.dependants)
 
     def exempt_result(kind: str, reason: str) -> ResidentTaxResult:
-        say(reason)
-        say("年税額 0円")
+        if explain:
+            say(reason)
+        if explain:
+            say("年税額 0円")
         return ResidentTaxResult(
             town_code=rates.town_code, fiscal_year=fiscal_year, salary_income=salary, total_income=total_income,
             deductions=0, personal_difference=0, taxable_income=0, city_income_levy_before=0,
@@ -248,23 +253,28 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
             amount = rules.personal[kind][0]
             if amount:
                 parts.append(f"{PERSONAL_KINDS[kind]} {yen(amount)}" + (f" × {count}" if count > 1 else ""))
-        say(f"所得控除 {' + '.join(parts)} = {yen(deductions)}")
+        if explain:
+            say(f"所得控除 {' + '.join(parts)} = {yen(deductions)}")
     taxable = floor_to(total_income - deductions, 1000)
-    say(f"課税総所得金額 {yen(total_income)} − {yen(deductions)} → 1,000円未満切捨 {yen(taxable)}")
+    if explain:
+        say(f"課税総所得金額 {yen(total_income)} − {yen(deductions)} → 1,000円未満切捨 {yen(taxable)}")
 
     # --- 所得割 and 調整控除 ----------------------------------------------------------------------------
     city_before = rates.city_rate.of(taxable)
     pref_before = rates.prefecture_rate.of(taxable)
     city_adj = pref_adj = 0
     if income_levy_exempt:
-        say(f"所得割 非課税 総所得金額等 {yen(total_income)} ≤ {yen(income_line)}({persons}人)")
+        if explain:
+            say(f"所得割 非課税 総所得金額等 {yen(total_income)} ≤ {yen(income_line)}({persons}人)")
         city_income = pref_income = 0
         city_before = pref_before = 0
     else:
-        say(f"所得割(調整控除前) 市 {yen(taxable)} × {rates.city_rate.text} = {yen(city_before)}; "
-            f"県 × {rates.prefecture_rate.text} = {yen(pref_before)}")
+        if explain:
+            say(f"所得割(調整控除前) 市 {yen(taxable)} × {rates.city_rate.text} = {yen(city_before)}; "
+                f"県 × {rates.prefecture_rate.text} = {yen(pref_before)}")
         if total_income > rules.adjustment_income_limit:
-            say(f"調整控除 合計所得金額が {yen(rules.adjustment_income_limit)} を超えるため適用なし")
+            if explain:
+                say(f"調整控除 合計所得金額が {yen(rules.adjustment_income_limit)} を超えるため適用なし")
         else:
             if taxable <= rules.adjustment_small_limit:
                 base = min(difference, taxable)
@@ -280,18 +290,22 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
             # The deduction cannot exceed the 所得割 it is taken from.
             city_adj = min(rates.city_adjustment.of(base), city_before)
             pref_adj = min(rates.prefecture_adjustment.of(base), pref_before)
-            say(f"調整控除 {formula}; 市 × {rates.city_adjustment.text} = {yen(city_adj)}, "
-                f"県 × {rates.prefecture_adjustment.text} = {yen(pref_adj)}")
+            if explain:
+                say(f"調整控除 {formula}; 市 × {rates.city_adjustment.text} = {yen(city_adj)}, "
+                    f"県 × {rates.prefecture_adjustment.text} = {yen(pref_adj)}")
         city_income = floor_to(city_before - city_adj, 100)
         pref_income = floor_to(pref_before - pref_adj, 100)
-        say(f"所得割 市 {yen(city_before - city_adj)} → 100円未満切捨 {yen(city_income)}; "
-            f"県 {yen(pref_before - pref_adj)} → {yen(pref_income)}")
+        if explain:
+            say(f"所得割 市 {yen(city_before - city_adj)} → 100円未満切捨 {yen(city_income)}; "
+                f"県 {yen(pref_before - pref_adj)} → {yen(pref_income)}")
 
     city_pc, pref_pc, forest = rates.city_per_capita, rates.prefecture_per_capita, rules.forest_environment_tax
-    say(f"均等割 市 {yen(city_pc)}; 県 {yen(pref_pc)}; 森林環境税 {yen(forest)}")
+    if explain:
+        say(f"均等割 市 {yen(city_pc)}; 県 {yen(pref_pc)}; 森林環境税 {yen(forest)}")
     total = city_income + pref_income + city_pc + pref_pc + forest
-    say(f"年税額 {yen(city_income)} + {yen(pref_income)} + {yen(city_pc)} + {yen(pref_pc)} + {yen(forest)} "
-        f"= {yen(total)}({fiscal_year_label(fiscal_year)})")
+    if explain:
+        say(f"年税額 {yen(city_income)} + {yen(pref_income)} + {yen(city_pc)} + {yen(pref_pc)} + {yen(forest)} "
+            f"= {yen(total)}({fiscal_year_label(fiscal_year)})")
     return ResidentTaxResult(
         town_code=rates.town_code, fiscal_year=fiscal_year, salary_income=salary, total_income=total_income,
         deductions=deductions, personal_difference=difference, taxable_income=taxable,

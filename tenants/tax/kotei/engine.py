@@ -7,7 +7,7 @@ Rules and sources: docs/tax.md 「固定資産税」 (/work/shared/reference/tax
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,16 +15,20 @@ from tenants.tax.common import InputError, UnsupportedCase, floor_to, whole_yen,
 from tenants.tax.kotei.tables import HOUSING_KINDS, RESIDENTIAL_LAND, NationalRules, TownRates, national_rules
 
 
-def _area(value: object, field: str, record: str, *, positive: bool) -> Fraction:
-    """An area in ㎡ with at most two decimals (地積・床面積 are recorded to 0.01㎡)."""
+def _centiares(value: object, field: str, record: str, *, positive: bool) -> int:
+    """An area in ㎡ with at most two decimals (地積・床面積 are recorded to 0.01㎡), as whole 0.01㎡ units,
+    so that the per-parcel arithmetic is on integers."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise InputError(field, f"{record}: must be a number of ㎡ (int or Decimal), not {value!r}")
-    if isinstance(value, Decimal) and (not value.is_finite() or value != value.quantize(Decimal("0.01"))):
-        raise InputError(field, f"{record}: {value} has more than two decimals")
-    area = Fraction(value)
-    if area < 0 or (positive and area == 0):
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            raise InputError(field, f"{record}: {value} has more than two decimals")
+        units = int(value.scaleb(2))
+    else:
+        units = value * 100
+    if units < 0 or (positive and units == 0):
         raise InputError(field, f"{record}: must be {'above' if positive else 'at least'} 0㎡ ({value})")
-    return area
+    return units
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +47,16 @@ class Land:
     housing_area: int | Decimal = 0  # 住宅用地の面積 ㎡
     dwellings: int = 0  # 住宅の戸数
     previous_base: int | None = None  # 前年度課税標準額
+    area_units: int = field(init=False, repr=False, compare=False, default=0)  # 地積 in 0.01㎡
+    housing_units: int = field(init=False, repr=False, compare=False, default=0)
 
     def __post_init__(self) -> None:
         record = f"土地 {self.parcel}"
         whole_yen(self.value, "value")
-        area = _area(self.area, "area", record, positive=True)
-        housing = _area(self.housing_area, "housing_area", record, positive=False)
+        area = _centiares(self.area, "area", record, positive=True)
+        housing = _centiares(self.housing_area, "housing_area", record, positive=False)
+        object.__setattr__(self, "area_units", area)
+        object.__setattr__(self, "housing_units", housing)
         if housing > area:
             raise InputError("housing_area", f"{record}: 住宅用地 {self.housing_area}㎡ exceeds the 地積 {self.area}㎡")
         whole_yen(self.dwellings, "dwellings")
@@ -82,10 +90,10 @@ class Building:
     def __post_init__(self) -> None:
         record = f"家屋 {self.parcel}"
         whole_yen(self.value, "value")
-        floor = _area(self.floor_area, "floor_area", record, positive=True)
+        floor = _centiares(self.floor_area, "floor_area", record, positive=True)
         if self.new_housing is not None:
-            residential = _area(self.new_housing.residential_area, "new_housing.residential_area", record,
-                                positive=True)
+            residential = _centiares(self.new_housing.residential_area, "new_housing.residential_area", record,
+                                     positive=True)
             if residential > floor:
                 raise InputError("new_housing.residential_area", f"{record}: 居住部分 exceeds the 床面積")
             if isinstance(self.new_housing.dwellings, bool) or not isinstance(self.new_housing.dwellings, int) \
@@ -99,11 +107,30 @@ class LandBase:
 
     parcel: str
     value: int
-    small_area: Fraction  # 小規模住宅用地
-    general_area: Fraction  # 一般住宅用地
-    principle: Fraction  # 本則課税標準額 (評価額 × 特例率), exact
-    burden_level: Fraction | None  # 負担水準 = 前年度課標 ÷ 本則
+    small_units: int  # 小規模住宅用地 in 0.01㎡
+    general_units: int  # 一般住宅用地 in 0.01㎡
+    principle: int  # 本則課税標準額 (評価額 × 特例率, 円未満切捨)
+    previous_base: int | None
     base: int  # 課税標準額 (円未満切捨)
+    principle_exact: tuple[int, int] = (0, 1)  # 本則 as numerator / denominator
+
+    @property
+    def small_area(self) -> Fraction:
+        """小規模住宅用地 ㎡."""
+        return Fraction(self.small_units, 100)
+
+    @property
+    def general_area(self) -> Fraction:
+        """一般住宅用地 ㎡."""
+        return Fraction(self.general_units, 100)
+
+    @property
+    def burden_level(self) -> Fraction | None:
+        """負担水準 = 前年度課標 ÷ 本則 (None without a previous year or with a zero 本則)."""
+        num, den = self.principle_exact
+        if self.previous_base is None or num == 0:
+            return None
+        return Fraction(self.previous_base * den, num)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,35 +166,43 @@ class PropertyTaxResult:
     explanation: tuple[str, ...]
 
 
-def land_base(land: Land, rules: NationalRules | None = None, *, field: str = "land") -> LandBase:
+def land_base(land: Land, rules: NationalRules | None = None, *, index: int | None = None) -> LandBase:
     """One parcel's 課税標準額: 住宅用地特例 (小規模 ≤ 200㎡ per dwelling × 1/6, the rest × 1/3), then the
     住宅用地 負担調整: 負担水準 ≥ 100% → 本則; otherwise 前年度課標 + 本則 × 5%, kept within [本則 × 20%, 本則]."""
     rules = rules or national_rules()
-    record = f"土地 {land.parcel}"
     if land.category not in rules.land_categories:
-        raise InputError(f"{field}.category", f"{record}: 地目 code {land.category!r} is not known")
-    area = Fraction(land.area)
-    housing = Fraction(land.housing_area)
+        raise InputError(f"{_where(index)}.category", f"土地 {land.parcel}: 地目 code {land.category!r} is not known")
+    area, housing = land.area_units, land.housing_units
     if housing and land.category != RESIDENTIAL_LAND:
-        raise InputError(f"{field}.housing_area",
-                         f"{record}: 住宅用地 on 地目 {rules.land_categories[land.category]} (only 宅地 here)")
+        raise InputError(f"{_where(index)}.housing_area",
+                         f"土地 {land.parcel}: 住宅用地 on 地目 {rules.land_categories[land.category]} (only 宅地 here)")
     if housing < area:
-        raise UnsupportedCase(f"{record}: {float(area - housing):g}㎡ is not 住宅用地; the 負担調整 of 商業地等 and "
+        raise UnsupportedCase(f"土地 {land.parcel}: {(area - housing) / 100:g}㎡ is not 住宅用地; the 負担調整 of 商業地等 and "
                               "農地 and the 地目 without 住宅用地 are not in the reference")
-    small = min(housing, rules.small_area_per_dwelling * land.dwellings)
+    # Integer arithmetic on 0.01㎡ units: 本則 = 評価額 × (小規模 × 1/6 + 一般 × 1/3) ÷ 地積, kept as num / den.
+    # floor() is monotone, so clamping the floored values gives the floor of the clamped exact value.
+    small = min(housing, rules.small_units_per_dwelling * land.dwellings)
     general = housing - small
-    principle = land.value * (small * rules.small_ratio + general * rules.general_ratio) / area
-    if land.previous_base is None or principle == 0:
-        return LandBase(parcel=land.parcel, value=land.value, small_area=small, general_area=general,
-                        principle=principle, burden_level=None, base=int(principle))
-    level = land.previous_base / principle
-    if level >= 1:
-        exact = principle
+    s_num, s_den = rules.small_ratio.numerator, rules.small_ratio.denominator
+    g_num, g_den = rules.general_ratio.numerator, rules.general_ratio.denominator
+    num = land.value * (small * s_num * g_den + general * g_num * s_den)
+    den = area * s_den * g_den
+    principle = num // den
+    previous = land.previous_base
+    if previous is None or num == 0 or previous * den >= num:  # no history, or 負担水準 ≥ 100%
+        base = principle
     else:
-        exact = land.previous_base + principle * rules.adjustment_step
-        exact = max(principle * rules.adjustment_floor, min(exact, principle))
-    return LandBase(parcel=land.parcel, value=land.value, small_area=small, general_area=general,
-                    principle=principle, burden_level=level, base=int(exact))
+        step, floor = rules.adjustment_step, rules.adjustment_floor
+        raised = previous + num * step.numerator // (den * step.denominator)
+        lowest = num * floor.numerator // (den * floor.denominator)
+        base = max(lowest, min(raised, principle))
+    return LandBase(parcel=land.parcel, value=land.value, small_units=small,
+                    general_units=general, principle=principle, previous_base=previous, base=base,
+                    principle_exact=(num, den))
+
+
+def _where(index: int | None) -> str:
+    return "land" if index is None else f"lands[{index}]"
 
 
 def _kind_total(base: int, point: int, rate_num: int, rate_den: int, reduction: int) -> KindTotal:
@@ -194,11 +229,11 @@ def property_tax(owner: str, *, rates: TownRates, fiscal_year: int, lands: tuple
     rules = rules or national_rules()
     rate = rates.rate
     lines: list[str] = []
-    say = lines.append if explain else _skip
+    say = lines.append
 
     land_lines = []
     for i, land in enumerate(lands):
-        item = land_base(land, rules, field=f"lands[{i}]")
+        item = land_base(land, rules, index=i)
         land_lines.append(item)
         if explain:
             parts = []
@@ -206,10 +241,11 @@ def property_tax(owner: str, *, rates: TownRates, fiscal_year: int, lands: tuple
                 parts.append(f"小規模住宅用地 {float(item.small_area):g}㎡ × {rules.small_ratio}")
             if item.general_area:
                 parts.append(f"一般住宅用地 {float(item.general_area):g}㎡ × {rules.general_ratio}")
-            say(f"土地 {land.parcel} 評価額 {yen(land.value)}; {'、'.join(parts)} → 本則 {yen(int(item.principle))}")
-            if item.burden_level is not None:
-                level = f"負担水準 {float(item.burden_level):.3f}"
-                if item.burden_level >= 1:
+            say(f"土地 {land.parcel} 評価額 {yen(land.value)}; {'、'.join(parts)} → 本則 {yen(item.principle)}")
+            burden = item.burden_level
+            if burden is not None:
+                level = f"負担水準 {float(burden):.3f}"
+                if burden >= 1:
                     say(f"土地 {land.parcel} {level} ≥ 1 → 本則 {yen(item.base)}")
                 else:
                     say(f"土地 {land.parcel} {level} → 前年度課標 {yen(land.previous_base or 0)} + 本則 × "
@@ -232,37 +268,37 @@ def property_tax(owner: str, *, rates: TownRates, fiscal_year: int, lands: tuple
             if new.first_year <= fiscal_year < new.first_year + years:
                 eligible = min(Fraction(new.residential_area), rules.new_housing_area_per_dwelling * new.dwellings)
                 exact = Fraction(building.value * rate.numerator, rate.denominator) * eligible \
-                    / Fraction(building.floor_area) * rules.new_housing_ratio
+                    / Fraction(building.floor_area) * rules.new_housing_ratio  # rare: Fraction is fine here
                 reduction = int(exact)
-                say(f"家屋 {building.parcel} 新築住宅減額 {new.first_year}年度から{years}年度分: "
-                    f"{yen(building.value)} × {rate.text} × {float(eligible):g}㎡/{float(Fraction(building.floor_area)):g}㎡"
-                    f" × {rules.new_housing_ratio} = {yen(reduction)}")
+                if explain:
+                    say(f"家屋 {building.parcel} 新築住宅減額 {new.first_year}年度から{years}年度分: "
+                        f"{yen(building.value)} × {rate.text} × {float(eligible):g}㎡/"
+                        f"{float(Fraction(building.floor_area)):g}㎡ × {rules.new_housing_ratio} = {yen(reduction)}")
         building_lines.append(BuildingLine(parcel=building.parcel, value=building.value, reduction=reduction))
-        say(f"家屋 {building.parcel} 評価額 = 課税標準額 {yen(building.value)}")
+        if explain:
+            say(f"家屋 {building.parcel} 評価額 = 課税標準額 {yen(building.value)}")
 
     land_total = _kind_total(sum(x.base for x in land_lines), rules.land_exemption, rate.numerator,
                              rate.denominator, 0)
     house = _kind_total(sum(x.value for x in building_lines), rules.building_exemption, rate.numerator,
                         rate.denominator, sum(x.reduction for x in building_lines))
     assets = _kind_total(depreciable, rules.depreciable_exemption, rate.numerator, rate.denominator, 0)
-    for label, total, point, present in (("土地", land_total, rules.land_exemption, bool(land_lines)),
-                                         ("家屋", house, rules.building_exemption, bool(building_lines)),
-                                         ("償却資産", assets, rules.depreciable_exemption, bool(depreciable))):
-        if not present:
-            continue
-        if total.exempt:
-            say(f"{label} 課税標準額の合計 {yen(total.base)} は免税点 {yen(point)} 未満 → 課税なし")
-        else:
-            say(f"{label} 課税標準額 {yen(total.base)} → 1,000円未満切捨 {yen(total.taxable)} × {rate.text} = "
-                f"{yen(total.computed)}" + (f" − 減額 {yen(total.reduction)} = {yen(total.tax)}" if total.reduction
-                                            else ""))
+    if explain:
+        for label, total, point, present in (("土地", land_total, rules.land_exemption, bool(land_lines)),
+                                             ("家屋", house, rules.building_exemption, bool(building_lines)),
+                                             ("償却資産", assets, rules.depreciable_exemption, bool(depreciable))):
+            if not present:
+                continue
+            if total.exempt:
+                say(f"{label} 課税標準額の合計 {yen(total.base)} は免税点 {yen(point)} 未満 → 課税なし")
+            else:
+                say(f"{label} 課税標準額 {yen(total.base)} → 1,000円未満切捨 {yen(total.taxable)} × {rate.text} = "
+                    f"{yen(total.computed)}" + (f" − 減額 {yen(total.reduction)} = {yen(total.tax)}" if total.reduction
+                                                else ""))
     exact_total = land_total.tax + house.tax + assets.tax
     total_tax = floor_to(exact_total, 100)
-    say(f"年税額 {yen(exact_total)} → 100円未満切捨 {yen(total_tax)}")
+    if explain:
+        say(f"年税額 {yen(exact_total)} → 100円未満切捨 {yen(total_tax)}")
     return PropertyTaxResult(owner=owner, town_code=rates.town_code, fiscal_year=fiscal_year,
                              lands=tuple(land_lines), buildings=tuple(building_lines), land=land_total, building=house,
                              depreciable=assets, total=total_tax, explanation=tuple(lines))
-
-
-def _skip(_line: str) -> None:
-    return None

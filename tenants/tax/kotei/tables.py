@@ -27,6 +27,7 @@ class NationalRules:
     building_exemption: int  # 家屋
     depreciable_exemption: int  # 償却資産
     small_area_per_dwelling: Fraction  # 小規模住宅用地 per 戸 (200㎡)
+    small_units_per_dwelling: int  # the same in 0.01㎡ units
     small_ratio: Fraction  # 1/6
     general_ratio: Fraction  # 1/3
     adjustment_step: Fraction  # 負担調整: 前年度課標 + 本則 × 5%
@@ -78,13 +79,17 @@ def parse_national(data: dict[str, Any], *, source: str = "national.toml") -> Na
     housing = require(data, "housing", "", source)
     adj = require(data, "adjustment", "", source)
     new = require(data, "new_housing", "", source)
+    small = _ratio(require(housing, "small_area_per_dwelling", "housing.", source), "housing.small_area_per_dwelling",
+                   source)
+    if small.denominator not in (1, 2, 4, 5, 10, 20, 25, 50, 100):
+        raise TableError("housing.small_area_per_dwelling", "must be a whole number of 0.01㎡", source=source)
     return NationalRules(
         land_exemption=table_yen(require(ex, "land", "exemption.", source), "exemption.land", source),
         building_exemption=table_yen(require(ex, "building", "exemption.", source), "exemption.building", source),
         depreciable_exemption=table_yen(require(ex, "depreciable", "exemption.", source), "exemption.depreciable",
                                         source),
-        small_area_per_dwelling=_ratio(require(housing, "small_area_per_dwelling", "housing.", source),
-                                       "housing.small_area_per_dwelling", source),
+        small_area_per_dwelling=small,
+        small_units_per_dwelling=int(small * 100),
         small_ratio=_ratio(require(housing, "small_ratio", "housing.", source), "housing.small_ratio", source),
         general_ratio=_ratio(require(housing, "general_ratio", "housing.", source), "housing.general_ratio", source),
         adjustment_step=_ratio(require(adj, "step", "adjustment.", source), "adjustment.step", source),
