@@ -163,16 +163,14 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
     rules = rules or national_rules(fiscal_year)
     lines: list[str] = []
     notes: list[str] = []
-    say = lines.append if explain else _skip
+    say = lines.append
 
     salary = salary_income(taxpayer.salary_revenue, rules.salary)
     total_income = salary + taxpayer.other_income
-    if taxpayer.salary_revenue:
-        if explain:
-            say(f"給与所得 給与収入 {yen(taxpayer.salary_revenue)} → {yen(salary)}(給与所得控除後)")
-    if taxpayer.other_income:
-        if explain:
-            say(f"その他の所得 {yen(taxpayer.other_income)}")
+    if explain and taxpayer.salary_revenue:
+        say(f"給与所得 給与収入 {yen(taxpayer.salary_revenue)} → {yen(salary)}(給与所得控除後)")
+    if explain and taxpayer.other_income:
+        say(f"その他の所得 {yen(taxpayer.other_income)}")
     if explain:
         say(f"合計所得金額 {yen(total_income)}")
 
@@ -193,7 +191,6 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
     def exempt_result(kind: str, reason: str) -> ResidentTaxResult:
         if explain:
             say(reason)
-        if explain:
             say("年税額 0円")
         return ResidentTaxResult(
             town_code=rates.town_code, fiscal_year=fiscal_year, salary_income=salary, total_income=total_income,
@@ -253,8 +250,7 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
             amount = rules.personal[kind][0]
             if amount:
                 parts.append(f"{PERSONAL_KINDS[kind]} {yen(amount)}" + (f" × {count}" if count > 1 else ""))
-        if explain:
-            say(f"所得控除 {' + '.join(parts)} = {yen(deductions)}")
+        say(f"所得控除 {' + '.join(parts)} = {yen(deductions)}")
     taxable = floor_to(total_income - deductions, 1000)
     if explain:
         say(f"課税総所得金額 {yen(total_income)} − {yen(deductions)} → 1,000円未満切捨 {yen(taxable)}")
@@ -276,21 +272,20 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
             if explain:
                 say(f"調整控除 合計所得金額が {yen(rules.adjustment_income_limit)} を超えるため適用なし")
         else:
-            if taxable <= rules.adjustment_small_limit:
-                base = min(difference, taxable)
-                formula = f"min(人的控除差 {yen(difference)}, 課税所得 {yen(taxable)}) = {yen(base)}"
-            else:
-                over = taxable - rules.adjustment_small_limit
-                raw = difference - over
-                base = max(raw, rules.adjustment_minimum_base)
-                formula = (f"人的控除差 {yen(difference)} − ({yen(taxable)} − {yen(rules.adjustment_small_limit)})"
-                           f" = {yen(raw)}")
-                if raw < rules.adjustment_minimum_base:
-                    formula += f" → 最低 {yen(rules.adjustment_minimum_base)}"
+            small = taxable <= rules.adjustment_small_limit
+            raw = difference - (taxable - rules.adjustment_small_limit)
+            base = min(difference, taxable) if small else max(raw, rules.adjustment_minimum_base)
             # The deduction cannot exceed the 所得割 it is taken from.
             city_adj = min(rates.city_adjustment.of(base), city_before)
             pref_adj = min(rates.prefecture_adjustment.of(base), pref_before)
             if explain:
+                if small:
+                    formula = f"min(人的控除差 {yen(difference)}, 課税所得 {yen(taxable)}) = {yen(base)}"
+                else:
+                    formula = (f"人的控除差 {yen(difference)} − ({yen(taxable)} − "
+                               f"{yen(rules.adjustment_small_limit)}) = {yen(raw)}")
+                    if raw < rules.adjustment_minimum_base:
+                        formula += f" → 最低 {yen(rules.adjustment_minimum_base)}"
                 say(f"調整控除 {formula}; 市 × {rates.city_adjustment.text} = {yen(city_adj)}, "
                     f"県 × {rates.prefecture_adjustment.text} = {yen(pref_adj)}")
         city_income = floor_to(city_before - city_adj, 100)
@@ -315,7 +310,3 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
         forest_environment_tax=forest, total=total, exempt="income_levy" if income_levy_exempt else "",
         explanation=tuple(lines), notes=tuple(notes),
     )
-
-
-def _skip(_line: str) -> None:
-    return None
