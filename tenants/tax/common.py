@@ -83,10 +83,10 @@ def yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
-def whole_yen(value: Any, field: str) -> int:
-    """A non-negative whole number of yen, or :class:`InputError` naming ``field``."""
+def whole_yen(value: Any, field: str, unit: str = "yen") -> int:
+    """A non-negative whole number (of yen, or of ``unit``), or :class:`InputError` naming ``field``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(field, f"must be a whole number of yen, not {value!r}")
+        raise InputError(field, f"must be a whole number of {unit}, not {value!r}")
     if value < 0:
         raise InputError(field, f"must not be negative ({value:,})")
     return value

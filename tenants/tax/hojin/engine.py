@@ -84,8 +84,9 @@ class CorporateReturn:
         validate_corporate_number(self.corporate_number)
         if self.kind not in RETURN_KINDS:
             raise InputError("kind", f"{self.kind!r} is not one of {', '.join(RETURN_KINDS)}")
-        for name in ("capital", "capital_and_reserve", "employees", "corporate_tax"):
+        for name in ("capital", "capital_and_reserve", "corporate_tax"):
             whole_yen(getattr(self, name), name)
+        whole_yen(self.employees, "employees", "persons")
         if self.period_end < self.period_start:
             raise InputError("period_end", f"{self.period_end} is before period_start {self.period_start}")
         if self.period_end > _period_end(self.period_start, 12):
@@ -134,7 +135,8 @@ def corporate_tax(ret: CorporateReturn, rates: TownRates, *, statutory: Standard
                          len(statutory.capital_bounds))
     large = ret.employees > statutory.employee_bound
     annual = rate.per_capita[capital_class][1 if large else 0]
-    say(f"資本金等の額 {yen(capital)}({CLASS_LABELS[capital_class] if len(CLASS_LABELS) > capital_class else ''})"
+    label = CLASS_LABELS[capital_class] if capital_class < len(CLASS_LABELS) else f"第{capital_class + 1}区分"
+    say(f"資本金等の額 {yen(capital)}({label})"
         f", 従業者数 {ret.employees}人({'50人超' if large else '50人以下'}) → 均等割 年額 {yen(annual)}"
         + ("(町の超過課税)" if rate.own_per_capita else ""))
     months = office_months(ret.office_from or ret.period_start, ret.office_until or ret.period_end)

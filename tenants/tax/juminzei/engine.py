@@ -96,7 +96,6 @@ class ResidentTaxResult:
     total: int  # 年税額
     exempt: str  # "" or why: "full" (全部非課税), "per_capita" (均等割・所得割とも), "income_levy" (所得割のみ)
     explanation: tuple[str, ...]
-    notes: tuple[str, ...] = ()
 
     @property
     def income_levy(self) -> int:
@@ -162,7 +161,6 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
         raise InputError("fiscal_year", f"the town table is for {rates.fiscal_year}, not {fiscal_year}")
     rules = rules or national_rules(fiscal_year)
     lines: list[str] = []
-    notes: list[str] = []
     say = lines.append
 
     salary = salary_income(taxpayer.salary_revenue, rules.salary)
@@ -197,7 +195,7 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
             deductions=0, personal_difference=0, taxable_income=0, city_income_levy_before=0,
             prefecture_income_levy_before=0, city_adjustment=0, prefecture_adjustment=0, city_income_levy=0,
             prefecture_income_levy=0, city_per_capita=0, prefecture_per_capita=0, forest_environment_tax=0,
-            total=0, exempt=kind, explanation=tuple(lines), notes=tuple(notes))
+            total=0, exempt=kind, explanation=tuple(lines))
 
     # --- 非課税 (reference §2.4) ------------------------------------------------------------------------
     if taxpayer.public_assistance:
@@ -308,5 +306,5 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
         city_adjustment=city_adj, prefecture_adjustment=pref_adj, city_income_levy=city_income,
         prefecture_income_levy=pref_income, city_per_capita=city_pc, prefecture_per_capita=pref_pc,
         forest_environment_tax=forest, total=total, exempt="income_levy" if income_levy_exempt else "",
-        explanation=tuple(lines), notes=tuple(notes),
+        explanation=tuple(lines),
     )

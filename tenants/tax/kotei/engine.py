@@ -59,7 +59,7 @@ class Land:
         object.__setattr__(self, "housing_units", housing)
         if housing > area:
             raise InputError("housing_area", f"{record}: 住宅用地 {self.housing_area}㎡ exceeds the 地積 {self.area}㎡")
-        whole_yen(self.dwellings, "dwellings")
+        whole_yen(self.dwellings, "dwellings", "dwellings")
         if housing and not self.dwellings:
             raise InputError("dwellings", f"{record}: 住宅用地 needs at least one dwelling (戸数)")
         if self.previous_base is not None:
