@@ -20,7 +20,7 @@ from tenants.tax.common import InputError, TableError, UnsupportedCase
 from tenants.tax.hojin import (
     CorporateReturn,
     corporate_number_check_digit,
-    corporate_tax,
+    corporate_resident_tax,
     load_table,
     office_months,
     parse_table,
@@ -55,13 +55,13 @@ def _return(**kwargs) -> CorporateReturn:
 ])
 def test_standard_per_capita_table(capital: int, small: int, large: int) -> None:
     """§3.1 table: each class at its bounds, 従業者 50 (≤ 50) and 51 (> 50). Source: Osaki, Kitakata."""
-    assert corporate_tax(_return(capital=capital, employees=50), KITAKATA).per_capita == small
-    assert corporate_tax(_return(capital=capital, employees=51), KITAKATA).per_capita == large
+    assert corporate_resident_tax(_return(capital=capital, employees=50), KITAKATA).per_capita == small
+    assert corporate_resident_tax(_return(capital=capital, employees=51), KITAKATA).per_capita == large
 
 
 def test_capital_class_uses_the_larger_of_capital_and_capital_plus_reserve() -> None:
     """資本金等の額 is the larger of 資本金等の額 and 資本金 + 資本準備金 (from H27). Source: Higashimatsuyama."""
-    result = corporate_tax(_return(capital=8_000_000, capital_and_reserve=12_000_000), KITAKATA)
+    result = corporate_resident_tax(_return(capital=8_000_000, capital_and_reserve=12_000_000), KITAKATA)
     assert (result.capital_class, result.per_capita) == (1, 130_000)
 
 
@@ -82,11 +82,11 @@ def test_office_months_by_the_calendar(start: date, end: date, months: int) -> N
 
 def test_per_capita_prorated_by_months_and_truncated_to_100() -> None:
     """税率 × 月数 ÷ 12 (§3.1): 50,000 × 7 / 12 = 29,166 → 29,100 (100円未満切捨, a choice: docs/tax.md)."""
-    result = corporate_tax(_return(office_from=date(2024, 9, 1)), KITAKATA)
+    result = corporate_resident_tax(_return(office_from=date(2024, 9, 1)), KITAKATA)
     assert (result.months, result.per_capita) == (7, 29_100)
     assert "均等割 月割 50,000円 × 7/12 = 29,166円 → 100円未満切捨 29,100円" in result.explanation
     new_company = _return(period_start=date(2025, 3, 20), period_end=date(2025, 3, 31))
-    assert corporate_tax(new_company, KITAKATA).per_capita == 50_000 // 12 // 100 * 100  # one month: 4,100
+    assert corporate_resident_tax(new_company, KITAKATA).per_capita == 4_100  # 50,000 × 1/12 = 4,166 → 4,100
 
 
 def test_town_own_per_capita_table_applies() -> None:
@@ -96,8 +96,8 @@ def test_town_own_per_capita_table_applies() -> None:
                       "sources": ["https://ssl.city.kitakyushu.lg.jp/contents/08801047.html"]},
             "rates": [{"from": date(2019, 10, 1), "corporate_tax_rate": "8.4%", "per_capita": rows}]}
     rates = parse_table(data, source="test")
-    assert corporate_tax(_return(), rates).per_capita == 60_000
-    assert corporate_tax(_return(capital=6_000_000_000, employees=51), rates).per_capita == 3_600_000
+    assert corporate_resident_tax(_return(), rates).per_capita == 60_000
+    assert corporate_resident_tax(_return(capital=6_000_000_000, employees=51), rates).per_capita == 3_600_000
 
 
 # --- 法人税割 --------------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_town_own_per_capita_table_applies() -> None:
 def test_corporate_tax_levy_at_the_towns_rate(rates, levy: int) -> None:
     """6.0% (Kitakata) / 8.4% (Osaki) from R1.10.1 (§3.2); 法人税額 1,000円未満, 税額 100円未満切捨 (Kitakata).
     1,234,567 → 1,234,000; × 6.0% = 74,040 → 74,000; × 8.4% = 103,656 → 103,600 (derived)."""
-    result = corporate_tax(_return(corporate_tax=1_234_567), rates)
+    result = corporate_resident_tax(_return(corporate_tax=1_234_567), rates)
     assert result.tax_base == 1_234_000
     assert result.corporate_tax_levy == levy
     assert result.total == 50_000 + levy
@@ -114,13 +114,13 @@ def test_corporate_tax_levy_at_the_towns_rate(rates, levy: int) -> None:
 
 def test_period_before_the_towns_first_rate_is_unsupported() -> None:
     with pytest.raises(UnsupportedCase, match="no rates"):
-        corporate_tax(_return(period_start=date(2019, 4, 1), period_end=date(2020, 3, 31)), KITAKATA)
+        corporate_resident_tax(_return(period_start=date(2019, 4, 1), period_end=date(2020, 3, 31)), KITAKATA)
 
 
 @pytest.mark.parametrize("kind", ["provisional", "amended"])
 def test_provisional_and_amended_returns_are_unsupported(kind: str) -> None:
     with pytest.raises(UnsupportedCase):
-        corporate_tax(_return(kind=kind), KITAKATA)
+        corporate_resident_tax(_return(kind=kind), KITAKATA)
 
 
 def test_rate_above_the_limit_is_refused_by_the_table() -> None:

@@ -99,7 +99,7 @@ class CorporateReturn:
 
 
 @dataclass(frozen=True, slots=True)
-class CorporateTaxResult:
+class CorporateResidentTaxResult:
     """The 法人市町村民税 of one return with its steps."""
 
     town_code: str
@@ -116,8 +116,8 @@ class CorporateTaxResult:
     explanation: tuple[str, ...]
 
 
-def corporate_tax(ret: CorporateReturn, rates: TownRates, *, statutory: Standard | None = None,
-                  explain: bool = True) -> CorporateTaxResult:
+def corporate_resident_tax(ret: CorporateReturn, rates: TownRates, *, statutory: Standard | None = None,
+                  explain: bool = True) -> CorporateResidentTaxResult:
     """Compute the 均等割 and 法人税割 of one return at the town's rates in force at the period's start."""
     if ret.kind not in COMPUTED_KINDS:
         raise UnsupportedCase(f"{ret.corporate_number}: {RETURN_KINDS[ret.kind]} is not computed (予定申告's "
@@ -152,7 +152,7 @@ def corporate_tax(ret: CorporateReturn, rates: TownRates, *, statutory: Standard
         f"× {rate.corporate_tax_rate.text} = {yen(rate.corporate_tax_rate.of(base))} → 100円未満切捨 {yen(levy)}")
     total = per_capita + levy
     say(f"{RETURN_KINDS[ret.kind]} 税額 {yen(per_capita)} + {yen(levy)} = {yen(total)}")
-    return CorporateTaxResult(
+    return CorporateResidentTaxResult(
         town_code=rates.town_code, corporate_number=ret.corporate_number, capital_class=capital_class,
         large_workforce=large, per_capita_annual=annual, months=months, per_capita=per_capita, tax_base=base,
         rate_text=rate.corporate_tax_rate.text, corporate_tax_levy=levy, total=total, explanation=tuple(lines))
