@@ -184,3 +184,21 @@ def test_bad_return_fields_are_named(kwargs: dict, field: str) -> None:
     with pytest.raises(InputError) as caught:
         _return(**kwargs)
     assert caught.value.field == field
+
+
+def test_interim_return_levies_the_months_of_its_period() -> None:
+    """中間申告 (仮決算): the 均等割 for the 6 months of the interim period (§3.1 月割), 法人税割 on its 法人税額."""
+    interim = _return(kind="interim", period_end=date(2024, 9, 30), capital=50_000_000, employees=10,
+                      corporate_tax=500_000)
+    result = corporate_resident_tax(interim, OSAKI)
+    assert (result.months, result.per_capita) == (6, 65_000)
+    assert result.corporate_tax_levy == 42_000  # 500,000 × 8.4%
+    assert result.explanation[-1] == "中間申告(仮決算) 税額 65,000円 + 42,000円 = 107,000円"
+
+
+def test_explain_false_gives_the_same_amounts() -> None:
+    ret = _return(capital=30_000_000, employees=60, corporate_tax=1_234_567, office_from=date(2024, 6, 15))
+    full, quiet = corporate_resident_tax(ret, OSAKI), corporate_resident_tax(ret, OSAKI, explain=False)
+    assert quiet.explanation == () and len(full.explanation) == 4
+    assert (quiet.per_capita, quiet.corporate_tax_levy, quiet.total) == (full.per_capita, full.corporate_tax_levy,
+                                                                         full.total)

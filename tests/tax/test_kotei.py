@@ -205,3 +205,14 @@ def test_bad_rate_names_the_field() -> None:
 
 def test_tables_are_read_once_per_process() -> None:
     assert load_table("232025", FY) is OKAZAKI
+
+
+def test_explain_false_gives_the_same_amounts() -> None:
+    house = Building("b", "01", 150, 15_000_000, NewHousing(first_year=FY, residential_area=150))
+    args = {"lands": [_home(17_000_000, previous=2_500_000)], "buildings": [house], "depreciable": 2_000_000}
+    full = _tax(**args)
+    quiet = property_tax("所有者", rates=OKAZAKI, fiscal_year=FY, explain=False, **args)
+    assert quiet.explanation == () and full.explanation
+    assert (quiet.land, quiet.building, quiet.depreciable, quiet.total) == (full.land, full.building,
+                                                                              full.depreciable, full.total)
+    assert full.depreciable.tax == 28_000  # 2,000,000 × 1.4%, above the 150万 免税点

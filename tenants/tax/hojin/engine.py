@@ -117,7 +117,7 @@ class CorporateResidentTaxResult:
 
 
 def corporate_resident_tax(ret: CorporateReturn, rates: TownRates, *, statutory: Standard | None = None,
-                  explain: bool = True) -> CorporateResidentTaxResult:
+                           explain: bool = True) -> CorporateResidentTaxResult:
     """Compute the 均等割 and 法人税割 of one return at the town's rates in force at the period's start."""
     if ret.kind not in COMPUTED_KINDS:
         raise UnsupportedCase(f"{ret.corporate_number}: {RETURN_KINDS[ret.kind]} is not computed (予定申告's "
@@ -128,35 +128,34 @@ def corporate_resident_tax(ret: CorporateReturn, rates: TownRates, *, statutory:
         raise UnsupportedCase(f"{ret.corporate_number}: {rates.town_name} has no rates recorded for a 事業年度 "
                               f"starting {ret.period_start}")
     lines: list[str] = []
-    say = lines.append if explain else _skip
+    say = lines.append
 
     capital = max(ret.capital, ret.capital_and_reserve)
     capital_class = next((i for i, bound in enumerate(statutory.capital_bounds) if capital <= bound),
                          len(statutory.capital_bounds))
     large = ret.employees > statutory.employee_bound
     annual = rate.per_capita[capital_class][1 if large else 0]
-    label = CLASS_LABELS[capital_class] if capital_class < len(CLASS_LABELS) else f"第{capital_class + 1}区分"
-    say(f"資本金等の額 {yen(capital)}({label})"
-        f", 従業者数 {ret.employees}人({'50人超' if large else '50人以下'}) → 均等割 年額 {yen(annual)}"
-        + ("(町の超過課税)" if rate.own_per_capita else ""))
     months = office_months(ret.office_from or ret.period_start, ret.office_until or ret.period_end)
-    per_capita = floor_to(annual * months // 12, 100)
-    if months == 12:
-        say(f"均等割 {yen(annual)} × 12/12 = {yen(per_capita)}")
-    else:
-        say(f"均等割 月割 {yen(annual)} × {months}/12 = {yen(annual * months // 12)} → 100円未満切捨 {yen(per_capita)}")
-
+    prorated = annual * months // 12
+    per_capita = floor_to(prorated, 100)
     base = floor_to(ret.corporate_tax, 1000)
-    levy = floor_to(rate.corporate_tax_rate.of(base), 100)
-    say(f"法人税割 課税標準 法人税額 {yen(ret.corporate_tax)} → 1,000円未満切捨 {yen(base)}; "
-        f"× {rate.corporate_tax_rate.text} = {yen(rate.corporate_tax_rate.of(base))} → 100円未満切捨 {yen(levy)}")
+    levy_exact = rate.corporate_tax_rate.of(base)
+    levy = floor_to(levy_exact, 100)
     total = per_capita + levy
-    say(f"{RETURN_KINDS[ret.kind]} 税額 {yen(per_capita)} + {yen(levy)} = {yen(total)}")
+    if explain:
+        label = CLASS_LABELS[capital_class] if capital_class < len(CLASS_LABELS) else f"第{capital_class + 1}区分"
+        bound = statutory.employee_bound
+        say(f"資本金等の額 {yen(capital)}({label}), 従業者数 {ret.employees}人"
+            f"({f'{bound}人超' if large else f'{bound}人以下'}) → 均等割 年額 {yen(annual)}"
+            + ("(超過課税)" if rate.own_per_capita else ""))
+        if months == 12:
+            say(f"均等割 {yen(annual)} × 12/12 = {yen(per_capita)}")
+        else:
+            say(f"均等割 月割 {yen(annual)} × {months}/12 = {yen(prorated)} → 100円未満切捨 {yen(per_capita)}")
+        say(f"法人税割 課税標準 法人税額 {yen(ret.corporate_tax)} → 1,000円未満切捨 {yen(base)}; "
+            f"× {rate.corporate_tax_rate.text} = {yen(levy_exact)} → 100円未満切捨 {yen(levy)}")
+        say(f"{RETURN_KINDS[ret.kind]} 税額 {yen(per_capita)} + {yen(levy)} = {yen(total)}")
     return CorporateResidentTaxResult(
         town_code=rates.town_code, corporate_number=ret.corporate_number, capital_class=capital_class,
         large_workforce=large, per_capita_annual=annual, months=months, per_capita=per_capita, tax_base=base,
         rate_text=rate.corporate_tax_rate.text, corporate_tax_levy=levy, total=total, explanation=tuple(lines))
-
-
-def _skip(_line: str) -> None:
-    return None

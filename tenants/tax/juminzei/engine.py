@@ -31,7 +31,8 @@ class Taxpayer:
     ``other_income`` is the 総所得金額 other than 給与所得, already computed (年金の雑所得, 事業所得 …).
     ``dependants`` lists the kind of each 同一生計配偶者 and 扶養親族, those under 16 as
     ``"dependant_young"`` (no deduction, but counted for the 非課税 lines). ``disabilities`` lists one
-    kind per person with a disability (the taxpayer or a dependant) for the 障害者控除.
+    kind per person with a disability (the taxpayer or a dependant) for the 障害者控除; a disabled
+    taxpayer is also flagged ``disabled`` (the 135万 非課税 rule), the engine does not infer one from the other.
     """
 
     name: str
