@@ -10,7 +10,7 @@ city.higashimatsuyama.lg.jp/soshiki/11/1223.html (§3.1); rates city.chiryu.aich
 from __future__ import annotations
 
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -78,6 +78,18 @@ def test_capital_class_uses_the_larger_of_capital_and_capital_plus_reserve() -> 
 def test_office_months_by_the_calendar(start: date, end: date, months: int) -> None:
     """月割: part months dropped, a period under one month is one month (§3.1, Osaki, Kitakata)."""
     assert office_months(start, end) == months
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(2019, 10, 1), max_value=date(2030, 12, 31)), st.integers(0, 400), st.integers(0, 40))
+def test_office_months_between_one_and_twelve_and_never_fewer_for_a_longer_span(start: date, days: int,
+                                                                                   more: int) -> None:
+    end = start + timedelta(days=days)
+    months = office_months(start, end)
+    assert 1 <= months <= 14  # spans up to 440 days here
+    assert office_months(start, end + timedelta(days=more)) >= months
+    if days <= 27:
+        assert months == 1
 
 
 def test_per_capita_prorated_by_months_and_truncated_to_100() -> None:

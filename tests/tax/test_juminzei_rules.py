@@ -234,6 +234,8 @@ def test_income_above_the_basic_deduction_taper_is_unsupported() -> None:
 @pytest.mark.parametrize(("path", "value", "field"), [
     (("income_levy", "city"), 6, "income_levy.city"),
     (("adjustment", "city"), "4%", "adjustment"),
+    (("table", "designated_city"), True, "adjustment"),  # a 指定都市 splits 4% / 1%
+    (("adjustment", "prefecture"), "2.0001%", "adjustment"),
     (("table", "grade"), 4, "table.grade"),
     (("collection", "ordinary_unit"), 500, "collection.ordinary_unit"),
     (("table", "town_code"), "23212", "table.town_code"),
@@ -242,6 +244,7 @@ def test_income_above_the_basic_deduction_taper_is_unsupported() -> None:
 def test_bad_table_fields_are_named(path: tuple[str, str], value: object, field: str) -> None:
     data = tomllib.loads((DATA_DIR / "232122-2025.toml").read_text(encoding="utf-8"))
     data[path[0]][path[1]] = value
+    parse_table(tomllib.loads((DATA_DIR / "232122-2025.toml").read_text(encoding="utf-8")), source="ok")
     with pytest.raises(TableError) as caught:
         parse_table(data, source="test")
     assert caught.value.field == field

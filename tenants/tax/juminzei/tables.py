@@ -239,10 +239,14 @@ def parse_table(data: dict[str, Any], *, source: str = "") -> TownRates:
     only_known(adjustment, {"city", "prefecture"}, "adjustment.", source)
     city_adj = Rate.parse(require(adjustment, "city", "adjustment.", source), "adjustment.city", source)
     pref_adj = Rate.parse(require(adjustment, "prefecture", "adjustment.", source), "adjustment.prefecture", source)
-    # The 調整控除 is 5% in all (reference §2.3), split 3/2 or, in a 指定都市, 4/1.
-    if city_adj.numerator * pref_adj.denominator * 20 + pref_adj.numerator * city_adj.denominator * 20 \
-            != city_adj.denominator * pref_adj.denominator:
-        raise TableError("adjustment", "the city and prefecture parts must add up to 5%", source=source)
+    # The 調整控除 is 5% in all (reference §2.3), split 3/2 or, in a 指定都市, 4/1 (Niigata): statutory, so the
+    # table must agree with its own designated_city flag.
+    split = (city_adj.numerator * 100 // city_adj.denominator, pref_adj.numerator * 100 // pref_adj.denominator)
+    exact = all(r.numerator * 100 % r.denominator == 0 for r in (city_adj, pref_adj))
+    expected = (4, 1) if designated else (3, 2)
+    if not exact or split != expected:
+        raise TableError("adjustment", f"must be {expected[0]}% / {expected[1]}% for "
+                         f"{'a 指定都市' if designated else 'a town that is not a 指定都市'}", source=source)
     per_capita = require(data, "per_capita", "", source)
     only_known(per_capita, {"city", "prefecture"}, "per_capita.", source)
     collection = require(data, "collection", "", source)
