@@ -129,10 +129,36 @@ def test_period_before_the_towns_first_rate_is_unsupported() -> None:
         corporate_resident_tax(_return(period_start=date(2019, 4, 1), period_end=date(2020, 3, 31)), KITAKATA)
 
 
-@pytest.mark.parametrize("kind", ["provisional", "amended"])
-def test_provisional_and_amended_returns_are_unsupported(kind: str) -> None:
-    with pytest.raises(UnsupportedCase):
-        corporate_resident_tax(_return(kind=kind), KITAKATA)
+def test_provisional_return_takes_half_of_last_years_levy_and_six_months() -> None:
+    """予定申告: 前事業年度の法人税割 × 6 ÷ 前事業年度の月数 (地方税法 第321条の8; not in the reference, which
+    gives only the transitional × 3.7) and the 均等割 for the office months of the first six months."""
+    ret = _return(kind="provisional", capital=30_000_000, employees=60, previous_levy=103_600, previous_months=12)
+    result = corporate_resident_tax(ret, OSAKI)
+    assert (result.months, result.per_capita, result.corporate_tax_levy) == (6, 75_000, 51_800)
+    assert "法人税割 前事業年度の法人税割 103,600円 × 6 ÷ 12 = 51,800円 → 100円未満切捨 51,800円" in result.explanation
+    late = _return(kind="provisional", previous_levy=103_600, previous_months=12, office_from=date(2024, 12, 1))
+    assert corporate_resident_tax(late, OSAKI).per_capita == 0  # no office in the first six months
+
+
+def test_provisional_return_across_the_rate_cut_uses_3_7() -> None:
+    """The first 予定申告 after R1.10.1: the previous 法人税割 × 3.7 ÷ 前事業年度の月数 (§3.2, Saikai, Kitakata):
+    100,000 × 3.7 ÷ 12 = 30,833 → 30,800."""
+    ret = _return(kind="provisional", period_start=date(2020, 4, 1), period_end=date(2021, 3, 31),
+                  previous_levy=100_000, previous_months=12)
+    assert corporate_resident_tax(ret, KITAKATA).corporate_tax_levy == 30_800
+    after = _return(kind="provisional", period_start=date(2021, 4, 1), period_end=date(2022, 3, 31),
+                    previous_levy=100_000, previous_months=12)
+    assert corporate_resident_tax(after, KITAKATA).corporate_tax_levy == 50_000
+
+
+def test_amended_return_pays_the_increase() -> None:
+    """修正申告: the corrected tax of the period, paying what it adds to the declared tax."""
+    ret = _return(kind="amended", corporate_tax=1_000_000, declared=80_000)
+    result = corporate_resident_tax(ret, KITAKATA)
+    assert (result.total, result.payable) == (110_000, 30_000)  # 50,000 + 60,000
+    with pytest.raises(InputError) as caught:
+        corporate_resident_tax(_return(kind="amended", corporate_tax=1_000_000, declared=120_000), KITAKATA)
+    assert caught.value.field == "declared"
 
 
 def test_rate_above_the_limit_is_refused_by_the_table() -> None:
@@ -191,6 +217,9 @@ def test_check_digit_catches_every_single_digit_error_but_0_for_9(base: str, pos
     ({"period_end": date(2025, 4, 1)}, "period_end"),
     ({"office_from": date(2024, 3, 1)}, "office_from"),
     ({"office_until": date(2025, 4, 30)}, "office_until"),
+    ({"kind": "provisional", "previous_months": 12}, "previous_levy"),
+    ({"kind": "provisional", "previous_levy": 1, "previous_months": 13}, "previous_months"),
+    ({"kind": "amended"}, "declared"),
 ])
 def test_bad_return_fields_are_named(kwargs: dict, field: str) -> None:
     with pytest.raises(InputError) as caught:

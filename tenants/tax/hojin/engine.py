@@ -14,7 +14,11 @@ from tenants.tax.common import InputError, UnsupportedCase, floor_to, whole_yen,
 from tenants.tax.hojin.tables import CLASS_LABELS, Standard, TownRates, standard
 
 RETURN_KINDS = {"final": "確定申告", "interim": "中間申告(仮決算)", "provisional": "予定申告", "amended": "修正申告"}
-COMPUTED_KINDS = ("final", "interim")
+PROVISIONAL_MONTHS = 6  # 予定申告: the first six months of the 事業年度
+# The rate cut of R1.10.1: the first 予定申告 of a 事業年度 starting on or after it, whose previous 事業年度
+# started before it, takes the previous 法人税割 × 3.7 (not × 6) ÷ 前事業年度の月数 (reference §3.2, Saikai, Kitakata).
+RATE_CUT = date(2019, 10, 1)
+TRANSITIONAL_FACTOR = (37, 10)
 
 
 def corporate_number_check_digit(base: str) -> int:
@@ -45,6 +49,12 @@ def _period_end(start: date, months: int) -> date:
     if start.day > last:
         return date(year, month, last)
     return date(year, month, start.day) - timedelta(days=1)
+
+
+def _months_before(day: date, months: int) -> date:
+    years, month0 = divmod(day.month - 1 - months, 12)
+    year, month = day.year + years, month0 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def office_months(start: date, end: date) -> int:
@@ -79,6 +89,9 @@ class CorporateReturn:
     corporate_tax: int = 0  # 法人税額
     office_from: date | None = None
     office_until: date | None = None
+    previous_levy: int | None = None  # 予定申告: 前事業年度の法人税割額
+    previous_months: int | None = None  # 予定申告: 前事業年度の月数
+    declared: int | None = None  # 修正申告: the tax of the return it corrects (既に申告した税額)
 
     def __post_init__(self) -> None:
         validate_corporate_number(self.corporate_number)
@@ -96,6 +109,17 @@ class CorporateReturn:
         if not self.period_start <= office_from <= office_until <= self.period_end:
             raise InputError("office_from" if office_from > office_until or office_from < self.period_start
                              else "office_until", "the office months must lie within the period")
+        if self.kind == "provisional":
+            if self.previous_levy is None:
+                raise InputError("previous_levy", "予定申告 needs the 前事業年度の法人税割額")
+            whole_yen(self.previous_levy, "previous_levy")
+            if isinstance(self.previous_months, bool) or not isinstance(self.previous_months, int) \
+                    or not 1 <= self.previous_months <= 12:
+                raise InputError("previous_months", f"予定申告 needs the 前事業年度の月数 (1–12), not {self.previous_months!r}")
+        if self.kind == "amended":
+            if self.declared is None:
+                raise InputError("declared", "修正申告 needs the tax already declared")
+            whole_yen(self.declared, "declared")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,19 +133,22 @@ class CorporateResidentTaxResult:
     per_capita_annual: int  # 均等割 年額
     months: int  # 月数 with an office in the town
     per_capita: int  # 均等割 (月割, 100円未満切捨)
-    tax_base: int  # 法人税割の課税標準 (1,000円未満切捨)
+    tax_base: int  # 法人税割の課税標準 (1,000円未満切捨; 0 for a 予定申告)
     rate_text: str
     corporate_tax_levy: int  # 法人税割 (100円未満切捨)
-    total: int
+    total: int  # 均等割 + 法人税割 of the period
+    payable: int  # what this return pays: the total, or for a 修正申告 the increase over ``declared``
     explanation: tuple[str, ...]
 
 
 def corporate_resident_tax(ret: CorporateReturn, rates: TownRates, *, statutory: Standard | None = None,
                            explain: bool = True) -> CorporateResidentTaxResult:
-    """Compute the 均等割 and 法人税割 of one return at the town's rates in force at the period's start."""
-    if ret.kind not in COMPUTED_KINDS:
-        raise UnsupportedCase(f"{ret.corporate_number}: {RETURN_KINDS[ret.kind]} is not computed (予定申告's "
-                              "前期実績 rule and 修正申告's difference are not implemented)")
+    """Compute the 均等割 and 法人税割 of one return at the town's rates in force at the period's start.
+
+    確定 and 中間 (仮決算) returns: 均等割 月割 for the office months, 法人税割 on the 法人税額. 予定申告: the
+    均等割 for the office months of the first six months and the previous 法人税割 × 6 ÷ 前事業年度の月数
+    (× 3.7 across the R1.10.1 rate cut). 修正申告: computed as 確定, paying the increase over ``declared``.
+    """
     statutory = statutory or standard()
     rate = rates.rate_for(ret.period_start)
     if rate is None:
@@ -135,27 +162,54 @@ def corporate_resident_tax(ret: CorporateReturn, rates: TownRates, *, statutory:
                          len(statutory.capital_bounds))
     large = ret.employees > statutory.employee_bound
     annual = rate.per_capita[capital_class][1 if large else 0]
-    months = office_months(ret.office_from or ret.period_start, ret.office_until or ret.period_end)
+    office_from = ret.office_from or ret.period_start
+    office_until = ret.office_until or ret.period_end
+    provisional = ret.kind == "provisional"
+    if provisional:
+        office_until = min(office_until, _period_end(ret.period_start, PROVISIONAL_MONTHS))
+    months = office_months(office_from, office_until) if office_from <= office_until else 0
     prorated = annual * months // 12
     per_capita = floor_to(prorated, 100)
-    base = floor_to(ret.corporate_tax, 1000)
-    levy_exact = rate.corporate_tax_rate.of(base)
+    if provisional:
+        previous_levy, previous_months = ret.previous_levy or 0, ret.previous_months or 12
+        previous_start = _months_before(ret.period_start, previous_months)
+        num, den = (TRANSITIONAL_FACTOR if previous_start < RATE_CUT <= ret.period_start
+                    else (PROVISIONAL_MONTHS, 1))
+        base = 0  # no 法人税額 base: the previous 法人税割 is the measure
+        levy_exact = previous_levy * num // (den * previous_months)
+        formula = f"前事業年度の法人税割 {yen(previous_levy)} × {num / den:g} ÷ {previous_months}"
+    else:
+        base = floor_to(ret.corporate_tax, 1000)
+        levy_exact = rate.corporate_tax_rate.of(base)
+        formula = ""
     levy = floor_to(levy_exact, 100)
     total = per_capita + levy
+    payable = total
+    if ret.kind == "amended":
+        payable = total - (ret.declared or 0)
+        if payable < 0:
+            raise InputError("declared", f"{ret.corporate_number}: the corrected tax {total:,}円 is below the declared "
+                             f"{ret.declared:,}円 — a decrease is a 更正の請求, not a 修正申告")
     if explain:
         label = CLASS_LABELS[capital_class] if capital_class < len(CLASS_LABELS) else f"第{capital_class + 1}区分"
         bound = statutory.employee_bound
         say(f"資本金等の額 {yen(capital)}({label}), 従業者数 {ret.employees}人"
             f"({f'{bound}人超' if large else f'{bound}人以下'}) → 均等割 年額 {yen(annual)}"
             + ("(超過課税)" if rate.own_per_capita else ""))
-        if months == 12:
+        if months == 12 and not provisional:
             say(f"均等割 {yen(annual)} × 12/12 = {yen(per_capita)}")
         else:
             say(f"均等割 月割 {yen(annual)} × {months}/12 = {yen(prorated)} → 100円未満切捨 {yen(per_capita)}")
-        say(f"法人税割 課税標準 法人税額 {yen(ret.corporate_tax)} → 1,000円未満切捨 {yen(base)}; "
-            f"× {rate.corporate_tax_rate.text} = {yen(levy_exact)} → 100円未満切捨 {yen(levy)}")
+        if provisional:
+            say(f"法人税割 {formula} = {yen(levy_exact)} → 100円未満切捨 {yen(levy)}")
+        else:
+            say(f"法人税割 課税標準 法人税額 {yen(ret.corporate_tax)} → 1,000円未満切捨 {yen(base)}; "
+                f"× {rate.corporate_tax_rate.text} = {yen(levy_exact)} → 100円未満切捨 {yen(levy)}")
         say(f"{RETURN_KINDS[ret.kind]} 税額 {yen(per_capita)} + {yen(levy)} = {yen(total)}")
+        if ret.kind == "amended":
+            say(f"修正申告 既に申告した税額 {yen(ret.declared or 0)} → 納付すべき税額 {yen(payable)}")
     return CorporateResidentTaxResult(
         town_code=rates.town_code, corporate_number=ret.corporate_number, capital_class=capital_class,
         large_workforce=large, per_capita_annual=annual, months=months, per_capita=per_capita, tax_base=base,
-        rate_text=rate.corporate_tax_rate.text, corporate_tax_levy=levy, total=total, explanation=tuple(lines))
+        rate_text=rate.corporate_tax_rate.text, corporate_tax_levy=levy, total=total, payable=payable,
+        explanation=tuple(lines))
