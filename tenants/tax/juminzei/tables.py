@@ -11,6 +11,7 @@ import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from tenants.tax.common import (
@@ -76,8 +77,8 @@ class NationalRules:
 
     fiscal_year: int
     salary: SalaryTable
-    personal: dict[str, tuple[int, int]]  # kind → (控除額, 人的控除差)
-    grades: dict[int, tuple[int, int]]  # 級地 → (A, B) of the 均等割 非課税 line
+    personal: MappingProxyType[str, tuple[int, int]]  # kind → (控除額, 人的控除差)
+    grades: MappingProxyType[int, tuple[int, int]]  # 級地 → (A, B) of the 均等割 非課税 line
     basic_deduction_income_limit: int  # 合計所得 above which the 基礎控除 tapers (not computed)
     forest_environment_tax: int  # 森林環境税 (国税, collected with the 均等割)
     adjustment_small_limit: int  # 調整控除: 合計課税所得 up to this uses min(差, 課税所得)
@@ -197,8 +198,8 @@ def parse_national(data: dict[str, Any], fiscal_year: int, *, source: str = "nat
     return NationalRules(
         fiscal_year=fiscal_year,
         salary=_salary(require(entry, "salary", prefix, source), prefix, source),
-        personal=personal,
-        grades=grades,
+        personal=MappingProxyType(personal),
+        grades=MappingProxyType(grades),
         sources=sources(require(entry, "sources", prefix, source), prefix + "sources", source),
         **values,
     )
