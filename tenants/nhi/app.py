@@ -1,6 +1,6 @@
 """国民健康保険 (NHI): the application's one declaration, read by the platform registry."""
 
-from kyodo.registry import ConsumerSpec, TownApplication
+from kyodo.registry import ConsumerSpec, PeriodicSpec, TownApplication
 
 APPLICATION = TownApplication(
     code="nhi",
@@ -17,5 +17,7 @@ APPLICATION = TownApplication(
     consumers=(ConsumerSpec("nhi.enrol", "tenants.nhi.consumers:on_residents_change", (
         "residents.moved_in", "residents.moved_out", "residents.born", "residents.died",
         "residents.household_changed"), batch_handler="tenants.nhi.consumers:on_residents_changes"),),
+    # 75歳到達 has no registry event: a daily job proposes those 喪失 a month ahead, as 作業 like the rest.
+    periodic=(PeriodicSpec("late-elderly", "tenants.nhi.tasks.late_elderly_propose", {"hour": 0, "minute": 40}),),
     order=30,
 )

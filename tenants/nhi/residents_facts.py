@@ -73,3 +73,11 @@ def persons_by_atena(atena_numbers) -> dict[str, int]:
     from tenants.residents.models import Person
 
     return dict(Person.objects.filter(atena_number__in=list(atena_numbers)).values_list("atena_number", "pk"))
+
+
+def born_between(earliest, latest, *, person_ids) -> list[PersonVersion]:
+    """Current records on the register of these persons born from ``earliest`` to ``latest``."""
+    from tenants.residents.models import ON_REGISTER
+
+    return list(PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER, person_id__in=person_ids,
+                                             birth_date__gte=earliest, birth_date__lte=latest).order_by("person_id"))
