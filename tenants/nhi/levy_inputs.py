@@ -18,7 +18,7 @@ from django.db.models import Q
 from . import residents_facts
 from .levy import Household, Person, insured_months
 from .levy_models import IncomeRecord
-from .models import Enrolment, Payer, PayerKind
+from .models import Enrolment, LossReason, Payer, PayerKind
 
 INCOME_FIELDS = ("total_income", "salary_revenue", "pension_revenue", "pension_income", "fixed_asset_tax")
 
@@ -37,6 +37,8 @@ class Facts:
     enrolments: dict[int, tuple[dt.date, dt.date | None]] = field(default_factory=dict)  # person → (取得日, 喪失日)
     payers: dict[int, tuple[int, str]] = field(default_factory=dict)  # household → (person, kind)
     incomes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # person → INCOME_FIELDS
+    # 特定同一世帯所属者 candidates: persons whose 資格 ended by 75歳到達 (後期高齢者医療) by the year's end
+    former: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,16 @@ def _enrolled_in(fiscal_year: int):
             .filter(Q(lost_on__isnull=True) | Q(lost_on__gt=start)))
 
 
+def _moved_to_late_elderly(fiscal_year: int, person_ids=None) -> set[int]:
+    qs = Enrolment.objects.filter(is_current=True, loss_reason=LossReason.LATE_ELDERLY,
+                                  lost_on__lte=fiscal_bounds(fiscal_year)[1])
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    return set(qs.values_list("person_id", flat=True))
+
+
 def facts_for_households(fiscal_year: int) -> Facts:
-    """Every household of the town with someone insured in the year: five queries in all."""
+    """Every household of the town with someone insured in the year: six queries in all."""
     facts = Facts(fiscal_year)
     enrolled = _enrolled_in(fiscal_year)
     facts.enrolments = {pid: (acq, lost) for pid, acq, lost in
@@ -71,6 +81,7 @@ def facts_for_households(fiscal_year: int) -> Facts:
                     .values_list("household_id", "person_id", "kind")}
     facts.incomes = {row[0]: row[1:] for row in IncomeRecord.objects.filter(income_year=fiscal_year - 1)
                      .values_list("person_id", *INCOME_FIELDS)}
+    facts.former = _moved_to_late_elderly(fiscal_year)
     return facts
 
 
@@ -87,6 +98,7 @@ def facts_for_household(household_id: int, fiscal_year: int) -> Facts:
         facts.payers[household_id] = (payer.person_id, payer.kind)
     facts.incomes = {row[0]: row[1:] for row in IncomeRecord.objects.filter(
         income_year=fiscal_year - 1, person_id__in=ids).values_list("person_id", *INCOME_FIELDS)}
+    facts.former = _moved_to_late_elderly(fiscal_year, ids)
     return facts
 
 
@@ -105,6 +117,7 @@ def household_of(facts: Facts, household_id: int, *, table_key: str) -> Househol
     persons: dict[int, Person] = {}
     months: dict[str, int] = {}
     missing: list[str] = []
+    former: list[Person] = []
     digest: list = [table_key, year]
     for person_id, _, birth, _, family, given in rows:
         span = facts.enrolments.get(person_id)
@@ -114,10 +127,16 @@ def household_of(facts: Facts, household_id: int, *, table_key: str) -> Househol
         insured = count > 0
         if person_id == head_id and payer and payer[1] == PayerKind.DEEMED_HEAD:
             insured = False
-        if not insured and person_id != head_id:
-            continue  # a member outside 国保 (社保, 後期高齢者) is neither levied nor counted
         name = f"{family} {given}"
         income = facts.incomes.get(person_id)
+        if not insured and person_id != head_id:
+            if person_id in facts.former:  # 特定同一世帯所属者: counted in the 軽減 test, not levied
+                amounts = dict(zip(INCOME_FIELDS, income or (0,) * len(INCOME_FIELDS), strict=True))
+                former.append(Person(name, birth, insured=False, **amounts))
+                if income is None:
+                    missing.append(name)
+                digest.append([person_id, birth.isoformat(), "former", list(income or ())])
+            continue  # any other member outside 国保 (社保, 後期高齢者) is neither levied nor counted
         if income is None:
             missing.append(name)
         amounts = dict(zip(INCOME_FIELDS, income or (0,) * len(INCOME_FIELDS), strict=True))
@@ -132,5 +151,5 @@ def household_of(facts: Facts, household_id: int, *, table_key: str) -> Househol
     head = persons.pop(head_id)
     ordered = tuple(persons[pid] for pid in sorted(persons))
     inputs_hash = hashlib.sha256(json.dumps(digest, separators=(",", ":")).encode()).hexdigest()
-    return HouseholdInput(household_id, Household(head=head, members=ordered), head_id, not head.insured,
+    return HouseholdInput(household_id, Household(head=head, members=ordered, former_members=tuple(former)), head_id, not head.insured,
                           months, tuple(missing), inputs_hash)

@@ -14,6 +14,7 @@ from tenants.nhi.levy import Household, Person, levy, parse_table
 from tenants.nhi.levy.tables import DATA_DIR
 from tenants.nhi.models import Assessment, IncomeRecord, RateTable
 from tests.nhi.conftest import mitaka_toml_for
+from tests.residents.conftest import person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +207,33 @@ def test_shipped_tables_are_seeded_once(town_b):
         assert [r.fiscal_year for r in levy_services.ratetables_seed(town=town_b)] == [2023]
         assert levy_services.ratetables_seed(town=town_b) == []
         assert RateTable.objects.get().is_current
+
+
+def test_a_spouse_moved_to_late_elderly_care_counts_in_the_reduction_test(nhi_a, clerk_a, mitaka_table, move_in):
+    """特定同一世帯所属者 (tax-nhi.md §1.3): the wife left 国保 for 後期高齢者医療 (75歳到達) and stays in the
+    household — she is not levied, but she counts in the 軽減 test: 総所得 1,200,000 is over the 2割 line for one
+    person (430,000 + 560,000 × 1 = 990,000, 令和7年度) and under it for two (1,550,000)."""
+    from tenants.residents.models import PersonVersion
+
+    change = move_in([person_data(birth_date="1962-05-05"),
+                      person_data(given_name="花子", given_name_kana="ハナコ", sex="2", relationship="妻",
+                                  birth_date="1950-04-01", resident_code="12345678902")], effective_on="2024-04-01")
+    family = {v.given_name: v for v in PersonVersion.objects.filter(is_current=True, household=change.household)}
+    family["household_id"] = change.household_id
+    enrol(nhi_a, clerk_a, family, ["太郎", "花子"])
+    services.enrolment_lose(actor=clerk_a, town=nhi_a, person_id=family["花子"].person_id, lost_on="2025-04-01",
+                            reason="late_elderly")
+    import_incomes(nhi_a, clerk_a, family, HEADER + f"{family['太郎'].person.atena_number},2024,1200000,0,0,0,0\n")
+
+    stored = levy_services.assessment_calculate(actor=clerk_a, town=nhi_a, household_id=change.household_id,
+                                                fiscal_year=2025)
+
+    table = parse_table(tomllib.loads(mitaka_toml_for(nhi_a)))
+    taro = Person("山田 太郎", dt.date(1962, 5, 5), total_income=1_200_000)
+    hanako = Person("山田 花子", dt.date(1950, 4, 1), insured=False)
+    with_her = levy(Household(head=taro, former_members=(hanako,)), table, fiscal_year=2025)
+    without = levy(Household(head=taro), table, fiscal_year=2025)
+    assert (stored.reduction_level, stored.total) == (2, with_her.total)
+    assert without.reduction.level == 0 and without.total > stored.total
+    per_capita = [line for line in stored.explanation if " 均等割 " in line and "×" in line]
+    assert per_capita and all("× 1人" in line for line in per_capita)  # she is counted, not levied
