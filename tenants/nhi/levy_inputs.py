@@ -132,7 +132,7 @@ def household_of(facts: Facts, household_id: int, *, table_key: str) -> Househol
         if not insured and person_id != head_id:
             if person_id in facts.former:  # 特定同一世帯所属者: counted in the 軽減 test, not levied
                 amounts = dict(zip(INCOME_FIELDS, income or (0,) * len(INCOME_FIELDS), strict=True))
-                former.append(Person(name, birth, insured=False, **amounts))
+                former.append(Person(name, birth, insured=False, acquired_on=None, lost_on=None, **amounts))
                 if income is None:
                     missing.append(name)
                 digest.append([person_id, birth.isoformat(), "former", list(income or ())])

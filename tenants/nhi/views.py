@@ -51,9 +51,10 @@ def _errors(exc: ValidationError) -> list[str]:
 @nhi_view()
 def workitems(request, town):
     items = selectors.workitems_pending(actor=request.principal, town=town)
+    shown = residents_facts.shown(i.person_id for i in items if i.kind == "acquire")
     for i in items:  # the name beside each document choice (the list is audited as a whole)
-        v = residents_facts.current(i.person_id) if i.kind == "acquire" else None
-        i.person_name = f"{v.family_name} {v.given_name}" if v else ""
+        v = shown[i.person_id].version if i.person_id in shown else None
+        i.person_name = f"{v.family_name} {v.given_name}" if v else ""  # type: ignore[attr-defined]
     groups = [(h, list(rows)) for h, rows in itertools.groupby(items, key=lambda i: i.household_id)]
     return render(request, "nhi/workitems.html", {"groups": groups, "total": len(items),
                                                   "dismiss_form": DismissForm()})
