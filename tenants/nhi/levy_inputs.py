@@ -68,6 +68,21 @@ def _moved_to_late_elderly(fiscal_year: int, person_ids=None) -> set[int]:
     return set(qs.values_list("person_id", flat=True))
 
 
+def _add_departed(facts: Facts, household_id: int | None = None) -> set[int]:
+    """Persons insured in the year who are no longer on the register (転出, 死亡): levied for their months in
+    the household they left, as the registry's current record has it. Returns the households added to."""
+    listed = {r[0] for rows in facts.members.values() for r in rows}
+    departed = [pid for pid in facts.enrolments if pid not in listed]
+    added: set[int] = set()
+    for pid, shown in residents_facts.shown(departed).items():
+        v = shown.version
+        if v is None or (household_id is not None and v.household_id != household_id):
+            continue
+        facts.members.setdefault(v.household_id, []).append(tuple(getattr(v, f) for f in residents_facts.MEMBER_FIELDS))
+        added.add(v.household_id)
+    return added
+
+
 def facts_for_households(fiscal_year: int) -> Facts:
     """Every household of the town with someone insured in the year: six queries in all."""
     facts = Facts(fiscal_year)
@@ -77,6 +92,7 @@ def facts_for_households(fiscal_year: int) -> Facts:
     households = residents_facts.households_of(enrolled.values("person_id"))
     for row in residents_facts.member_rows(households):
         facts.members.setdefault(row[1], []).append(row)
+    households = sorted(set(households) | _add_departed(facts))
     facts.payers = {h: (p, k) for h, p, k in Payer.objects.filter(is_current=True, household_id__in=households)
                     .values_list("household_id", "person_id", "kind")}
     facts.incomes = {row[0]: row[1:] for row in IncomeRecord.objects.filter(income_year=fiscal_year - 1)
@@ -91,8 +107,13 @@ def facts_for_household(household_id: int, fiscal_year: int) -> Facts:
     members = residents_facts.members(household_id)
     facts.members[household_id] = [tuple(getattr(v, f) for f in residents_facts.MEMBER_FIELDS) for v in members]
     ids = [v.person_id for v in members]
-    facts.enrolments = {pid: (acq, lost) for pid, acq, lost in _enrolled_in(fiscal_year).filter(person_id__in=ids)
-                        .values_list("person_id", "acquired_on", "lost_on")}
+    enrolled = _enrolled_in(fiscal_year).filter(Q(person_id__in=ids) | Q(household_id=household_id))
+    facts.enrolments = {pid: (acq, lost) for pid, acq, lost in enrolled.values_list("person_id", "acquired_on",
+                                                                                      "lost_on")}
+    _add_departed(facts, household_id)
+    facts.enrolments = {pid: span for pid, span in facts.enrolments.items()
+                        if any(r[0] == pid for r in facts.members.get(household_id, []))}
+    ids = [r[0] for r in facts.members.get(household_id, [])]
     payer = Payer.objects.filter(household_id=household_id, is_current=True).first()
     if payer is not None:
         facts.payers[household_id] = (payer.person_id, payer.kind)

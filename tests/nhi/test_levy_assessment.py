@@ -237,3 +237,35 @@ def test_a_spouse_moved_to_late_elderly_care_counts_in_the_reduction_test(nhi_a,
     assert without.reduction.level == 0 and without.total > stored.total
     per_capita = [line for line in stored.explanation if " 均等割 " in line and "×" in line]
     assert per_capita and all("× 1人" in line for line in per_capita)  # she is counted, not levied
+
+
+def test_a_member_who_moved_out_is_levied_for_the_months_before(nhi_a, clerk_a, approver_a, mitaka_table,
+                                                                mitaka_family, approve):
+    """月割 (tax-nhi.md §1.4): the younger child moves out of town on 2025-11-30 (喪失 2025-12-01, 国保法8条):
+    no longer on the register, still levied April–November in the household he left — 単票 and 一括 alike."""
+    from tenants.residents import services as residents
+
+    enrol(nhi_a, clerk_a, mitaka_family, ["太郎", "花子", "一郎", "二郎"])
+    jiro = mitaka_family["二郎"].person_id
+    change = residents.change_submit(actor=clerk_a, town=nhi_a, kind="move_out", notified_on="2025-11-20",
+                                     effective_on="2025-11-30", data={"person_ids": [jiro], "destination": "東京都三鷹市"})
+    approve(change, town=nhi_a)
+    residents.move_outs_complete(actor=clerk_a, town=nhi_a)
+    from tenants.residents.models import ON_REGISTER, PersonVersion
+
+    assert PersonVersion.objects.get(person_id=jiro, is_current=True).status not in ON_REGISTER
+    services.enrolment_lose(actor=clerk_a, town=nhi_a, person_id=jiro, lost_on="2025-12-01", reason="move_out")
+    import_incomes(nhi_a, clerk_a, mitaka_family)
+
+    single = levy_services.assessment_calculate(actor=clerk_a, town=nhi_a,
+                                                household_id=mitaka_family["household_id"], fiscal_year=2025)
+    expected = levy(Household(
+        head=Person("山田 太郎", dt.date(1983, 1, 15), total_income=3_560_000, salary_revenue=5_000_000),
+        members=(Person("山田 花子", dt.date(1987, 6, 1)), Person("山田 一郎", dt.date(2013, 6, 1)),
+                 Person("山田 二郎", dt.date(2016, 6, 1), lost_on=dt.date(2025, 12, 1)))),
+        parse_table(tomllib.loads(mitaka_toml_for(nhi_a))), fiscal_year=2025)
+    assert single.total == expected.total < 489_400
+    assert single.explanation == list(expected.explanation)
+    levy_services.assessments_recalculate(actor=approver_a, town=nhi_a, fiscal_year=2025)
+    bulk = Assessment.objects.get(household_id=mitaka_family["household_id"], fiscal_year=2025, is_current=True)
+    assert (bulk.total, bulk.inputs_hash) == (single.total, single.inputs_hash)
