@@ -74,6 +74,8 @@ def _add_departed(facts: Facts, household_id: int | None = None) -> set[int]:
     listed = {r[0] for rows in facts.members.values() for r in rows}
     departed = [pid for pid in facts.enrolments if pid not in listed]
     added: set[int] = set()
+    if not departed:
+        return added
     for shown in residents_facts.shown(departed).values():
         v = shown.version
         if v is None or (household_id is not None and v.household_id != household_id):
