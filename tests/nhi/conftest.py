@@ -82,10 +82,9 @@ def mitaka_table(nhi_a, clerk_a, approver_a):
     return levy_services.ratetable_decide(actor=approver_a, town=nhi_a, table_id=row.pk, approve=True)
 
 
-@pytest.fixture
-def mitaka_family(move_in):
-    """三鷹市's worked example: husband 42 (給与収入 500万, 総所得 356万), wife, two children; moved in 2024-04-01."""
-    change = move_in([
+def mitaka_persons() -> list[dict]:
+    """三鷹市's worked-example household as 転入 data: husband (1983), wife (1987), children (2013, 2016)."""
+    return [
         person_data(birth_date="1983-01-15"),
         person_data(given_name="花子", given_name_kana="ハナコ", sex="2", relationship="妻", birth_date="1987-06-01",
                     resident_code="12345678902"),
@@ -93,7 +92,13 @@ def mitaka_family(move_in):
                     resident_code="12345678903"),
         person_data(given_name="二郎", given_name_kana="ジロウ", relationship="子", birth_date="2016-06-01",
                     resident_code="12345678904"),
-    ])
+    ]
+
+
+@pytest.fixture
+def mitaka_family(move_in):
+    """三鷹市's worked example: husband 42 (給与収入 500万, 総所得 356万), wife, two children; moved in 2024-04-01."""
+    change = move_in(mitaka_persons())
     from tenants.residents.models import PersonVersion
 
     versions = {v.given_name: v for v in PersonVersion.objects.filter(is_current=True, household=change.household)}

@@ -12,6 +12,7 @@ from kyodo.tenantlog.models import AuditEntry
 from tenants.nhi import onestop
 from tenants.nhi.models import Assessment, CardIssuance, Enrolment, Payer, WorkItem
 from tests.conftest import logged_in_client
+from tests.nhi.conftest import mitaka_persons
 from tests.nhi.test_levy_assessment import import_incomes
 from tests.residents.conftest import person_data
 
@@ -28,15 +29,7 @@ def mitaka_move_in(move_in, relay, nhi_a):
     """三鷹市's worked-example family (tests/nhi/conftest.py) moving in on 2025-04-01, relayed."""
     from tenants.residents.models import PersonVersion
 
-    change = move_in([
-        person_data(birth_date="1983-01-15"),
-        person_data(given_name="花子", given_name_kana="ハナコ", sex="2", relationship="妻", birth_date="1987-06-01",
-                    resident_code="12345678902"),
-        person_data(given_name="一郎", given_name_kana="イチロウ", relationship="子", birth_date="2013-06-01",
-                    resident_code="12345678903"),
-        person_data(given_name="二郎", given_name_kana="ジロウ", relationship="子", birth_date="2016-06-01",
-                    resident_code="12345678904"),
-    ], effective_on="2025-04-01")
+    change = move_in(mitaka_persons(), effective_on="2025-04-01")
     relay(nhi_a)
     versions = {v.given_name: v for v in PersonVersion.objects.filter(is_current=True, household=change.household)}
     return {"household_id": change.household_id, **versions}

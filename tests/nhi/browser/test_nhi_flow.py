@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.residents.browser.test_accessibility import AXE, BLOCKING, SHOTS
-from tests.residents.browser.test_move_in_flow import CHROMIUM, ROOT, _free_port, launch
+from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
 
 HOST = "shiroishi.localhost"
 CODE = "414255"
@@ -35,7 +31,6 @@ def server(committed):
 
     from kyodo.identity.models import StaffMembership
     from tenants.nhi import levy_services
-    from tests.conftest import _test_database_url
     from tests.nhi.conftest import mitaka_toml_for
 
     town = committed.provision(code=CODE, name="白石町", name_kana="シロイシチョウ", hosts=[HOST],
@@ -49,27 +44,10 @@ def server(committed):
         row = levy_services.ratetable_propose(actor=users["counter_clerk"], town=town, fiscal_year=2025,
                                               text=mitaka_toml_for(town))
         levy_services.ratetable_decide(actor=users["approver"], town=town, table_id=row.pk, approve=True)
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=_test_database_url(), KYODO_DEBUG="1",
-               PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
-    proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("runserver exited") from None
-                time.sleep(0.2)
-        yield f"http://{HOST}:{port}", town
+        with runserver(HOST) as base:
+            yield base, town
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         for user in users.values():
             user.delete()
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import socket
@@ -36,26 +37,16 @@ def _free_port() -> int:
     raise RuntimeError("no free loopback port in 8400-8499")
 
 
-@pytest.fixture
-def server(committed):
-    from django.contrib.auth import get_user_model
-
-    from kyodo.identity.models import StaffMembership
+@contextlib.contextmanager
+def runserver(host: str):
+    """``manage.py runserver`` on a free loopback port against the test database; yields the base URL."""
     from tests.conftest import _test_database_url
 
-    town = committed.provision(code="414247", name="江北町", name_kana="コウホクマチ", hosts=[HOST],
-                               applications=["residents"])
-    users = []
-    for username, role in (("kouhoku-browser-clerk", "counter_clerk"), ("kouhoku-browser-approver", "approver")):
-        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
-        StaffMembership.objects.create(user=user, municipality=town, role=role)
-        users.append(user)
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=_test_database_url(), KYODO_DEBUG="1",
                PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
     proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://{HOST}:{port}"
     try:
         for _ in range(150):
             try:
@@ -65,13 +56,32 @@ def server(committed):
                 if proc.poll() is not None:
                     raise RuntimeError("runserver exited") from None
                 time.sleep(0.2)
-        yield base
+        yield f"http://{host}:{port}"
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def server(committed):
+    from django.contrib.auth import get_user_model
+
+    from kyodo.identity.models import StaffMembership
+
+    town = committed.provision(code="414247", name="江北町", name_kana="コウホクマチ", hosts=[HOST],
+                               applications=["residents"])
+    users = []
+    for username, role in (("kouhoku-browser-clerk", "counter_clerk"), ("kouhoku-browser-approver", "approver")):
+        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+        StaffMembership.objects.create(user=user, municipality=town, role=role)
+        users.append(user)
+    try:
+        with runserver(HOST) as base:
+            yield base
+    finally:
         for user in users:
             user.delete()
 
