@@ -37,12 +37,14 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import codec, sqltyping
+from . import codec, sqlexport, sqltyping
 from .layout import Layout, load
 
 AUDIT_BATCH = 10_000
 # "sql": the values typed and checked in SQL (module sqltyping); "python": typed by the codec in Python
 TYPING = os.environ.get("KYODO_IMPORT_TYPING", "sql")
+# "sql": the export's records formatted in SQL (module sqlexport); "python": one dict per row through codec.write
+EXPORT = os.environ.get("KYODO_EXPORT", "sql")
 FILES = ("households", "persons", "history", "measures")
 REQUIRED_FILES = ("households", "persons")
 
@@ -673,7 +675,9 @@ def export_residents(*, town, actor, request: ExportRequest, layout_name: str = 
     current = PersonVersion.objects.filter(is_current=True)
     if subset is not None:
         current = current.filter(person_id__in=subset)
-    covered = protection.inspect(current.values_list("person_id", flat=True)).blocked
+    # No protected address means no measure covers anyone with a current row (each covered person's own
+    # row gives their household's addresses), so the whole town need not be inspected person by person.
+    covered = protection.inspect(current.values_list("person_id", flat=True)).blocked if assessment.hidden else set()
     audit.record(town=town, actor=actor, action="residents.standard_export", purpose=request.purpose[:200],
                  recipient=request.recipient[:100], layout=layout.name, form=form, encoding=encoding,
                  entitled=request.entitled, since_position=request.since_position, protected=len(covered))
@@ -716,9 +720,74 @@ def export_residents(*, town, actor, request: ExportRequest, layout_name: str = 
         for m in rows.iterator(chunk_size=CHUNK):
             yield {"atena_number": m.person.atena_number, "kind": m.kind, "starts_on": m.starts_on, "ends_on": m.ends_on}
 
+    if EXPORT == "sql":
+        return _export_in_sql(layout, request, form=form, encoding=encoding, subset=subset, covered=covered,
+                              assessment=assessment)
     out = {"households": households(), "persons": persons(), "history": history()}
     if request.entitled:
         out["measures"] = measures()
     return {kind: codec.write(records, layout.file(kind), layout, form=form, encoding=encoding,
                               label=f"{layout.file(kind).name}: ")
             for kind, records in out.items()}
+
+
+def _export_in_sql(layout: Layout, request: ExportRequest, *, form: str, encoding: str, subset: set[int] | None,
+                   covered: set[int], assessment) -> dict[str, Any]:
+    """The same files as the Python path, each record formatted by the query that reads it
+    (:mod:`.sqlexport`). Decided in Python once, before: the vague 生年月日 (one text per distinct
+    value), and for a receiver not entitled the rows that show a hidden address."""
+    from tenants.residents.models import PersonVersion
+
+    params: dict[str, Any] = {"covered": sorted(covered), "subset": sorted(subset or ()), "hidden": []}
+    where_subset = " AND v.person_id = ANY(%(subset)s)" if subset is not None else ""
+    if not request.entitled and assessment.hidden:
+        rows = PersonVersion.objects.all() if subset is None else PersonVersion.objects.filter(person_id__in=subset)
+        params["hidden"] = [pk for pk, *values in rows.values_list("pk", *ADDRESS_ITEMS).iterator(chunk_size=CHUNK)
+                            if assessment.shows_hidden(dict(zip(ADDRESS_ITEMS, values, strict=True)))]
+    withheld = "false" if request.entitled else "(v.person_id = ANY(%(covered)s) OR v.id = ANY(%(hidden)s))"
+    birth = next((i for i in layout.file("persons").items if i.type == "B"), None)
+    vague: dict[tuple, str] = {}
+    if birth is not None:
+        for day, precision, note, foreign in PersonVersion.objects.exclude(birth_date_precision="exact").exclude(
+                birth_date_note="").values_list("birth_date", "birth_date_precision", "birth_date_note",
+                                                "resident_kind").distinct():
+            is_foreign = foreign == "foreign"
+            stated = _vague_birth({"birth_date": day, "birth_date_precision": precision, "birth_date_note": note})
+            vague[(day, precision, note, is_foreign)] = codec.format_value(birth, stated, layout, foreign=is_foreign)
+    keys = sorted(vague, key=lambda k: (k[0], k[1], k[2], k[3]))
+    params.update(vb_day=[k[0] for k in keys], vb_precision=[k[1] for k in keys], vb_note=[k[2] for k in keys],
+                  vb_foreign=[k[3] for k in keys], vb_text=[vague[k] for k in keys])
+    version = {c: f"v.{c}" for c in VERSION_COLUMNS} | {
+        "atena_number": "p.atena_number", "household_number": "h.number", "resident_code": "p.resident_code",
+        "birth_date": "v.birth_date"}
+    foreign = "(v.resident_kind = 'foreign')"
+    joined = "FROM residents_personversion v JOIN residents_person p ON p.id = v.person_id " \
+             "JOIN residents_household h ON h.id = v.household_id"
+
+    def file(kind: str, sql_from: str, sources: dict[str, str], *, key: str, foreign: str, order: str,
+             withheld: str = "false"):
+        file_layout = layout.file(kind)
+        return sqlexport.records(sql_from, params, sources, file_layout, layout, form=form, encoding=encoding,
+                                 label=f"{file_layout.name}: ", key=key, foreign=foreign, order=order,
+                                 withheld=withheld)
+
+    out = {
+        "households": file("households", f"{joined} WHERE v.is_current AND v.relationship = '世帯主'{where_subset}",
+                           {"number": "h.number", "head_atena": "p.atena_number", "address": "v.address",
+                            "katagaki": "v.katagaki", "postal_code": "v.postal_code", "district": "v.district"},
+                           key="h.number", foreign="false", order="v.household_id", withheld=withheld),
+        "persons": file("persons", f"{joined} WHERE v.is_current{where_subset}",
+                        version | {"protected": "CASE WHEN v.person_id = ANY(%(covered)s) THEN 'yes' ELSE 'no' END"},
+                        key="p.atena_number", foreign=foreign, order="v.person_id", withheld=withheld),
+        "history": file("history", f"{joined} JOIN residents_change c ON c.id = v.change_id WHERE true{where_subset}",
+                        version | {"reason_code": "c.reason_code", "change_notified_on": "c.notified_on"},
+                        key="p.atena_number", foreign=foreign, order="v.person_id, v.history_no",
+                        withheld=withheld),
+    }
+    if request.entitled:
+        out["measures"] = file("measures", "FROM residents_supportmeasure m JOIN residents_person p ON p.id = m.person_id "
+                               "WHERE m.status = 'active'",
+                               {"atena_number": "p.atena_number", "kind": "m.kind", "starts_on": "m.starts_on",
+                                "ends_on": "m.ends_on"}, key="p.atena_number", foreign="false", order="m.id")
+    return out
+
