@@ -691,7 +691,9 @@ def export_residents(*, town, actor, request: ExportRequest, layout_name: str = 
     """The town's registry as the layout's files, each a generator of bytes (streamed from the database
     in chunks, never the whole town in memory). Persons covered by a 支援措置 are flagged; their address
     items are blank unless the receiver is ``entitled``, and only then is the measures file written.
-    Audited once, with the purpose and the recipient, before any byte is produced."""
+    Audited once, with the purpose and the recipient, before any byte is produced. Consume the files
+    one after the other (a CSV file streams by ``COPY`` on the connection: nothing else can run on it
+    until that file is read to its end or closed)."""
     from tenants.residents import audit, protection
     from tenants.residents.audit import assert_in_town
     from tenants.residents.models import PersonVersion, SupportMeasure

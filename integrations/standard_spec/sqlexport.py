@@ -2,12 +2,12 @@
 
 Every item's text is made by the query that reads the row — codes by ``CASE``, 和暦 by the layout's
 年号コード as a ``CASE`` over the eras' first days, 西暦 by ``to_char``, numbers zero-padded, the
-address items of a withheld row replaced — and in CSV form the whole record is one text: the cells
-joined by commas, quoted as Python's ``csv`` module quotes them (a cell holding a comma, a double quote
-or a line break; the record is checked once and only then each cell). Python reads those texts from a
-server-side cursor in large chunks, joins them with CRLF and encodes each chunk once; in fixed-width
-form it pads each cell to its 桁数 in bytes, as :func:`codec.write` does. No per-row dict, no
-per-value formatter call.
+address items of a withheld row replaced. In CSV form the query runs as ``COPY … TO STDOUT (FORMAT
+csv)``: with every empty cell sent as NULL, PostgreSQL quotes a cell exactly when Python's ``csv``
+module does (QUOTE_MINIMAL: a comma, a double quote, CR or LF; quotes doubled), so Python only turns
+each record's LF into CRLF and encodes a chunk at a time. In fixed-width form the cells come from a
+server-side cursor and Python pads each to its 桁数 in bytes, as :func:`codec.write` does. No per-row
+dict, no per-value formatter call.
 
 What SQL cannot decide alone is computed once in Python and passed in: the 生年月日 kept vague
 (不詳日, days kept as written) as one text per distinct (day, precision, wording, 外国人住民), formatted
@@ -80,7 +80,8 @@ def records(sql_from: str, params: dict[str, Any], sources: Mapping[str, str], f
             withheld: str = "false", bom: bool = True) -> Iterator[bytes]:
     """The file's bytes in pieces of about 256 KiB, from ``sql_from`` (FROM … WHERE …, aliases as
     ``sources`` name them). ``sources``: field → SQL expression; ``withheld``: an SQL boolean, the
-    row's address items blanked (住所 「（非表示）」); ``key``: the record's number, for a message."""
+    row's address items blanked (住所 「（非表示）」); ``key``: the record's number, for a message
+    (fixed width; in CSV form it is the record's first cell)."""
     from .residents import ADDRESS_ITEMS
 
     name = codec.encoding_name(encoding) or "utf-8"
