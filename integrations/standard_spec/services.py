@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -69,8 +69,7 @@ def import_run_create(*, actor, town, layout: str, files: Iterable[SourceFile], 
                                        load_valid_part=load_valid_part,
                                        created_by_id=who.user_id if who else None,
                                        created_by_name=(who.name if who else "system")[:150])
-        ImportFile.objects.bulk_create([ImportFile(run=run, kind=s.kind, name=s.name[:200], sha256=s.sha256,
-                                                   size=len(s.content), content=s.content) for s in sources])
+        _store_files(run, sources)
         platform_audit_record(actor=actor, action="standard_spec.import_submit", municipality_code=town.code,
                               target_type="import", target_id=str(run.pk),
                               detail={"layout": layout, "files": {s.kind: s.sha256 for s in sources},
@@ -100,6 +99,19 @@ def import_progress(run: ImportRun) -> dict:
     except Exception:  # noqa: BLE001
         raw = None
     return json.loads(raw) if raw else {"step": run.get_status_display(), "percent": run.progress}
+
+
+def _store_files(run: ImportRun, sources: list[SourceFile]) -> None:
+    """The files kept with the run, by binary COPY: as SQL parameters the contents travel hex-escaped in
+    the statement's text (42 MB of files: 2.0 s; by binary COPY a fraction of that)."""
+    columns = ("run_id", "kind", "name", "sha256", "size", "content")
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f'COPY "{ImportFile._meta.db_table}" ({", ".join(columns)}) FROM STDIN '
+                                "(FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "varchar", "varchar", "varchar", "int8", "bytea"])
+            for source in sources:
+                copy.write_row((run.pk, source.kind, source.name[:200], source.sha256, len(source.content),
+                                source.content))
 
 
 def import_run_execute(*, run_id: int, actor) -> ImportRun:

@@ -200,9 +200,12 @@ def _populate(*, town, scale: float, seed: int) -> int:
             for m in members:
                 serial += 1
                 people.append((serial, hh, address, district, moved_in, m))
+        codes: set[str] = set()
+        while len(codes) < len(people):  # 11 random digits collide once in ~20 towns of 100,000
+            codes.add(numbers.stand_in_resident_code())
         persons = Person.objects.bulk_create(
-            [Person(atena_number=numbers.with_check_digit(s), resident_code=numbers.stand_in_resident_code())
-             for s, *_ in people], batch_size=5000)
+            [Person(atena_number=numbers.with_check_digit(s), resident_code=code)
+             for (s, *_), code in zip(people, codes, strict=True)], batch_size=5000)
         versions = []
         for person, (_, hh, address, district, moved_in, m) in zip(persons, people, strict=True):
             family, fkana = m["family"]
