@@ -38,13 +38,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def runserver(host: str):
+def runserver(host: str, **extra_env: str):
     """``manage.py runserver`` on a free loopback port against the test database; yields the base URL."""
     from tests.conftest import _test_database_url
 
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=_test_database_url(), KYODO_DEBUG="1",
-               PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]))
+               PYTHONPATH=os.pathsep.join([str(ROOT / "platform"), str(ROOT)]), **extra_env)
     proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
