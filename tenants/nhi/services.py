@@ -154,19 +154,6 @@ def payer_set(*, actor, town, household_id: int, person_id: int, valid_from,
 
 # --- 作業 (work items) ---------------------------------------------------------------------------------
 
-def workitem_propose(*, town, event, kind: str, person_id: int, household_id: int, proposed: dict,
-                     summary: str) -> WorkItem | None:
-    """Record what an event proposes (called by the consumer, as the system). Once per (event, kind, person):
-    a second call for the same event returns None and writes nothing."""
-    audit.assert_in_town(town)
-    payload = event.payload
-    item, created = WorkItem.objects.get_or_create(
-        source_event_id=event.event_id, kind=kind, person_id=int(person_id),
-        defaults={"household_id": int(household_id), "proposed": proposed, "summary": summary[:300],
-                  "source_event_type": event.event_type, "source_change_id": payload.get("change_id")})
-    return item if created else None
-
-
 def _apply(actor, town, item: WorkItem) -> None:
     p = item.proposed
     if item.kind == WorkKind.ACQUIRE:

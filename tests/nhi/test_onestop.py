@@ -168,3 +168,21 @@ def test_a_role_without_levy_sees_no_levy_on_the_inquiry(nhi_a, clerk_a, mitaka_
     monkeypatch.setattr(permissions, "LEVY_ROLES", set())
     body = clerk.get(f"/inquiry/persons/{mitaka_move_in['花子'].person_id}/").content.decode()
     assert "inquiry-nhi-status" in body and "inquiry-nhi-levy" not in body
+
+
+def test_town_b_staff_reach_nothing_of_town_a_s_household(nhi_a, clerk_a, mitaka_table, mitaka_move_in, clerk_b,
+                                                          town_b):
+    """Isolation: town B's clerk (with 国保 in town B too) gets nothing of town A's household, by either host."""
+    from django_tenants.utils import tenant_context
+
+    type(town_b).objects.filter(pk=town_b.pk).update(enabled_applications=[*town_b.enabled_applications, "nhi"])
+    household = mitaka_move_in["household_id"]
+    onestop.household_confirm(actor=clerk_a, town=nhi_a, household_id=household)
+    on_a = logged_in_client(clerk_b, "takeo.test")
+    assert on_a.get(f"/nhi/households/{household}/").status_code == 403
+    assert on_a.post(f"/nhi/households/{household}/confirm/").status_code == 403
+    on_b = logged_in_client(clerk_b, "kashima.test")
+    page = on_b.get(f"/nhi/households/{household}/")
+    assert page.status_code == 404 and "山田" not in page.content.decode()
+    with tenant_context(town_b):
+        assert not Enrolment.objects.exists() and not CardIssuance.objects.exists()
