@@ -53,6 +53,22 @@ DEMO_VENDORS = (
 )
 
 
+
+BASE_STAFF_ROLES = ("counter_clerk", "approver", "section_chief", "auditor")
+
+
+def application_staff_roles(applications) -> list[tuple[str, str]]:
+    """(role, username suffix) of the demo staff an application's own roles need (e.g. a 税務課), beyond the
+    clerk, approver and chief every town has: the roles the declared applications among ``applications``
+    list in their ``roles``, in declaration order; ``tax_clerk`` → ``tax-clerk``."""
+    wanted = set(applications)
+    found: list[tuple[str, str]] = []
+    for app in registry.applications():
+        if app.code in wanted:
+            found += [(r, r.replace("_", "-")) for r in app.roles
+                      if r not in BASE_STAFF_ROLES and (r, r.replace("_", "-")) not in found]
+    return found
+
 def vendor_secret(state_dir, vendor: DemoVendor) -> str:
     """The vendor's client secret in the demo realm, generated once per state dir (never committed)."""
     return state_secret(state_dir, f"vendor_{vendor.client_id}", nbytes=32)
@@ -126,6 +142,10 @@ def demo_setup(*, password: str, host_suffix: str = ".localhost", scale: float =
                 user = _user(f"{spec.slug}-{suffix}", staff_name_for(town_index * 3 + role_index), password)
                 StaffMembership.objects.get_or_create(user=user, municipality=town, role=role)
                 staff[str(role)] = user
+            for role_index, (app_role, suffix) in enumerate(application_staff_roles(spec.applications)):
+                user = _user(f"{spec.slug}-{suffix}", staff_name_for(60 + town_index * 4 + role_index), password)
+                StaffMembership.objects.get_or_create(user=user, municipality=town, role=app_role)
+                staff[app_role] = user
         notes: list[str] = []
         for app in registry.enabled_for(town):
             if app.demo:

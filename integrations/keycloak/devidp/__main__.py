@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-TOWN_ROLES = ("counter_clerk", "approver", "section_chief", "auditor")
+TOWN_ROLES = ("counter_clerk", "approver", "section_chief", "auditor", "tax_clerk", "tax_chief")
 
 
 def _town_ensure(code: str, redirect_uris: list[str], logout_uris: list[str]) -> dict:

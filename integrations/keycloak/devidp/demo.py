@@ -9,18 +9,19 @@ from pathlib import Path
 from . import PORTAL_CLIENT_ID, _write_private, start_dev_idp
 
 ROLES = (("counter_clerk", "clerk"), ("approver", "approver"), ("section_chief", "chief"))
+GROUPS = ("counter_clerk", "approver", "section_chief", "auditor", "tax_clerk", "tax_chief")
 
 
 def demo_realm(*, password: str, web_port: int, client_secret: str, host_suffix: str = ".localhost",
                console_host: str = "localhost", vendor_secrets: dict[str, str] | None = None) -> dict:
     """``vendor_secrets``: client id → secret of the demo vendors (kyodo.demo.DEMO_VENDORS) to include."""
-    from kyodo.demo import DEMO_VENDORS, SAGA_TOWNS
+    from kyodo.demo import DEMO_VENDORS, SAGA_TOWNS, application_staff_roles
 
     hosts = [f"{town.slug}{host_suffix}" for town in SAGA_TOWNS] + [console_host, "127.0.0.1"]
     users = [{"username": "pref-admin", "enabled": True, "firstName": "共同利用担当", "lastName": "佐賀県",
               "credentials": [{"type": "password", "value": password}], "groups": ["/consortium/prefecture_admin"]}]
     for town in SAGA_TOWNS:
-        for role, suffix in ROLES:
+        for role, suffix in ROLES + tuple(application_staff_roles(town.applications)):
             users.append({"username": f"{town.slug}-{suffix}", "enabled": True, "lastName": town.name,
                           "firstName": suffix, "credentials": [{"type": "password", "value": password}],
                           "groups": [f"/towns/{town.code}/{role}"]})
@@ -28,7 +29,7 @@ def demo_realm(*, password: str, web_port: int, client_secret: str, host_suffix:
         "realm": "kyodo",
         "groups": [{"name": "towns", "subGroups": [
             {"name": t.code, "attributes": {"name": [t.name]},
-             "subGroups": [{"name": r} for r in ("counter_clerk", "approver", "section_chief", "auditor")]}
+             "subGroups": [{"name": r} for r in GROUPS]}
             for t in SAGA_TOWNS]}, {"name": "consortium", "subGroups": [{"name": "prefecture_admin"}]}],
         "users": users,
         "clients": [{

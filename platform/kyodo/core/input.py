@@ -97,6 +97,8 @@ def check_request(request) -> None:
         get_bytes_from_wsgi(request.environ, "PATH_INFO", "").decode("utf-8")
     except UnicodeDecodeError:
         raise _not_text("path", "utf-8") from None
+    except UnicodeEncodeError:
+        pass  # already text beyond latin-1 (Django's test client hands the decoded path): nothing to decode
     if "\x00" in request.path or "\x00" in request.path_info:
         raise _nul("path")
     _check_pairs(request.GET)

@@ -136,7 +136,8 @@ def register(subparsers) -> None:
     invite.add_argument("--code", required=True)
     invite.add_argument("--username", required=True)
     invite.add_argument("--email", required=True)
-    invite.add_argument("--role", required=True, choices=["counter_clerk", "approver", "section_chief", "auditor"])
+    invite.add_argument("--role", required=True, choices=[
+        "counter_clerk", "approver", "section_chief", "auditor", "tax_clerk", "tax_chief"])
     invite.add_argument("--name")
     invite.set_defaults(func=cmd_invite)
     user = identity.add_parser("disable-user", help="職員の利用を停止する")

@@ -17,6 +17,8 @@ class StaffRole(models.TextChoices):
     APPROVER = "approver", "審査・決裁者"
     SECTION_CHIEF = "section_chief", "課長"
     AUDITOR = "auditor", "監査"
+    TAX_CLERK = "tax_clerk", "税務担当"
+    TAX_CHIEF = "tax_chief", "税務課長"
     PREFECTURE_ADMIN = "prefecture_admin", "県管理者"
     VENDOR = "vendor", "ベンダー"
 

@@ -6,6 +6,7 @@ from .models import StaffMembership, StaffRole
 
 TOWN_ROLES = {
     StaffRole.COUNTER_CLERK, StaffRole.APPROVER, StaffRole.SECTION_CHIEF, StaffRole.AUDITOR,
+    StaffRole.TAX_CLERK, StaffRole.TAX_CHIEF,  # 税務課 (the tax application's own roles)
 }
 
 

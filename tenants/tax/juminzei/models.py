@@ -1,0 +1,3 @@
+"""juminzei: its tables (imported by tenants/tax/models.py)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""kotei: its tables (imported by tenants/tax/models.py)."""
+
+__all__: list[str] = []

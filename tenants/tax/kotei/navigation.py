@@ -1,0 +1,5 @@
+"""kotei's entries in 税務's menu: (label, URL name, permission check)."""
+
+from __future__ import annotations
+
+MENU: tuple[tuple, ...] = ()
