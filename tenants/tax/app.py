@@ -17,7 +17,7 @@ APPLICATION = TownApplication(
     # ワンスオンリー: the registry's 異動 become 作業 of 税務課 (住所変更 of taxpayers and owners, 相続人代表者).
     consumers=(
         ConsumerSpec("tax.juminzei", "tenants.tax.juminzei.consumers:on_residents_change",
-                     ("residents.moved_in", "residents.moved_out", "residents.relocated", "residents.died")),
+                     ("residents.moved_out", "residents.relocated", "residents.died")),
         ConsumerSpec("tax.kotei", "tenants.tax.kotei.consumers:on_residents_change",
                      ("residents.moved_out", "residents.relocated", "residents.died")),
     ),
