@@ -24,7 +24,7 @@ class DemoTown:
 
 
 SAGA_TOWNS = (
-    DemoTown("412066", "武雄市", "タケオシ", "takeo", ("residents", "tax", "nhi", "cases")),
+    DemoTown("412066", "武雄市", "タケオシ", "takeo", ("residents", "tax", "nhi", "cases", "assignments")),
     DemoTown("412074", "鹿島市", "カシマシ", "kashima", ("residents", "tax", "nhi")),
     DemoTown("412091", "嬉野市", "ウレシノシ", "ureshino", ("residents", "tax", "nhi")),
     DemoTown("414239", "大町町", "オオマチチョウ", "omachi", ("residents", "tax")),

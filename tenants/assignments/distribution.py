@@ -21,7 +21,7 @@ the office's tasks in order, each taken while it still fits in the block.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -104,7 +104,8 @@ class OfficeShare:
     idle_minutes: int
     share_of_idle: Fraction  # this office's idle time / all offices' idle time
     task_ids: list[str] = field(default_factory=list)
-    used_minutes: int = 0
+    used_minutes: int = 0  # committed + this plan's tasks
+    committed_minutes: int = 0  # already planned for the day before this plan
 
     def explanation(self) -> str:
         gross = (self.work_minutes - self.fixed_minutes) * self.staff_on_duty
@@ -112,8 +113,10 @@ class OfficeShare:
                 f"窓口 {self.counter_minutes}分 × 繁忙係数 {float(self.busy):.1f}")
         if self.released_minutes:
             text += f"、短縮開庁 +{self.released_minutes}分"
-        text += (f" → 可能時間 {self.idle_minutes}分（全体の {float(self.share_of_idle) * 100:.1f}%）、"
-                 f"配分 {len(self.task_ids)}件 {self.used_minutes}分")
+        text += f" → 可能時間 {self.idle_minutes}分（全体の {float(self.share_of_idle) * 100:.1f}%）、"
+        if self.committed_minutes:
+            text += f"配分済み {self.committed_minutes}分、"
+        text += f"配分 {len(self.task_ids)}件 {self.used_minutes - self.committed_minutes}分"
         return text
 
 
@@ -137,8 +140,10 @@ def _check_tasks(tasks: Sequence[Task]) -> None:
         seen.add(task.id)
 
 
-def plan(offices: Sequence[OfficeDay], tasks: Iterable[Task]) -> Plan:
-    """Distribute ``tasks`` over ``offices`` for one day (see the module's docstring for the rules)."""
+def plan(offices: Sequence[OfficeDay], tasks: Iterable[Task], committed: Mapping[str, int] | None = None) -> Plan:
+    """Distribute ``tasks`` over ``offices`` for one day (see the module's docstring for the rules).
+    ``committed``: minutes already planned for the day per office (an earlier plan of the same day), counted as
+    used from the start, so planning again never puts an office beyond its idle time."""
     codes: set[str] = set()
     for i, office in enumerate(offices):
         office.check(f"offices[{i}]")
@@ -155,7 +160,10 @@ def plan(offices: Sequence[OfficeDay], tasks: Iterable[Task]) -> Plan:
                           Fraction(idle[i], total) if total else Fraction(0))
               for i, o in enumerate(ordered_offices)]
     open_ = [i for i in range(len(shares)) if idle[i] > 0]
-    used = [0] * len(shares)
+    committed = committed or {}
+    used = [min(idle[i], max(0, int(committed.get(o.code, 0)))) for i, o in enumerate(ordered_offices)]
+    for i, share in enumerate(shares):
+        share.committed_minutes = used[i]
     unassigned: list[str] = []
     for task in ordered:
         best = -1

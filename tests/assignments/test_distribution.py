@@ -146,3 +146,15 @@ def test_bad_tasks_are_named():
     with pytest.raises(PlanError) as excinfo:
         plan([OfficeDay("a", 465, 60, 1, 0)], [Task("x", 0)])
     assert excinfo.value.field == "tasks[0].minutes"
+
+
+@settings(max_examples=200, deadline=None)
+@given(offices_st, tasks_st, tasks_st)
+def test_planning_again_the_same_day_never_goes_beyond_idle_time(offices, first_tasks, later_tasks):
+    first = plan(offices, first_tasks)
+    committed = {s.code: s.used_minutes for s in first.offices}
+    fresh = [t for t in later_tasks if t.id not in {x.id for x in first_tasks}]
+    second = plan(offices, fresh, committed)
+    minutes = {t.id: t.minutes for t in fresh}
+    for share in second.offices:
+        assert committed[share.code] + sum(minutes[t] for t in share.task_ids) <= share.idle_minutes

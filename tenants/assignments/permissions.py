@@ -1,0 +1,25 @@
+"""Who may do what in 業務配分: every member of a town's 窓口 staff sees the tasks and takes blocks; the 審査・決裁者
+and 課長 (the managers) make the day's plan, edit the calendar and move tasks between offices."""
+
+from __future__ import annotations
+
+from kyodo.identity.models import StaffRole
+from kyodo.identity.permissions import town_roles
+
+APPLICATION = "assignments"
+
+WORK_ROLES = {StaffRole.COUNTER_CLERK, StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
+MANAGE_ROLES = {StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
+
+
+def _has(actor, town, roles) -> bool:
+    return town.has_application(APPLICATION) and bool({str(r) for r in town_roles(actor, town)} &
+                                                      {str(r) for r in roles})
+
+
+def can_work(actor, town) -> bool:
+    return _has(actor, town, WORK_ROLES)
+
+
+def can_manage(actor, town) -> bool:
+    return _has(actor, town, MANAGE_ROLES)

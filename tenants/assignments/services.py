@@ -1,0 +1,156 @@
+"""業務配分's writes: the day's plan (the planner of distribution.py over the calendar and the pending tasks),
+moving a task, taking a block, finishing or returning a task. Each write is one transaction with its history
+(TaskEvent) and an audit record in the 業務配分 chain (tasks name the person they concern)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from kyodo.identity.principal import audit_actor_of
+from kyodo.tenantlog import audit as _audit
+
+from . import distribution, permissions
+from .models import CalendarDay, Office, Plan, Task, TaskEvent, TaskStatus
+
+PENDING = (TaskStatus.RECEIVED, TaskStatus.RETURNED)
+
+
+def _who(actor) -> str:
+    who = audit_actor_of(actor)
+    return (who.name if who else "system")[:150]
+
+
+def _audit_record(town, actor, action: str, **detail):
+    return _audit.record(application=permissions.APPLICATION, town=town, actor=actor, action=action, **detail)
+
+
+def _require(check, actor, town, what: str) -> None:
+    _audit.assert_in_town(town)
+    if not check(actor, town):
+        raise PermissionDenied(what)
+
+
+def office_days(day: dt.date) -> list[distribution.OfficeDay]:
+    """The planner's figures for every active office with a calendar row for ``day``."""
+    rows = (CalendarDay.objects.filter(day=day, office__active=True).select_related("office"))
+    return [distribution.OfficeDay(r.office.code, r.office.work_minutes, r.fixed_minutes, r.staff_on_duty,
+                                   r.counter_minutes, Fraction(str(r.busy)), r.released_minutes) for r in rows]
+
+
+def plan_day(*, actor, town, day: dt.date) -> Plan:
+    """Distribute every pending task (受付・差戻し) over the offices for ``day``; the tasks already assigned stay
+    where they are. Runs again safely: a second plan for the day hands out only what is still pending."""
+    _require(permissions.can_manage, actor, town, "配分計画を作る権限がありません")
+    with transaction.atomic():
+        offices = office_days(day)
+        if not offices:
+            raise ValidationError({"day": [f"{day.isoformat()} の庁舎の体制（出勤職員数など）が登録されていません。"]})
+        rows = list(Task.objects.select_for_update().filter(status__in=PENDING)
+                    .values_list("pk", "minutes", "due_on", "received_at", "application_id"))
+        tasks = [distribution.Task(str(pk), minutes, due, received.isoformat()) for pk, minutes, due, received, _ in rows]
+        committed = dict(Task.objects.filter(planned_on=day, office__isnull=False)
+                         .exclude(status__in=PENDING).values_list("office__code").annotate(m=Sum("minutes")).order_by())
+        result = distribution.plan(offices, tasks, committed)
+        ids = {o.code: o.pk for o in Office.objects.filter(code__in=[s.code for s in result.offices])}
+        who = _who(actor)
+        events: list[TaskEvent] = []
+        for share in result.offices:
+            if not share.task_ids:
+                continue
+            task_ids = [int(t) for t in share.task_ids]
+            Task.objects.filter(pk__in=task_ids).update(status=TaskStatus.ASSIGNED, office_id=ids[share.code],
+                                                        planned_on=day, taken_by="")
+            events += [TaskEvent(task_id=t, actor=who, action="assign", to_office=share.code) for t in task_ids]
+        TaskEvent.objects.bulk_create(events, batch_size=2000)
+        plan = Plan.objects.create(
+            day=day, created_by=who, assigned=len(events), left_over=len(result.unassigned),
+            offices=[{"code": s.code, "idle_minutes": s.idle_minutes, "used_minutes": s.used_minutes,
+                      "tasks": len(s.task_ids), "share_percent": round(float(s.share_of_idle) * 100, 1),
+                      "explanation": s.explanation()} for s in result.offices])
+        _audit_record(town, actor, "plan.make", purpose="業務配分", day=day.isoformat(), assigned=plan.assigned,
+                      left_over=plan.left_over)
+    return plan
+
+
+def _task(pk: int) -> Task:
+    task = Task.objects.select_for_update().filter(pk=int(pk)).first()
+    if task is None:
+        raise Task.DoesNotExist
+    return task
+
+
+def task_move(*, actor, town, task_id: int, office_code: str, note: str) -> Task:
+    """庁舎間の移動 by a manager, with a reason; the task keeps its history."""
+    _require(permissions.can_manage, actor, town, "タスクを移動する権限がありません")
+    note = (note or "").strip()
+    if not note or len(note) > 200:
+        raise ValidationError({"note": ["移動の理由を200文字以内で入力してください。"]})
+    with transaction.atomic():
+        task = _task(task_id)
+        if task.status in (TaskStatus.DONE,):
+            raise ValidationError({"status": ["完了したタスクは移動できません。"]})
+        office = Office.objects.filter(code=office_code, active=True).first()
+        if office is None:
+            raise ValidationError({"office": ["移動先の庁舎がありません。"]})
+        before = task.office.code if task.office else ""
+        task.office, task.status, task.taken_by = office, TaskStatus.ASSIGNED, ""
+        task.save(update_fields=["office", "status", "taken_by", "updated_at"])
+        TaskEvent.objects.create(task=task, actor=_who(actor), action="move", from_office=before,
+                                 to_office=office.code, note=note)
+        _audit_record(town, actor, "task.move", person_id=task.person_id, purpose="業務配分（移動）",
+                      task=task.application_id, to_office=office.code)
+    return task
+
+
+def block_take(*, actor, town, office_code: str, minutes: int) -> list[Task]:
+    """まとまった時間の確保: the caller reserves ``minutes`` at their office and receives a batch of its assigned
+    tasks sized to it (distribution.block_batch), now 処理中 under their name."""
+    _require(permissions.can_work, actor, town, "タスクを処理する権限がありません")
+    if not isinstance(minutes, int) or not 0 < minutes <= 480:
+        raise ValidationError({"minutes": ["確保する時間は1〜480分で入力してください。"]})
+    with transaction.atomic():
+        office = Office.objects.filter(code=office_code, active=True).first()
+        if office is None:
+            raise ValidationError({"office": ["庁舎がありません。"]})
+        rows = list(Task.objects.select_for_update(skip_locked=True)
+                    .filter(office=office, status=TaskStatus.ASSIGNED))
+        by_id = {str(t.pk): t for t in rows}
+        batch = distribution.block_batch(
+            [distribution.Task(str(t.pk), t.minutes, t.due_on, t.received_at.isoformat()) for t in rows], minutes)
+        taken = [by_id[t.id] for t in batch]
+        who = _who(actor)
+        Task.objects.filter(pk__in=[t.pk for t in taken]).update(status=TaskStatus.IN_PROGRESS, taken_by=who)
+        TaskEvent.objects.bulk_create([TaskEvent(task=t, actor=who, action="take", to_office=office.code,
+                                                 note=f"{minutes}分の枠") for t in taken])
+        persons = sorted({t.person_id for t in taken if t.person_id})
+        _audit_record(town, actor, "task.take", persons=persons, purpose="業務配分（着手）", office=office.code,
+                      minutes=minutes, tasks=len(taken))
+        for t in taken:
+            t.status, t.taken_by = TaskStatus.IN_PROGRESS, who
+    return taken
+
+
+def task_finish(*, actor, town, task_id: int, returned: bool = False, note: str = "") -> Task:
+    """完了, or 差戻し (with a reason: the task goes back to the pool for the next plan)."""
+    _require(permissions.can_work, actor, town, "タスクを処理する権限がありません")
+    note = (note or "").strip()
+    if returned and (not note or len(note) > 200):
+        raise ValidationError({"note": ["差戻しの理由を200文字以内で入力してください。"]})
+    with transaction.atomic():
+        task = _task(task_id)
+        if task.status != TaskStatus.IN_PROGRESS:
+            raise ValidationError({"status": [f"処理中のタスクではありません（{task.get_status_display()}）。"]})
+        task.status = TaskStatus.RETURNED if returned else TaskStatus.DONE
+        if returned:
+            task.office, task.taken_by = None, ""
+        task.save(update_fields=["status", "office", "taken_by", "updated_at"])
+        TaskEvent.objects.create(task=task, actor=_who(actor), action="return" if returned else "done", note=note)
+        _audit_record(town, actor, "task.return" if returned else "task.done", person_id=task.person_id,
+                      purpose="業務配分", task=task.application_id)
+    return task
+

@@ -1,0 +1,135 @@
+"""業務配分's pages (thin: parse input, call a service or selector, render)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from kyodo.core.input import InvalidInput, ascii_int
+
+from . import permissions, selectors, services
+from .models import Office, Task
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CODE = re.compile(r"[a-z0-9_-]{1,30}")
+
+
+def _day(value: str | None) -> dt.date:
+    if not value:
+        return timezone.localdate()
+    if not _DAY.fullmatch(value):
+        raise InvalidInput("day", "日付は YYYY-MM-DD の半角で入力してください。", "day must be YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("day", "存在しない日付です。", "no such date") from None
+
+
+def _code(value: str, field: str = "office") -> str:
+    if not _CODE.fullmatch(value or ""):
+        raise InvalidInput(field, "庁舎コードが正しくありません。", "bad office code")
+    return value
+
+
+def assignments_view(check=permissions.can_work):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            town, principal = request.tenant, getattr(request, "principal", None)
+            if principal is None or not check(principal, town):
+                return render(request, "core/refused.html", status=403)
+            try:
+                return view(request, town, *args, **kwargs)
+            except (Office.DoesNotExist, Task.DoesNotExist):
+                return render(request, "assignments/not_found.html", status=404)
+            except PermissionDenied:
+                return render(request, "core/refused.html", status=403)
+        return wrapper
+
+    return decorator
+
+
+def _errors(exc: ValidationError) -> str:
+    return "；".join(m for msgs in getattr(exc, "message_dict", {"": exc.messages}).values() for m in msgs)
+
+
+@assignments_view()
+def home(request, town):
+    day = _day(request.GET.get("day"))
+    rows, plan, pending = selectors.overview(actor=request.principal, town=town, day=day)
+    return render(request, "assignments/home.html", {
+        "day": day, "rows": rows, "plan": plan, "pending": pending,
+        "can_manage": permissions.can_manage(request.principal, town)})
+
+
+@require_POST
+@assignments_view(permissions.can_manage)
+def plan_make(request, town):
+    day = _day(request.POST.get("day"))
+    try:
+        plan = services.plan_day(actor=request.principal, town=town, day=day)
+        messages.success(request, f"{plan.assigned} 件を配分しました（残り {plan.left_over} 件は翌日以降）。")
+    except ValidationError as exc:
+        messages.error(request, "配分できません: " + _errors(exc))
+    return redirect(f"/assignments/?day={day.isoformat()}")
+
+
+@assignments_view()
+def office(request, town, code):
+    office, tasks = selectors.office_tasks(actor=request.principal, town=town, office_code=_code(code))
+    others = Office.objects.filter(active=True).exclude(pk=office.pk)
+    return render(request, "assignments/office.html", {
+        "office": office, "tasks": tasks, "others": others,
+        "can_manage": permissions.can_manage(request.principal, town)})
+
+
+@require_POST
+@assignments_view()
+def block(request, town, code):
+    code = _code(code)
+    minutes = ascii_int(request.POST.get("minutes", ""), field="minutes")
+    try:
+        taken = services.block_take(actor=request.principal, town=town, office_code=code, minutes=minutes)
+        messages.success(request, f"{minutes}分の枠で {len(taken)} 件を受け取りました。")
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("assignments:office", code=code)
+
+
+@require_POST
+@assignments_view(permissions.can_manage)
+def move(request, town, pk):
+    task_id = ascii_int(pk, field="pk")
+    target = _code(request.POST.get("office", ""))
+    try:
+        task = services.task_move(actor=request.principal, town=town, task_id=task_id, office_code=target,
+                                  note=request.POST.get("note", ""))
+        messages.success(request, f"{task.application_id} を移動しました。")
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("assignments:office", code=target)
+
+
+@require_POST
+@assignments_view()
+def finish(request, town, pk):
+    task_id = ascii_int(pk, field="pk")
+    action = request.POST.get("action", "")
+    if action not in ("done", "return"):
+        raise InvalidInput("action", "操作が正しくありません。", "action must be done or return")
+    try:
+        task = services.task_finish(actor=request.principal, town=town, task_id=task_id, returned=action == "return",
+                                    note=request.POST.get("note", ""))
+        messages.success(request, f"{task.application_id}: {task.get_status_display()}")
+        code = request.POST.get("office", "")
+        return redirect("assignments:office", code=_code(code)) if code else redirect("assignments:home")
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("assignments:home")
