@@ -12,6 +12,8 @@ APPLICATION = TownApplication(
     statistics="tenants.assignments.selectors:assignments_statistics",
     display="tenants.assignments.display:LABELS",
     navigation="tenants.assignments.navigation:assignments_navigation",
+    graphql="tenants.assignments.graphql",  # onlineApplicationSubmit, for the town's 申請管理 system
     roles=("counter_clerk", "approver", "section_chief"),
+    datasets=("assignments",),  # the 申請管理 system writes with "assignments:write"
     order=50,
 )

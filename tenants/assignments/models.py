@@ -98,6 +98,12 @@ class Task(models.Model):
     due_on = models.DateField("処理期限")
     summary = models.CharField("概要", max_length=200)
     person_id = models.BigIntegerField("対象者（住民記録）", null=True, blank=True)
+    applicant_name = models.CharField("申請者", max_length=100, blank=True)
+    source = models.CharField("受付経路", max_length=20, default="api")  # "api" (申請管理), "file", "demo"
+    batch = models.ForeignKey("IntakeBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    content_hash = models.CharField("申請内容のハッシュ", max_length=64, blank=True)  # a resent application's check
+    prefill = models.JSONField("仮登録の下書き", default=dict, blank=True)  # what the counter's 仮登録 starts from
+    change_id = models.BigIntegerField("作成した仮登録（住民記録の異動）", null=True, blank=True)
     office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks",
                                verbose_name="配分先")
     planned_on = models.DateField("配分日", null=True, blank=True)
@@ -116,6 +122,23 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.get_kind_display()}"
+
+
+class IntakeBatch(models.Model):
+    """申請ファイルの取込: one file of applications delivered by the 申請管理 system, taken in whole or not at all."""
+
+    filename = models.CharField("ファイル名", max_length=200)
+    form = models.CharField("形式", max_length=10)  # csv / json
+    count = models.PositiveIntegerField("件数")
+    received_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.CharField(max_length=150)
+
+    class Meta:
+        db_table = "assignments_intake_batch"
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.count}件）"
 
 
 class TaskEvent(models.Model):

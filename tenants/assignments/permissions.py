@@ -23,3 +23,12 @@ def can_work(actor, town) -> bool:
 
 def can_manage(actor, town) -> bool:
     return _has(actor, town, MANAGE_ROLES)
+
+
+def can_receive(actor, town) -> bool:
+    """Taking in online applications: the town's 申請管理 system (a machine client contracted for
+    ``assignments:write``), or a manager uploading a delivered file."""
+    may_write = getattr(actor, "may_write", None)
+    if callable(may_write):
+        return town.has_application(APPLICATION) and bool(may_write(municipality_code=town.code, dataset=APPLICATION))
+    return can_manage(actor, town)

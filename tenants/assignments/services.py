@@ -154,3 +154,28 @@ def task_finish(*, actor, town, task_id: int, returned: bool = False, note: str 
                       purpose="業務配分", task=task.application_id)
     return task
 
+
+
+def task_prefill_submit(*, actor, town, task_id: int) -> Task:
+    """ワンスオンリー: the task's 仮登録 draft becomes the residents registry's 仮登録 (awaiting 審査 as any), entered
+    by the member of staff who checked the applicant's identity — nothing is typed again. The registry's own
+    service validates it (and its 支援措置 and 抑止 rules apply); its errors come back by field."""
+    from tenants.residents.services import change_submit
+
+    _require(permissions.can_work, actor, town, "タスクを処理する権限がありません")
+    with transaction.atomic():
+        task = _task(task_id)
+        if task.status != TaskStatus.IN_PROGRESS:
+            raise ValidationError({"status": [f"処理中のタスクではありません（{task.get_status_display()}）。"]})
+        if not task.prefill:
+            raise ValidationError({"prefill": ["このタスクには仮登録の下書きがありません。"]})
+        if task.change_id:
+            raise ValidationError({"prefill": ["このタスクの仮登録は作成済みです。"]})
+        change = change_submit(actor=actor, town=town, kind=task.prefill["kind"], notified_on=dt.date.today(),
+                               effective_on=task.prefill["effective_on"], data=dict(task.prefill["data"]))
+        task.change_id = change.pk
+        task.save(update_fields=["change_id", "updated_at"])
+        TaskEvent.objects.create(task=task, actor=_who(actor), action="prefill", note=f"仮登録 {change.pk}")
+        _audit_record(town, actor, "task.prefill", person_id=task.person_id, purpose="業務配分（仮登録の作成）",
+                      task=task.application_id, change_id=change.pk)
+    return task

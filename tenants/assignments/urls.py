@@ -11,4 +11,6 @@ urlpatterns = [
     path("offices/<str:code>/block/", views.block, name="block"),
     path("tasks/<str:pk>/move/", views.move, name="move"),
     path("tasks/<str:pk>/finish/", views.finish, name="finish"),
+    path("tasks/<str:pk>/prefill/", views.prefill, name="prefill"),
+    path("intake/", views.intake_upload, name="intake"),
 ]

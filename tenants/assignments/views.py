@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kyodo.core.input import InvalidInput, ascii_int
 
-from . import permissions, selectors, services
+from . import intake, permissions, selectors, services
 from .models import Office, Task
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -133,3 +133,41 @@ def finish(request, town, pk):
     except ValidationError as exc:
         messages.error(request, _errors(exc))
         return redirect("assignments:home")
+
+
+@require_POST
+@assignments_view()
+def prefill(request, town, pk):
+    task_id = ascii_int(pk, field="pk")
+    code = request.POST.get("office", "")
+    try:
+        task = services.task_prefill_submit(actor=request.principal, town=town, task_id=task_id)
+        messages.success(request, f"{task.application_id}: 申請の内容で仮登録を作成しました（審査待ち）。")
+    except ValidationError as exc:
+        messages.error(request, "仮登録を作成できません: " + _errors(exc))
+    return redirect("assignments:office", code=_code(code)) if code else redirect("assignments:home")
+
+
+MAX_FILE = 20 * 1024 * 1024
+
+
+@assignments_view(permissions.can_manage)
+def intake_upload(request, town):
+    errors: list = []
+    batch = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = ["ファイルを選んでください。"]
+        elif upload.size > MAX_FILE:
+            errors = [f"ファイルは {MAX_FILE // 1024 // 1024} MB までです。"]
+        else:
+            try:
+                batch = intake.applications_import(actor=request.principal, town=town, raw=upload.read(),
+                                                   filename=upload.name or "upload")
+            except intake.IntakeRefused as refused:
+                errors = [str(e) for e in refused.errors[:200]]
+        status = 400 if errors else 200
+    else:
+        status = 200
+    return render(request, "assignments/intake.html", {"errors": errors, "batch": batch}, status=status)

@@ -74,6 +74,10 @@ def test_realm() -> dict:
              "defaultClientScopes": ["town-412066", "town-412074", "dataset-residents", "dataset-tax"]},
             {"clientId": "vendor-unknown", "secret": VENDOR_SECRET, "serviceAccountsEnabled": True,
              "standardFlowEnabled": False, "defaultClientScopes": ["town-412066", "dataset-residents"]},
+            # a town's 申請管理 system (online applications, 業務配分): writes only
+            {"clientId": "intake-takeo", "secret": VENDOR_SECRET, "serviceAccountsEnabled": True,
+             "standardFlowEnabled": False,
+             "defaultClientScopes": ["town-412066", "town-412074", "dataset-assignments:write"]},
         ],
     }
 

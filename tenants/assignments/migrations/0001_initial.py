@@ -13,6 +13,21 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name='IntakeBatch',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('filename', models.CharField(max_length=200, verbose_name='ファイル名')),
+                ('form', models.CharField(max_length=10, verbose_name='形式')),
+                ('count', models.PositiveIntegerField(verbose_name='件数')),
+                ('received_at', models.DateTimeField(auto_now_add=True)),
+                ('received_by', models.CharField(max_length=150)),
+            ],
+            options={
+                'db_table': 'assignments_intake_batch',
+                'ordering': ['-received_at'],
+            },
+        ),
+        migrations.CreateModel(
             name='Office',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -57,9 +72,15 @@ class Migration(migrations.Migration):
                 ('due_on', models.DateField(verbose_name='処理期限')),
                 ('summary', models.CharField(max_length=200, verbose_name='概要')),
                 ('person_id', models.BigIntegerField(blank=True, null=True, verbose_name='対象者（住民記録）')),
+                ('applicant_name', models.CharField(blank=True, max_length=100, verbose_name='申請者')),
+                ('source', models.CharField(default='api', max_length=20, verbose_name='受付経路')),
+                ('content_hash', models.CharField(blank=True, max_length=64, verbose_name='申請内容のハッシュ')),
+                ('prefill', models.JSONField(blank=True, default=dict, verbose_name='仮登録の下書き')),
+                ('change_id', models.BigIntegerField(blank=True, null=True, verbose_name='作成した仮登録（住民記録の異動）')),
                 ('planned_on', models.DateField(blank=True, null=True, verbose_name='配分日')),
                 ('taken_by', models.CharField(blank=True, max_length=150, verbose_name='処理者')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
+                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='assignments.intakebatch')),
                 ('office', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='assignments.office', verbose_name='配分先')),
             ],
             options={

@@ -1,0 +1,84 @@
+"""業務配分's part of the API: the town's 申請管理 system (a machine client contracted for ``assignments:write``)
+hands in each online application with ``onlineApplicationSubmit``. Idempotent by 申請番号: sending the same
+application again answers the task already made (``replayed: true``); the same 申請番号 with other content is
+refused (``errors`` names the field). Nothing of the registry is answered: only the task's own fields."""
+
+from __future__ import annotations
+
+import graphene
+from graphene.types.generic import GenericScalar
+
+from kyodo.api.context import context_of
+from kyodo.api.errors import forbidden
+from kyodo.api.platform_schema import FieldError
+
+from . import intake, permissions
+
+
+class OnlineApplicationTask(graphene.ObjectType):
+    """The task an online application became."""
+
+    application_id = graphene.String(required=True, description="申請番号")
+    kind = graphene.String(required=True, description="申請の種類")
+    status = graphene.String(required=True, description="受付 / 配分 / 処理中 / 完了 / 差戻し (received … returned)")
+    due_on = graphene.Date(required=True, description="処理期限")
+    prefilled = graphene.Boolean(required=True, description="True when a 仮登録 draft was prepared for the counter.")
+
+
+class ApplicantInput(graphene.InputObjectType):
+    atena_number = graphene.String(description="宛名番号 (not for a 転入（予約）)")
+    name = graphene.String(description="申請者の氏名")
+    birth_date = graphene.String(description="生年月日 (YYYY-MM-DD)")
+
+
+class OnlineApplicationInput(graphene.InputObjectType):
+    application_id = graphene.String(required=True, description="申請番号 (the 申請管理 system's id)")
+    kind = graphene.String(required=True, description="move_in_reservation / relocation / move_out / "
+                                                      "nhi_acquire / nhi_lose / nhi_reissue")
+    received_at = graphene.String(required=True, description="受付日時 (ISO 8601)")
+    applicant = ApplicantInput()
+    details = GenericScalar(description="申請内容 by kind (docs/assignments.md)")
+
+
+class OnlineApplicationSubmitPayload(graphene.ObjectType):
+    task = graphene.Field(OnlineApplicationTask)
+    errors = graphene.List(graphene.NonNull(FieldError), required=True)
+    replayed = graphene.Boolean(required=True, description="True when this 申請番号 was already taken in.")
+
+
+def _task_answer(task) -> dict:
+    return {"application_id": task.application_id, "kind": task.kind, "status": task.status, "due_on": task.due_on,
+            "prefilled": bool(task.prefill)}
+
+
+class OnlineApplicationSubmit(graphene.Mutation):
+    """オンライン申請の受付: one application becomes a task (once per 申請番号)."""
+
+    class Arguments:
+        input = OnlineApplicationInput(required=True)
+
+    Output = OnlineApplicationSubmitPayload
+
+    def mutate(self, info, input):
+        context = context_of(info)
+        if context.town is None or not permissions.can_receive(context.principal, context.town):
+            raise forbidden()
+        record = {"application_id": input.get("application_id"), "kind": input.get("kind"),
+                  "received_at": input.get("received_at"),
+                  "applicant": dict(input.get("applicant") or {}), "details": input.get("details") or {}}
+        try:
+            task, replayed = intake.application_receive(actor=context.principal, town=context.town, record=record)
+        except intake.IntakeRefused as refused:
+            return {"task": None, "replayed": False, "errors": [
+                {"field": e.field, "message_ja": e.message,
+                 "message_en": f"The value of `{e.field}` was refused (see messageJa)."} for e in refused.errors]}
+        return {"task": _task_answer(task), "errors": [], "replayed": replayed}
+
+
+class Mutation(graphene.ObjectType):
+    online_application_submit = OnlineApplicationSubmit.Field()
+
+
+Query = None
+NODES: dict = {}
+TYPES = (OnlineApplicationTask,)

@@ -1,0 +1,171 @@
+"""オンライン申請の受付: through the API as the town's 申請管理 system does (a real client-credentials token from
+the development IdP, posted over the whole Django stack), and as delivered files (CSV, JSON) taken in whole or
+not at all with errors by record and field; once only by 申請番号; the 仮登録 draft becomes the registry's 仮登録
+in one step at the counter; the isolation fixture."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from kyodo.tenantlog.models import AuditEntry
+from tenants.assignments import intake, services
+from tenants.assignments.models import CalendarDay, IntakeBatch, Office, Task
+from tests.api.conftest import Api, vendor_token
+from tests.identity.conftest import idp, oidc_settings  # noqa: F401  (fixtures)
+from tests.residents.conftest import approve, household, in_a  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+SUBMIT = """mutation Submit($input: OnlineApplicationInput!) { onlineApplicationSubmit(input: $input) {
+  task { applicationId kind status dueOn prefilled } errors { field messageJa } replayed } }"""
+
+
+@pytest.fixture
+def town(in_a):  # noqa: F811
+    type(in_a).objects.filter(pk=in_a.pk).update(enabled_applications=[*in_a.enabled_applications, "assignments"])
+    in_a.refresh_from_db()
+    return in_a
+
+
+def _relocation(household, app_id="PT-0001", **details):  # noqa: F811
+    taro = household["taro"]
+    return {"application_id": app_id, "kind": "relocation",
+            "received_at": (timezone.now() - dt.timedelta(hours=2)).isoformat(timespec="seconds"),
+            "applicant": {"atena_number": taro.person.atena_number, "name": "山田 太郎",
+                          "birth_date": taro.birth_date.isoformat()},
+            "details": {"effective_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+                        "address": "佐賀県武雄市北方町大字志久1番地", "postal_code": "849-2201", **details}}
+
+
+@pytest.fixture
+def intake_api(db, oidc_settings, idp, town):  # noqa: F811
+    from django.core.cache import cache
+    from django.test import Client
+
+    from kyodo.api.throttle import _redis
+    from kyodo.identity.models import ServiceAccount
+
+    ServiceAccount.objects.update_or_create(client_id="intake-takeo", defaults={
+        "vendor_name": "武雄市 申請管理", "municipality_codes": ["412066"], "datasets": ["assignments:write"],
+        "active": True})
+    cache.clear()
+    for key in _redis().scan_iter("kyodo:api:bucket:*"):
+        _redis().delete(key)
+    return Api(Client(), vendor_token(idp, "intake-takeo"))
+
+
+def test_the_api_takes_an_application_once_and_drafts_its_provisional_entry(intake_api, household, town):  # noqa: F811
+    record = _relocation(household)
+    variables = {"input": {"applicationId": record["application_id"], "kind": "relocation",
+                           "receivedAt": record["received_at"], "applicant": {
+                               "atenaNumber": record["applicant"]["atena_number"], "name": "山田 太郎",
+                               "birthDate": record["applicant"]["birth_date"]}, "details": record["details"]}}
+    first = intake_api.data(SUBMIT, variables)["onlineApplicationSubmit"]
+    assert first["errors"] == [] and first["replayed"] is False
+    assert first["task"]["status"] == "received" and first["task"]["prefilled"] is True
+    again = intake_api.data(SUBMIT, variables)["onlineApplicationSubmit"]
+    assert again["replayed"] is True and Task.objects.count() == 1
+    other = json.loads(json.dumps(variables))
+    other["input"]["details"]["address"] = "佐賀県武雄市山内町大字宮野1番地"
+    refused = intake_api.data(SUBMIT, other)["onlineApplicationSubmit"]
+    assert refused["task"] is None and refused["errors"][0]["field"] == "application_id"
+    task = Task.objects.get()
+    assert task.prefill["kind"] == "relocation" and task.prefill["data"]["household_id"] == household["household"].pk
+    assert AuditEntry.objects.filter(chain=f"assignments:{town.code}", action="application.receive",
+                                     actor_kind="vendor").count() == 1
+
+
+def test_the_api_names_the_refused_fields(intake_api, household):  # noqa: F811
+    bad = {"input": {"applicationId": "PT 1", "kind": "relocation", "receivedAt": "２０２６-12-01T09:00:00",
+                     "applicant": {"atenaNumber": "１２３", "birthDate": "1980-02-30"},
+                     "details": {"effective_on": "2026-12-01", "colour": "red"}}}
+    answer = intake_api.data(SUBMIT, bad)["onlineApplicationSubmit"]
+    fields = {e["field"] for e in answer["errors"]}
+    assert {"application_id", "received_at", "applicant.atena_number", "applicant.birth_date", "details.colour",
+            "details.address"} <= fields
+    assert not Task.objects.exists()
+
+
+def test_a_client_of_another_town_or_a_reading_vendor_is_refused(intake_api, household, town_b):  # noqa: F811
+    record = _relocation(household)
+    variables = {"input": {"applicationId": "PT-9", "kind": "relocation", "receivedAt": record["received_at"],
+                           "details": record["details"]}}
+    type(town_b).objects.filter(pk=town_b.pk).update(enabled_applications=[*town_b.enabled_applications,
+                                                                           "assignments"])
+    on_b = intake_api.post(SUBMIT, variables, host="kashima.test").json()  # contracted for 412066 only
+    assert on_b["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "武雄" not in json.dumps(on_b)
+
+
+def test_a_file_is_taken_in_whole_or_not_at_all(town, household, approver_a):  # noqa: F811
+    good = [_relocation(household, "PT-1"), _relocation(household, "PT-2")]
+    broken = [*good, {**_relocation(household, "PT-3"), "kind": "marriage"},
+              {**_relocation(household, "PT-4"), "received_at": "2999-01-01T00:00:00+09:00"}]
+    with pytest.raises(intake.IntakeRefused) as excinfo:
+        intake.applications_import(actor=approver_a, town=town, raw=json.dumps(broken).encode(), filename="a.json")
+    assert [(e.record, e.application_id, e.field) for e in excinfo.value.errors] == [
+        (3, "PT-3", "kind"), (4, "PT-4", "received_at")]
+    assert not Task.objects.exists() and not IntakeBatch.objects.exists()
+    batch = intake.applications_import(actor=approver_a, town=town, raw=json.dumps(good).encode(), filename="a.json")
+    assert batch.count == 2 and Task.objects.filter(batch=batch, source="file").count() == 2
+    resent = intake.applications_import(actor=approver_a, town=town, raw=json.dumps(good).encode(), filename="b.json")
+    assert resent.count == 0 and Task.objects.count() == 2  # once only
+
+
+def test_a_csv_file_with_errors_names_the_row_and_field(town, household, approver_a):  # noqa: F811
+    taro = household["taro"]
+    header = "application_id,kind,received_at,atena_number,birth_date,planned_on,destination\n"
+    rows = (f"PT-10,move_out,2026-11-30T10:00:00+09:00,{taro.person.atena_number},{taro.birth_date},2026-12-20,"
+            "福岡県福岡市\nPT-11,move_out,2026-11-30T10:05:00+09:00,999999999999,1980-01-01,2026-12-20,東京都\n"
+            "PT-12,move_out,2026-11-30T10:06:00+09:00\x00,1,1980-01-01,2026-12-20,東京都\n")
+    with pytest.raises(intake.IntakeRefused) as excinfo:
+        intake.applications_import(actor=approver_a, town=town, raw=(header + rows).encode(), filename="x.csv")
+    assert [e.field for e in excinfo.value.errors] == ["file"]  # a NUL anywhere refuses the file as a whole
+    rows = rows.split("\n", 2)[0] + "\n" + rows.split("\n")[1] + "\n"
+    with pytest.raises(intake.IntakeRefused) as excinfo:
+        intake.applications_import(actor=approver_a, town=town, raw=(header + rows).encode(), filename="x.csv")
+    assert [(e.record, e.field) for e in excinfo.value.errors] == [(2, "applicant")]
+    ok = intake.applications_import(actor=approver_a, town=town, raw=(header + rows.split("\n")[0] + "\n").encode(),
+                                    filename="x.csv")
+    task = Task.objects.get(batch=ok)
+    assert task.prefill == {"kind": "move_out", "effective_on": "2026-12-20",
+                            "data": {"person_ids": [taro.person_id], "destination": "福岡県福岡市"}}
+
+
+def test_the_counter_turns_the_draft_into_the_provisional_entry(town, household, approver_a, clerk_a):  # noqa: F811
+    from tenants.residents.models import Change
+
+    task, _ = intake.application_receive(actor=approver_a, town=town, record=_relocation(household))
+    office = Office.objects.create(code="honcho", name="本庁", kind="main", opens_at=dt.time(8, 30),
+                                   closes_at=dt.time(17, 15))
+    today = timezone.localdate()
+    CalendarDay.objects.create(office=office, day=today, staff_on_duty=2, fixed_minutes=60, counter_minutes=100)
+    services.plan_day(actor=approver_a, town=town, day=today)
+    taken = services.block_take(actor=clerk_a, town=town, office_code="honcho", minutes=60)
+    assert [t.pk for t in taken] == [task.pk]
+    services.task_prefill_submit(actor=clerk_a, town=town, task_id=task.pk)
+    task.refresh_from_db()
+    change = Change.objects.get(pk=task.change_id)
+    assert change.kind == "relocation" and change.status == "pending"
+    assert change.payload["address"] == "佐賀県武雄市北方町大字志久1番地"
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):  # once
+        services.task_prefill_submit(actor=clerk_a, town=town, task_id=task.pk)
+
+
+def test_the_upload_page_answers_errors_with_400_and_names_them(town, household, approver_a):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import logged_in_client
+
+    client = logged_in_client(approver_a, "takeo.test")
+    bad = SimpleUploadedFile("x.json", json.dumps([{"application_id": "PT-1", "kind": "nope"}]).encode())
+    page = client.post("/assignments/intake/", {"file": bad})
+    assert page.status_code == 400 and "1件目（申請番号 PT-1） kind" in page.content.decode()
+    good = SimpleUploadedFile("y.json", json.dumps([_relocation(household)]).encode())
+    assert client.post("/assignments/intake/", {"file": good}).status_code == 200
+    assert Task.objects.count() == 1
