@@ -13,5 +13,5 @@ def assignments_navigation(request) -> list[NavItem]:
     principal, town = getattr(request, "principal", None), request.tenant
     if principal is None or not permissions.can_work(principal, town):
         return []
-    url = reverse("assignments:home")
-    return [NavItem("配分計画", url, request.path_info == url)]
+    return [NavItem(label, reverse(name), request.path_info == reverse(name))
+            for label, name in (("配分計画", "assignments:home"), ("ダッシュボード", "assignments:dashboard"))]

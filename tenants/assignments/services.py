@@ -146,10 +146,12 @@ def task_finish(*, actor, town, task_id: int, returned: bool = False, note: str 
         if task.status != TaskStatus.IN_PROGRESS:
             raise ValidationError({"status": [f"処理中のタスクではありません（{task.get_status_display()}）。"]})
         task.status = TaskStatus.RETURNED if returned else TaskStatus.DONE
+        office_code = task.office.code if task.office else ""
         if returned:
             task.office, task.taken_by = None, ""
         task.save(update_fields=["status", "office", "taken_by", "updated_at"])
-        TaskEvent.objects.create(task=task, actor=_who(actor), action="return" if returned else "done", note=note)
+        TaskEvent.objects.create(task=task, actor=_who(actor), action="return" if returned else "done",
+                                 from_office=office_code, note=note)
         _audit_record(town, actor, "task.return" if returned else "task.done", person_id=task.person_id,
                       purpose="業務配分", task=task.application_id)
     return task

@@ -13,4 +13,5 @@ urlpatterns = [
     path("tasks/<str:pk>/finish/", views.finish, name="finish"),
     path("tasks/<str:pk>/prefill/", views.prefill, name="prefill"),
     path("intake/", views.intake_upload, name="intake"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

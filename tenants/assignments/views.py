@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kyodo.core.input import InvalidInput, ascii_int
 
-from . import intake, permissions, selectors, services
+from . import charts, intake, permissions, selectors, services
 from .models import Office, Task
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -171,3 +171,37 @@ def intake_upload(request, town):
     else:
         status = 200
     return render(request, "assignments/intake.html", {"errors": errors, "batch": batch}, status=status)
+
+
+@assignments_view()
+def dashboard(request, town):
+    end = _day(request.GET.get("end"))
+    start = _day(request.GET.get("start")) if request.GET.get("start") else end.replace(day=1)
+    if start > end or (end - start).days > 366:
+        raise InvalidInput("start", "期間は開始日から終了日まで1年以内で指定してください。", "bad period")
+    board = selectors.dashboard(actor=request.principal, town=town, start=start, end=end)
+    form = request.GET.get("format", "")
+    if form not in ("", "csv", "json"):
+        raise InvalidInput("format", "形式は csv か json です。", "format must be csv or json")
+    if form == "json":
+        from django.http import JsonResponse
+
+        head, *body = board.rows()
+        return JsonResponse({"town": town.code, "start": start.isoformat(), "end": end.isoformat(),
+                             "received": board.received, "hours_saved": board.hours_saved,
+                             "rows": [dict(zip(head, row, strict=True)) for row in body]},
+                            json_dumps_params={"ensure_ascii": False})
+    if form == "csv":
+        import csv
+
+        from django.http import HttpResponse
+
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="assignments-{town.code}-{start}-{end}.csv"'
+        response.write("\ufeff")
+        csv.writer(response).writerows(board.rows())
+        return response
+    return render(request, "assignments/dashboard.html", {
+        "board": board, "start": start, "end": end,
+        "completed_chart": charts.bars("庁舎ごとの完了件数", [(o.name, o.completed) for o in board.offices]),
+        "idle_chart": charts.bars("可能時間の使用率", [(o.name, o.idle_used_percent) for o in board.offices], "%")})

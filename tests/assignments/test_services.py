@@ -126,3 +126,30 @@ def test_town_b_staff_reach_nothing_of_town_a(town, tasks, approver_a, clerk_b, 
         assert not Task.objects.exists() and not Office.objects.exists()  # town B's own schema is empty
         page = logged_in_client(clerk_b, "kashima.test").get("/assignments/")
     assert page.status_code == 200 and "本庁" not in page.content.decode() and "APP-" not in page.content.decode()
+
+
+def test_the_dashboard_counts_what_was_done_and_the_hours_saved(town, tasks, approver_a, clerk_a):
+    import csv
+    import io
+    import json
+
+    services.plan_day(actor=approver_a, town=town, day=DAY)
+    taken = services.block_take(actor=clerk_a, town=town, office_code="honcho", minutes=90)
+    for t in taken[:2]:
+        services.task_finish(actor=clerk_a, town=town, task_id=t.pk)
+    services.task_finish(actor=clerk_a, town=town, task_id=taken[2].pk, returned=True, note="不備")
+    client = logged_in_client(approver_a, "takeo.test")
+    today = timezone.localdate().isoformat()
+    page = client.get(f"/assignments/dashboard/?start={DAY.replace(day=1).isoformat()}&end={max(DAY, timezone.localdate()).isoformat()}")
+    body = page.content.decode()
+    assert page.status_code == 200 and "<svg" in body and 'role="img"' in body
+    assert "1.5 時間" in body  # 2 completed × 45 min (seed 000's 受付 15 + バックヤード 30)
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/assignments/dashboard/?start={DAY.replace(day=1)}&end={max(DAY, timezone.localdate())}&format=csv"
+    ).content.decode("utf-8-sig"))))
+    honcho = next(r for r in rows if r[0] == "本庁")
+    assert honcho[1:4] == ["24", "2", "1"] and honcho[5:7] == ["720", "60"]  # 配分 完了 差戻し; 可能時間 処理時間
+    data = json.loads(client.get(f"/assignments/dashboard/?end={today}&start={DAY.replace(day=1)}&format=json").content)
+    assert data["town"] == "412066" and data["rows"][-1]["庁舎"] == "町全体"
+    for bad in ("?format=xml", "?start=2026-12-31&end=2026-01-01", "?end=2026-13-01", "?start=%EF%BC%92"):
+        assert client.get(f"/assignments/dashboard/{bad}").status_code == 400, bad
