@@ -46,6 +46,12 @@ class OnlineApplicationSubmitPayload(graphene.ObjectType):
     replayed = graphene.Boolean(required=True, description="True when this 申請番号 was already taken in.")
 
 
+def _record(value) -> dict:
+    return {"application_id": value.get("application_id"), "kind": value.get("kind"),
+            "received_at": value.get("received_at"), "applicant": dict(value.get("applicant") or {}),
+            "details": value.get("details") or {}}
+
+
 def _task_answer(task) -> dict:
     return {"application_id": task.application_id, "kind": task.kind, "status": task.status, "due_on": task.due_on,
             "prefilled": bool(task.prefill)}
@@ -63,9 +69,7 @@ class OnlineApplicationSubmit(graphene.Mutation):
         context = context_of(info)
         if context.town is None or not permissions.can_receive(context.principal, context.town):
             raise forbidden()
-        record = {"application_id": input.get("application_id"), "kind": input.get("kind"),
-                  "received_at": input.get("received_at"),
-                  "applicant": dict(input.get("applicant") or {}), "details": input.get("details") or {}}
+        record = _record(input)
         try:
             task, replayed = intake.application_receive(actor=context.principal, town=context.town, record=record)
         except intake.IntakeRefused as refused:
@@ -75,8 +79,45 @@ class OnlineApplicationSubmit(graphene.Mutation):
         return {"task": _task_answer(task), "errors": [], "replayed": replayed}
 
 
+class OnlineApplicationsSubmitPayload(graphene.ObjectType):
+    tasks = graphene.List(graphene.NonNull(OnlineApplicationTask), required=True,
+                          description="The tasks made now, in the order of the input.")
+    replayed = graphene.List(graphene.NonNull(graphene.String), required=True,
+                             description="申請番号 already taken in with the same content (nothing made again).")
+    errors = graphene.List(graphene.NonNull(FieldError), required=True,
+                           description="When not empty, nothing was taken in; each field is `[<index>].<field>`.")
+
+
+class OnlineApplicationsSubmit(graphene.Mutation):
+    """オンライン申請の一括受付: up to 500 applications in one request, taken in whole or not at all."""
+
+    class Arguments:
+        inputs = graphene.List(graphene.NonNull(OnlineApplicationInput), required=True)
+
+    Output = OnlineApplicationsSubmitPayload
+
+    def mutate(self, info, inputs):
+        context = context_of(info)
+        if context.town is None or not permissions.can_receive(context.principal, context.town):
+            raise forbidden()
+        if len(inputs) > intake.MAX_BATCH_API:
+            return {"tasks": [], "replayed": [], "errors": [{
+                "field": "inputs", "message_ja": f"1回の要求は {intake.MAX_BATCH_API} 件までです。",
+                "message_en": f"At most {intake.MAX_BATCH_API} applications per request."}]}
+        try:
+            taken = intake.applications_take(actor=context.principal, town=context.town,
+                                             records=[_record(i) for i in inputs])
+        except intake.IntakeRefused as refused:
+            return {"tasks": [], "replayed": [], "errors": [
+                {"field": f"[{e.record - 1}].{e.field}", "message_ja": e.message,
+                 "message_en": f"The value of `{e.field}` of application {e.record - 1} was refused (see messageJa)."}
+                for e in refused.errors]}
+        return {"tasks": [_task_answer(t) for t in taken.tasks], "replayed": taken.replayed, "errors": []}
+
+
 class Mutation(graphene.ObjectType):
     online_application_submit = OnlineApplicationSubmit.Field()
+    online_applications_submit = OnlineApplicationsSubmit.Field()
 
 
 Query = None

@@ -354,8 +354,28 @@ def applications_import(*, actor, town, raw: bytes, filename: str) -> IntakeBatc
     """A delivered file: every record checked first; then all become tasks in one transaction, or none."""
     _require(actor, town)
     form, records = parse_file(raw, filename)
+    return applications_take(actor=actor, town=town, records=records, source="file", filename=filename,
+                             form=form).batch
+
+
+@dataclass
+class Taken:
+    batch: IntakeBatch
+    tasks: list[Task]  # the new ones, in the records' order
+    replayed: list[str]  # 申請番号 already taken in with the same content
+
+
+MAX_BATCH_API = 500  # applications per API request (onlineApplicationsSubmit)
+
+
+def applications_take(*, actor, town, records: list, source: str = "api", filename: str = "",
+                      form: str = "api") -> Taken:
+    """Many applications at once (a file, or the API's batch): all checked first with set-based lookups, then
+    the new ones inserted in one transaction with one audit record — or nothing, with every error by record
+    and field. A record already taken in with the same content is answered as replayed."""
+    _require(actor, town)
     if len(records) > MAX_RECORDS:
-        raise IntakeRefused([RecordError(0, "", "file", f"1ファイル {MAX_RECORDS:,} 件までです。")])
+        raise IntakeRefused([RecordError(0, "", "file", f"1回 {MAX_RECORDS:,} 件までです。")])
     atenas = [r.get("applicant", {}).get("atena_number") for r in records
               if isinstance(r, dict) and isinstance(r.get("applicant"), dict)]
     residents = _residents(atenas)
@@ -381,10 +401,11 @@ def applications_import(*, actor, town, raw: bytes, filename: str) -> IntakeBatc
         raise IntakeRefused(sorted(errors, key=lambda e: e.record))
     fresh = [c for c in checked if c.application_id not in existing]  # resent ones are already tasks
     with transaction.atomic():
-        batch = IntakeBatch.objects.create(filename=filename[:200], form=form, count=len(fresh),
-                                           received_by=_who(actor))
-        Task.objects.bulk_create(_tasks_for(fresh, "file", batch), batch_size=2000)
+        batch = IntakeBatch.objects.create(filename=(filename or f"{source}:{_who(actor)}")[:200], form=form,
+                                           count=len(fresh), received_by=_who(actor))
+        tasks = Task.objects.bulk_create(_tasks_for(fresh, source, batch), batch_size=2000)
         _audit.record(application=permissions.APPLICATION, town=town, actor=actor, action="application.import",
-                      persons=sorted({c.person_id for c in fresh if c.person_id}), purpose="オンライン申請の受付（ファイル）",
-                      batch=batch.pk, count=len(fresh), resent=len(checked) - len(fresh))
-    return batch
+                      persons=sorted({c.person_id for c in fresh if c.person_id}),
+                      purpose="オンライン申請の受付（一括）", batch=batch.pk, count=len(fresh),
+                      resent=len(checked) - len(fresh))
+    return Taken(batch, tasks, [c.application_id for c in checked if c.application_id in existing])

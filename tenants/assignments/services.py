@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import BigIntegerField, Case, Sum, Value, When
 
 from kyodo.identity.principal import audit_actor_of
 from kyodo.tenantlog import audit as _audit
@@ -59,13 +59,19 @@ def plan_day(*, actor, town, day: dt.date) -> Plan:
         ids = {o.code: o.pk for o in Office.objects.filter(code__in=[s.code for s in result.offices])}
         who = _who(actor)
         events: list[TaskEvent] = []
+        office_of: dict[int, int] = {}
         for share in result.offices:
-            if not share.task_ids:
-                continue
-            task_ids = [int(t) for t in share.task_ids]
-            Task.objects.filter(pk__in=task_ids).update(status=TaskStatus.ASSIGNED, office_id=ids[share.code],
-                                                        planned_on=day, taken_by="")
-            events += [TaskEvent(task_id=t, actor=who, action="assign", to_office=share.code) for t in task_ids]
+            for t in share.task_ids:
+                office_of[int(t)] = ids[share.code]
+            events += [TaskEvent(task_id=int(t), actor=who, action="assign", to_office=share.code) for t in share.task_ids]
+        if office_of:  # one UPDATE for the whole plan: each task's office by a CASE on its id
+            by_office: dict[int, list[int]] = {}
+            for task_id, office_id in office_of.items():
+                by_office.setdefault(office_id, []).append(task_id)
+            Task.objects.filter(pk__in=list(office_of)).update(
+                status=TaskStatus.ASSIGNED, planned_on=day, taken_by="",
+                office_id=Case(*(When(pk__in=task_ids, then=Value(office_id)) for office_id, task_ids in by_office.items()),
+                               output_field=BigIntegerField()))
         TaskEvent.objects.bulk_create(events, batch_size=2000)
         plan = Plan.objects.create(
             day=day, created_by=who, assigned=len(events), left_over=len(result.unassigned),

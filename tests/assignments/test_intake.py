@@ -169,3 +169,27 @@ def test_the_upload_page_answers_errors_with_400_and_names_them(town, household,
     good = SimpleUploadedFile("y.json", json.dumps([_relocation(household)]).encode())
     assert client.post("/assignments/intake/", {"file": good}).status_code == 200
     assert Task.objects.count() == 1
+
+
+BATCH = """mutation Many($inputs: [OnlineApplicationInput!]!) { onlineApplicationsSubmit(inputs: $inputs) {
+  tasks { applicationId prefilled } replayed errors { field messageJa } } }"""
+
+
+def _api_input(record: dict) -> dict:
+    a = record["applicant"]
+    return {"applicationId": record["application_id"], "kind": record["kind"], "receivedAt": record["received_at"],
+            "applicant": {"atenaNumber": a["atena_number"], "name": a["name"], "birthDate": a["birth_date"]},
+            "details": record["details"]}
+
+
+def test_the_batch_api_takes_many_whole_or_not_at_all(intake_api, household):  # noqa: F811
+    inputs = [_api_input(_relocation(household, f"PT-B{i}")) for i in range(3)]
+    first = intake_api.data(BATCH, {"inputs": inputs})["onlineApplicationsSubmit"]
+    assert first["errors"] == [] and [t["applicationId"] for t in first["tasks"]] == ["PT-B0", "PT-B1", "PT-B2"]
+    again = intake_api.data(BATCH, {"inputs": [*inputs, _api_input(_relocation(household, "PT-B3"))]})
+    assert again["onlineApplicationsSubmit"]["replayed"] == ["PT-B0", "PT-B1", "PT-B2"]
+    assert [t["applicationId"] for t in again["onlineApplicationsSubmit"]["tasks"]] == ["PT-B3"]
+    bad = [_api_input(_relocation(household, "PT-B4")), {**_api_input(_relocation(household, "PT-B5")), "kind": "x"}]
+    refused = intake_api.data(BATCH, {"inputs": bad})["onlineApplicationsSubmit"]
+    assert [e["field"] for e in refused["errors"]] == ["[1].kind"] and refused["tasks"] == []
+    assert Task.objects.count() == 4
