@@ -10,14 +10,15 @@ from django.utils.safestring import SafeString, mark_safe
 BAR, GAP, LABEL, WIDTH = 22, 10, 120, 360
 
 
-def bars(title: str, rows: list[tuple[str, float]], unit: str = "件") -> SafeString:
-    top = max((v for _, v in rows), default=0) or 1
+def bars(title: str, rows: list[tuple[str, float]], unit: str = "件", scale: float | None = None) -> SafeString:
+    """``scale``: the value of a full bar (100 for a percentage); by default the largest value."""
+    top = scale or max((v for _, v in rows), default=0) or 1
     height = len(rows) * (BAR + GAP) + GAP
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-             f'viewBox="0 0 {LABEL + WIDTH + 90} {height}" class="kd-chart"><title>{escape(title)}</title>']
+             f'viewBox="0 0 {LABEL + WIDTH + 90} {height}" width="100%" style="max-width: 36rem" class="kd-chart"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(rows):
         y = GAP + i * (BAR + GAP)
-        w = round(WIDTH * value / top)
+        w = round(WIDTH * min(value, top) / top)
         shown = f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
         parts.append(f'<text x="{LABEL - 8}" y="{y + BAR - 6}" text-anchor="end" font-size="14">{escape(label)}</text>'
                      f'<rect x="{LABEL}" y="{y}" width="{w}" height="{BAR}" fill="#0031d8">'

@@ -56,7 +56,8 @@ def plan_day(*, actor, town, day: dt.date) -> Plan:
         committed = dict(Task.objects.filter(planned_on=day, office__isnull=False)
                          .exclude(status__in=PENDING).values_list("office__code").annotate(m=Sum("minutes")).order_by())
         result = distribution.plan(offices, tasks, committed)
-        ids = {o.code: o.pk for o in Office.objects.filter(code__in=[s.code for s in result.offices])}
+        known = {o.code: o for o in Office.objects.filter(code__in=[s.code for s in result.offices])}
+        ids = {code: o.pk for code, o in known.items()}
         who = _who(actor)
         events: list[TaskEvent] = []
         office_of: dict[int, int] = {}
@@ -75,7 +76,7 @@ def plan_day(*, actor, town, day: dt.date) -> Plan:
         TaskEvent.objects.bulk_create(events, batch_size=2000)
         plan = Plan.objects.create(
             day=day, created_by=who, assigned=len(events), left_over=len(result.unassigned),
-            offices=[{"code": s.code, "idle_minutes": s.idle_minutes, "used_minutes": s.used_minutes,
+            offices=[{"code": s.code, "name": known[s.code].name, "idle_minutes": s.idle_minutes, "used_minutes": s.used_minutes,
                       "tasks": len(s.task_ids), "share_percent": round(float(s.share_of_idle) * 100, 1),
                       "explanation": s.explanation()} for s in result.offices])
         _audit_record(town, actor, "plan.make", purpose="業務配分", day=day.isoformat(), assigned=plan.assigned,

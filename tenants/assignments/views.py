@@ -204,4 +204,5 @@ def dashboard(request, town):
     return render(request, "assignments/dashboard.html", {
         "board": board, "start": start, "end": end,
         "completed_chart": charts.bars("庁舎ごとの完了件数", [(o.name, o.completed) for o in board.offices]),
-        "idle_chart": charts.bars("可能時間の使用率", [(o.name, o.idle_used_percent) for o in board.offices], "%")})
+        "idle_chart": charts.bars("可能時間の使用率", [(o.name, o.idle_used_percent) for o in board.offices], "%",
+                                  scale=100)})
