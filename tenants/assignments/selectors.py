@@ -42,6 +42,29 @@ def overview(*, actor, town, day: dt.date) -> tuple[list[OfficeRow], Plan | None
     return rows, plan, pending
 
 
+@dataclass
+class Alerts:
+    """SLA: open tasks past their 処理期限, and those due by tomorrow (counts per office; the list names none)."""
+
+    overdue: dict[str, int]
+    due_soon: dict[str, int]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.overdue or self.due_soon)
+
+
+def sla_alerts(*, actor, town, today: dt.date) -> Alerts:
+    _require(actor, town)
+    open_ = Task.objects.exclude(status=TaskStatus.DONE)
+
+    def by_office(qs) -> dict[str, int]:
+        return {(name or "未配分"): n for name, n in qs.values_list("office__name").annotate(n=Count("pk")).order_by()}
+
+    return Alerts(by_office(open_.filter(due_on__lt=today)),
+                  by_office(open_.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=1))))
+
+
 def office_tasks(*, actor, town, office_code: str, limit: int = 300) -> tuple[Office, list[Task]]:
     """An office's open tasks (配分・処理中), in order; the list names persons, so it is audited."""
     _require(actor, town)

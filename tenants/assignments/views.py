@@ -64,8 +64,9 @@ def _errors(exc: ValidationError) -> str:
 def home(request, town):
     day = _day(request.GET.get("day"))
     rows, plan, pending = selectors.overview(actor=request.principal, town=town, day=day)
+    alerts = selectors.sla_alerts(actor=request.principal, town=town, today=timezone.localdate())
     return render(request, "assignments/home.html", {
-        "day": day, "rows": rows, "plan": plan, "pending": pending,
+        "day": day, "rows": rows, "plan": plan, "pending": pending, "alerts": alerts,
         "can_manage": permissions.can_manage(request.principal, town)})
 
 

@@ -153,3 +153,16 @@ def test_the_dashboard_counts_what_was_done_and_the_hours_saved(town, tasks, app
     assert data["town"] == "412066" and data["rows"][-1]["庁舎"] == "町全体"
     for bad in ("?format=xml", "?start=2026-12-31&end=2026-01-01", "?end=2026-13-01", "?start=%EF%BC%92"):
         assert client.get(f"/assignments/dashboard/{bad}").status_code == 400, bad
+
+
+def test_overdue_and_soon_due_tasks_are_alerted_by_office(town, tasks, approver_a):
+    from tenants.assignments import selectors
+
+    services.plan_day(actor=approver_a, town=town, day=DAY)
+    Task.objects.filter(application_id__in=["APP-000", "APP-001"]).update(due_on=timezone.localdate() - dt.timedelta(days=30))
+    Task.objects.filter(application_id="APP-045").update(due_on=DAY)  # left over, not assigned
+    alerts = selectors.sla_alerts(actor=approver_a, town=town, today=DAY)
+    assert alerts.overdue == {"本庁": 2} or alerts.overdue == {"山内支所": 1, "本庁": 1}
+    assert sum(alerts.overdue.values()) == 2 and alerts.due_soon == {"未配分": 1}
+    page = logged_in_client(approver_a, "takeo.test").get(f"/assignments/?day={DAY}")
+    assert "期限超過" in page.content.decode()
