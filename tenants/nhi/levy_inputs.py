@@ -12,11 +12,12 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
 from . import residents_facts
-from .levy import Household, Person, insured_months
+from .levy import Household, Person
 from .levy_models import IncomeRecord
 from .models import Enrolment, LossReason, Payer, PayerKind
 
@@ -39,6 +40,8 @@ class Facts:
     incomes: dict[int, tuple[int, ...]] = field(default_factory=dict)  # person → INCOME_FIELDS
     # 特定同一世帯所属者 candidates: persons whose 資格 ended by 75歳到達 (後期高齢者医療) by the year's end
     former: set[int] = field(default_factory=set)
+    # person → earlier closed spans (取得日, 喪失日) of the year, before the span in ``enrolments`` (left and rejoined)
+    earlier: dict[int, list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,25 @@ def _enrolled_in(fiscal_year: int):
     start, end = fiscal_bounds(fiscal_year)
     return (Enrolment.objects.filter(is_current=True, acquired_on__lte=end)
             .filter(Q(lost_on__isnull=True) | Q(lost_on__gt=start)))
+
+
+def _earlier_spans(fiscal_year: int, current: dict[int, tuple], person_ids=None) -> dict[int, list[tuple]]:
+    """Closed spans of 資格 in the year other than each person's current one: for every earlier 取得 the last row
+    recorded for it (its 喪失). One query."""
+    start, end = fiscal_bounds(fiscal_year)
+    qs = Enrolment.objects.filter(is_current=False, lost_on__isnull=False, lost_on__gt=start, acquired_on__lte=end)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    last: dict[tuple[int, dt.date], tuple[int, Any]] = {}
+    for pid, acquired, lost, history_no in qs.values_list("person_id", "acquired_on", "lost_on", "history_no"):
+        if pid in current and current[pid][0] == acquired:
+            continue  # the current span's own earlier rows
+        if (pid, acquired) not in last or history_no > last[(pid, acquired)][0]:
+            last[(pid, acquired)] = (history_no, lost)
+    found: dict[int, list[tuple]] = {}
+    for (pid, acquired), (_, lost) in sorted(last.items()):
+        found.setdefault(pid, []).append((acquired, lost))
+    return found
 
 
 def _moved_to_late_elderly(fiscal_year: int, person_ids=None) -> set[int]:
@@ -91,7 +113,8 @@ def facts_for_households(fiscal_year: int) -> Facts:
     enrolled = _enrolled_in(fiscal_year)
     facts.enrolments = {pid: (acq, lost) for pid, acq, lost in
                         enrolled.values_list("person_id", "acquired_on", "lost_on")}
-    households = residents_facts.households_of(enrolled.values("person_id"))
+    facts.earlier = _earlier_spans(fiscal_year, facts.enrolments)
+    households = residents_facts.households_of([*facts.enrolments, *facts.earlier])
     for row in residents_facts.member_rows(households):
         facts.members.setdefault(row[1], []).append(row)
     households = sorted(set(households) | _add_departed(facts))
@@ -112,6 +135,7 @@ def facts_for_household(household_id: int, fiscal_year: int) -> Facts:
     enrolled = _enrolled_in(fiscal_year).filter(Q(person_id__in=ids) | Q(household_id=household_id))
     facts.enrolments = {pid: (acq, lost) for pid, acq, lost in enrolled.values_list("person_id", "acquired_on",
                                                                                       "lost_on")}
+    facts.earlier = _earlier_spans(fiscal_year, facts.enrolments, ids)
     _add_departed(facts, household_id)
     facts.enrolments = {pid: span for pid, span in facts.enrolments.items()
                         if any(r[0] == pid for r in facts.members.get(household_id, []))}
@@ -144,17 +168,23 @@ def household_of(facts: Facts, household_id: int, *, table_key: str) -> Househol
     digest: list = [table_key, year]
     for person_id, _, birth, _, family, given in rows:
         span = facts.enrolments.get(person_id)
-        acquired = span[0] if span and span[0] > start else None
-        lost = span[1] if span and span[1] and span[1] <= end else None
-        count = insured_months(year, acquired_on=acquired, lost_on=lost) if span else 0
+        in_year = span is not None and span[0] <= end and (span[1] is None or span[1] > start)
+        acquired = span[0] if span is not None and in_year and span[0] > start else None
+        lost = span[1] if span is not None and in_year and span[1] and span[1] <= end else None
+        earlier = tuple((a if a > start else None, lost_) for a, lost_ in facts.earlier.get(person_id, ()))
+        count = len(Person(family, birth, acquired_on=acquired, lost_on=lost, insured=in_year,
+                           earlier_spans=earlier).month_set(year)) if (in_year or earlier) else 0
         insured = count > 0
+        if insured and not in_year:  # only earlier spans this year: levied for those months alone
+            acquired, lost = earlier[-1]
+            earlier = earlier[:-1]
         if person_id == head_id and payer and payer[1] == PayerKind.DEEMED_HEAD:
             insured = False
         name = f"{family} {given}"
         income = facts.incomes.get(person_id)
+        amounts: dict[str, Any] = dict(zip(INCOME_FIELDS, income or (0,) * len(INCOME_FIELDS), strict=True))
         if not insured and person_id != head_id:
             if person_id in facts.former:  # 特定同一世帯所属者: counted in the 軽減 test, not levied
-                amounts = dict(zip(INCOME_FIELDS, income or (0,) * len(INCOME_FIELDS), strict=True))
                 former.append(Person(name, birth, insured=False, acquired_on=None, lost_on=None, **amounts))
                 if income is None:
                     missing.append(name)
@@ -162,13 +192,16 @@ def household_of(facts: Facts, household_id: int, *, table_key: str) -> Househol
             continue  # any other member outside 国保 (社保, 後期高齢者) is neither levied nor counted
         if income is None:
             missing.append(name)
-        amounts = dict(zip(INCOME_FIELDS, income or (0,) * len(INCOME_FIELDS), strict=True))
         persons[person_id] = Person(name, birth, insured=insured, acquired_on=acquired if insured else None,
-                                    lost_on=lost if insured else None, **amounts)
+                                    lost_on=lost if insured else None, earlier_spans=earlier if insured else (),
+                                    **amounts)
         if insured:
             months[name] = count
-        digest.append([person_id, birth.isoformat(), insured, acquired and acquired.isoformat(),
-                       lost and lost.isoformat(), list(income or ())])
+        entry = [person_id, birth.isoformat(), insured, acquired and acquired.isoformat(),
+                 lost and lost.isoformat(), list(income or ())]
+        if earlier:  # only then: households without a second span keep their inputs hash
+            entry.append([[a and a.isoformat(), b.isoformat()] for a, b in earlier])
+        digest.append(entry)
     if not months:
         return None
     head = persons.pop(head_id)

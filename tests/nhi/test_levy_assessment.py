@@ -269,3 +269,40 @@ def test_a_member_who_moved_out_is_levied_for_the_months_before(nhi_a, clerk_a, 
     levy_services.assessments_recalculate(actor=approver_a, town=nhi_a, fiscal_year=2025)
     bulk = Assessment.objects.get(household_id=mitaka_family["household_id"], fiscal_year=2025, is_current=True)
     assert (bulk.total, bulk.inputs_hash) == (single.total, single.inputs_hash)
+
+
+def test_a_member_who_left_and_joined_again_is_levied_for_both_spans(nhi_a, clerk_a, approver_a, mitaka_table,
+                                                                      mitaka_family):
+    """月割 over every span of the year (国保法7条・8条; tax-nhi.md §1.4): the wife leaves for 社保 on 2025-07-01
+    (April–June) and comes back on 2025-11-15 (November–March): 3 + 5 = 8 months — 単票 and 一括 alike, equal to
+    the engine given both spans."""
+    enrol(nhi_a, clerk_a, mitaka_family, ["太郎", "花子", "一郎", "二郎"])
+    hanako = mitaka_family["花子"].person_id
+    services.enrolment_lose(actor=clerk_a, town=nhi_a, person_id=hanako, lost_on="2025-07-01",
+                            reason="joined_employee_insurance")
+    services.enrolment_acquire(actor=clerk_a, town=nhi_a, person_id=hanako, acquired_on="2025-11-15",
+                               reason="left_employee_insurance")
+    import_incomes(nhi_a, clerk_a, mitaka_family)
+
+    single = levy_services.assessment_calculate(actor=clerk_a, town=nhi_a,
+                                                household_id=mitaka_family["household_id"], fiscal_year=2025)
+    wife = Person("山田 花子", dt.date(1987, 6, 1), acquired_on=dt.date(2025, 11, 15),
+                  earlier_spans=((None, dt.date(2025, 7, 1)),))
+    assert len(wife.month_set(2025)) == 8
+    expected = levy(Household(
+        head=expected_head(), members=(wife, Person("山田 一郎", dt.date(2013, 6, 1)), Person("山田 二郎", dt.date(2016, 6, 1)))),
+        parse_table(tomllib.loads(mitaka_toml_for(nhi_a))), fiscal_year=2025)
+    assert single.total == expected.total < 489_400
+    assert single.explanation == list(expected.explanation)
+    last_span_only = levy(Household(
+        head=expected_head(), members=(Person("山田 花子", dt.date(1987, 6, 1), acquired_on=dt.date(2025, 11, 15)),
+                                       Person("山田 一郎", dt.date(2013, 6, 1)), Person("山田 二郎", dt.date(2016, 6, 1)))),
+        parse_table(tomllib.loads(mitaka_toml_for(nhi_a))), fiscal_year=2025)
+    assert last_span_only.total < single.total  # what was levied before: the last span alone
+    levy_services.assessments_recalculate(actor=approver_a, town=nhi_a, fiscal_year=2025)
+    bulk = Assessment.objects.get(household_id=mitaka_family["household_id"], fiscal_year=2025, is_current=True)
+    assert (bulk.total, bulk.inputs_hash) == (single.total, single.inputs_hash)
+
+
+def expected_head() -> Person:
+    return Person("山田 太郎", dt.date(1983, 1, 15), total_income=3_560_000, salary_revenue=5_000_000)

@@ -39,6 +39,9 @@ class Person:
     pension_revenue: int = 0  # 公的年金等の収入金額
     pension_income: int = 0  # 公的年金等に係る雑所得
     fixed_asset_tax: int = 0  # 固定資産税額 (base of the 資産割)
+    # Earlier spans of 資格 in the same fiscal year, each (取得日 or None, 喪失日): a person who left and joined
+    # again is levied for the months of every span (the union with acquired_on–lost_on).
+    earlier_spans: tuple[tuple[date | None, date], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("total_income", "salary_revenue", "pension_revenue", "pension_income", "fixed_asset_tax"):
@@ -47,6 +50,16 @@ class Person:
                 raise ValueError(f"{name} must be a non-negative whole number of yen, not {value!r}")
         if self.acquired_on and self.lost_on and self.lost_on < self.acquired_on:
             raise ValueError("lost_on is before acquired_on")
+        for acquired, lost in self.earlier_spans:
+            if acquired and lost < acquired:
+                raise ValueError("an earlier span's lost_on is before its acquired_on")
+
+    def month_set(self, fiscal_year: int) -> set[int]:
+        """The months (0 = April) of the fiscal year with 資格, over every span."""
+        months = set(_insured_month_set(fiscal_year, self.acquired_on, self.lost_on)) if self.insured else set()
+        for acquired, lost in self.earlier_spans:
+            months |= set(_insured_month_set(fiscal_year, acquired, lost))
+        return months
 
 
 @dataclass(frozen=True)
@@ -400,8 +413,7 @@ def levy(household: Household, table: RateTable, *, fiscal_year: int,
     if household.nominal_head:
         lines.append(f"世帯主 {household.head.name} は被保険者ではありません(擬制世帯主): 軽減判定にのみ算入")
 
-    month_sets = {id(p): set(_insured_month_set(fiscal_year, p.acquired_on, p.lost_on))
-                  for p in household.persons if p.insured}
+    month_sets = {id(p): p.month_set(fiscal_year) for p in household.persons if p.insured}
     insured = [p for p in household.persons if p.insured and month_sets[id(p)]]
     reduction = _reduction(household, fiscal_year, rules, insured, lines)
 
