@@ -15,7 +15,9 @@ register with that 宛名番号 and 生年月日, except for a 転入（予約�
 Once only: a resent application (same 申請番号, same content) answers the task already made (``replayed``); the
 same 申請番号 with other content is refused. A file is checked whole first and taken in whole or not at all;
 every error names the record (its number and 申請番号) and the field. Where the back-office work is a residents
-異動 (転入・転居・転出), the task keeps a 仮登録 draft (``prefill``) the counter turns into the 仮登録 in one step."""
+異動 (転入・転居・転出), the task keeps a 仮登録 draft (``prefill``) the counter turns into the 仮登録 in one step; for
+国保 資格取得・喪失 the draft is the 作業 国保 proposes when the counter sends it (an ``assignments.nhi_requested``
+event through the relay; for a 喪失 ``effective_on`` is the day of joining 社保 or 生保, the 喪失日 the day after)."""
 
 from __future__ import annotations
 
@@ -59,9 +61,14 @@ REQUIRED = {
     TaskKind.MOVE_IN_RESERVATION: ("planned_on", "address", "persons"),
     TaskKind.RELOCATION: ("effective_on", "address"),
     TaskKind.MOVE_OUT: ("planned_on", "destination"),
-    TaskKind.NHI_ACQUIRE: ("effective_on",),
-    TaskKind.NHI_LOSE: ("effective_on",),
+    TaskKind.NHI_ACQUIRE: ("effective_on", "reason"),
+    TaskKind.NHI_LOSE: ("effective_on", "reason"),
     TaskKind.NHI_REISSUE: ("cause",),
+}
+# 国保 資格取得・喪失: the reasons an online application may give (the values 国保 records them as)
+NHI_REASONS = {
+    TaskKind.NHI_ACQUIRE: {"left_employee_insurance": "社保離脱", "welfare_ended": "生保廃止", "other": "その他"},
+    TaskKind.NHI_LOSE: {"joined_employee_insurance": "社保加入", "welfare_started": "生保開始", "other": "その他"},
 }
 PERSON_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "sex",
                  "relationship")
@@ -205,6 +212,9 @@ def check_record(record, *, residents: dict[str, tuple[int, str]]) -> tuple[Chec
                 details[key] = _day(details_in.get(key), f"details.{key}", errors)
             else:
                 details[key] = _text(details_in.get(key), f"details.{key}", errors)
+        reasons = NHI_REASONS.get(TaskKind(kind))
+        if reasons is not None and details.get("reason") and details["reason"] not in reasons:
+            errors.append(("details.reason", f"理由は {', '.join(reasons)} のいずれかです。"))
         for key in REQUIRED[TaskKind(kind)]:
             if not details.get(key) and not any(f == f"details.{key}" for f, _ in errors):
                 errors.append((f"details.{key}", "必須の項目です。"))
@@ -238,6 +248,11 @@ def prefill_for(checked: Checked, household_id: int | None) -> dict:
     if checked.kind == TaskKind.MOVE_OUT and checked.person_id is not None:
         return {"kind": "move_out", "effective_on": d["planned_on"],
                 "data": {"person_ids": [checked.person_id], "destination": d["destination"]}}
+    if checked.kind in (TaskKind.NHI_ACQUIRE, TaskKind.NHI_LOSE) and checked.person_id is not None:
+        # 国保's 作業 (取得・喪失), requested through the event relay when the counter has checked the applicant
+        return {"kind": "nhi", "request": "acquire" if checked.kind == TaskKind.NHI_ACQUIRE else "lose",
+                "effective_on": d["effective_on"], "reason": d["reason"], "person_ids": [checked.person_id],
+                "household_id": household_id}
     if checked.kind == TaskKind.MOVE_IN_RESERVATION:
         return {"kind": "move_in", "effective_on": d["planned_on"], "data": {
             "household_mode": "new", **{k: d.get(k, "") for k in ("address", "katagaki", "district", "postal_code",

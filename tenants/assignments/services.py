@@ -166,25 +166,42 @@ def task_finish(*, actor, town, task_id: int, returned: bool = False, note: str 
 
 
 def task_prefill_submit(*, actor, town, task_id: int) -> Task:
-    """ワンスオンリー: the task's 仮登録 draft becomes the residents registry's 仮登録 (awaiting 審査 as any), entered
-    by the member of staff who checked the applicant's identity — nothing is typed again. The registry's own
-    service validates it (and its 支援措置 and 抑止 rules apply); its errors come back by field."""
+    """ワンスオンリー: the task's draft becomes the registry's 仮登録 (awaiting 審査 as any), entered by the member
+    of staff who checked the applicant's identity — nothing is typed again; the registry's own service
+    validates it (its 支援措置 and 抑止 rules apply) and its errors come back by field. A 国保 draft is sent to
+    国保 as an ``assignments.nhi_requested`` event: 国保 proposes the 作業 (取得・喪失) its staff confirm."""
+    from kyodo.tenantlog import outbox
     from tenants.residents.services import change_submit
 
     _require(permissions.can_work, actor, town, "タスクを処理する権限がありません")
+    detail: dict[str, object]
     with transaction.atomic():
         task = _task(task_id)
         if task.status != TaskStatus.IN_PROGRESS:
             raise ValidationError({"status": [f"処理中のタスクではありません（{task.get_status_display()}）。"]})
         if not task.prefill:
             raise ValidationError({"prefill": ["このタスクには仮登録の下書きがありません。"]})
-        if task.change_id:
+        if task.change_id or task.prefill.get("sent_event"):
             raise ValidationError({"prefill": ["このタスクの仮登録は作成済みです。"]})
-        change = change_submit(actor=actor, town=town, kind=task.prefill["kind"], notified_on=dt.date.today(),
-                               effective_on=task.prefill["effective_on"], data=dict(task.prefill["data"]))
-        task.change_id = change.pk
-        task.save(update_fields=["change_id", "updated_at"])
-        TaskEvent.objects.create(task=task, actor=_who(actor), action="prefill", note=f"仮登録 {change.pk}")
-        _audit_record(town, actor, "task.prefill", person_id=task.person_id, purpose="業務配分（仮登録の作成）",
-                      task=task.application_id, change_id=change.pk)
+        if task.prefill["kind"] == "nhi":
+            event = outbox.emit(application=permissions.APPLICATION, event_type=NHI_REQUESTED, town=town,
+                                actor=actor, aggregate_type="task", aggregate_id=task.pk, payload={
+                                    "town": town.code, **{k: task.prefill[k] for k in (
+                                        "request", "effective_on", "reason", "person_ids", "household_id")},
+                                    "application_id": task.application_id})
+            task.prefill = {**task.prefill, "sent_event": str(event.event_id)}
+            task.save(update_fields=["prefill", "updated_at"])
+            note, detail = "国保へ作業を依頼", {"event_id": str(event.event_id)}
+        else:
+            change = change_submit(actor=actor, town=town, kind=task.prefill["kind"], notified_on=dt.date.today(),
+                                   effective_on=task.prefill["effective_on"], data=dict(task.prefill["data"]))
+            task.change_id = change.pk
+            task.save(update_fields=["change_id", "updated_at"])
+            note, detail = f"仮登録 {change.pk}", {"change_id": change.pk}
+        TaskEvent.objects.create(task=task, actor=_who(actor), action="prefill", note=note)
+        _audit_record(town, actor, "task.prefill", person_id=task.person_id, purpose="業務配分（申請内容の引継ぎ）",
+                      task=task.application_id, **detail)
     return task
+
+
+NHI_REQUESTED = "assignments.nhi_requested"  # an online 国保 application checked at the counter

@@ -143,7 +143,8 @@ def prefill(request, town, pk):
     code = request.POST.get("office", "")
     try:
         task = services.task_prefill_submit(actor=request.principal, town=town, task_id=task_id)
-        messages.success(request, f"{task.application_id}: 申請の内容で仮登録を作成しました（審査待ち）。")
+        messages.success(request, f"{task.application_id}: 国保へ作業を依頼しました。" if task.prefill.get("sent_event")
+                         else f"{task.application_id}: 申請の内容で仮登録を作成しました（審査待ち）。")
     except ValidationError as exc:
         messages.error(request, "仮登録を作成できません: " + _errors(exc))
     return redirect("assignments:office", code=_code(code)) if code else redirect("assignments:home")

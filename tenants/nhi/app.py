@@ -16,7 +16,8 @@ APPLICATION = TownApplication(
     # ワンスオンリー: what the residents registry records is proposed to NHI staff as work items (作業).
     consumers=(ConsumerSpec("nhi.enrol", "tenants.nhi.consumers:on_residents_change", (
         "residents.moved_in", "residents.moved_out", "residents.born", "residents.died",
-        "residents.household_changed"), batch_handler="tenants.nhi.consumers:on_residents_changes"),),
+        "residents.household_changed", "assignments.nhi_requested"),
+        batch_handler="tenants.nhi.consumers:on_residents_changes"),),
     # 75歳到達 has no registry event: a daily job proposes those 喪失 a month ahead, as 作業 like the rest.
     periodic=(PeriodicSpec("late-elderly", "tenants.nhi.tasks.late_elderly_propose", {"hour": 0, "minute": 40}),),
     order=30,

@@ -206,10 +206,29 @@ def _household_changed(event, facts: _Facts):
     return [_payer(facts, h, on) for h in sorted(households)]
 
 
+def _requested(event, facts: _Facts):
+    """An online application (業務配分) checked at the counter: 取得 from ``effective_on``, or 喪失 the day after
+    joining 社保 or 生保 (``effective_on``), for the applicant, with the reason it gave."""
+    p, on = event.payload, _on(event.payload)
+    items = []
+    for pid in _ids(p.get("person_ids")):
+        if p.get("request") == "acquire":
+            v = facts.versions.get(pid)
+            reason = AcquisitionReason(p["reason"]) if p.get("reason") in AcquisitionReason.values else \
+                AcquisitionReason.OTHER
+            if v is not None:
+                items.append(_acquire(facts, pid, v.household_id, on, reason))
+        elif p.get("request") == "lose":
+            reason_l = LossReason(p["reason"]) if p.get("reason") in LossReason.values else LossReason.OTHER
+            items.append(_lose(facts, pid, on, reason_l))
+    return items
+
+
 _HANDLERS = {
     "residents.moved_in": _moved_in,
     "residents.born": _born,
     "residents.moved_out": _leaving(LossReason.MOVE_OUT),
     "residents.died": _leaving(LossReason.DEATH),
     "residents.household_changed": _household_changed,
+    "assignments.nhi_requested": _requested,  # not the registry's, but proposed the same way
 }

@@ -193,3 +193,37 @@ def test_the_batch_api_takes_many_whole_or_not_at_all(intake_api, household):  #
     refused = intake_api.data(BATCH, {"inputs": bad})["onlineApplicationsSubmit"]
     assert [e["field"] for e in refused["errors"]] == ["[1].kind"] and refused["tasks"] == []
     assert Task.objects.count() == 4
+
+
+def test_a_nhi_application_becomes_a_nhi_work_item_through_the_relay(town, household, approver_a, clerk_a):  # noqa: F811
+    """国保 資格喪失 (社保加入 on 2026-11-30 → 喪失日 2026-12-01, 国保法6条・8条): the counter sends the draft;
+    国保's consumer proposes the 作業 once, as it does for the registry's 異動."""
+    from kyodo.tenantlog.relay import relay_town
+    from tenants.nhi import services as nhi
+    from tenants.nhi.models import WorkItem
+
+    type(town).objects.filter(pk=town.pk).update(enabled_applications=[*town.enabled_applications, "nhi"])
+    town.refresh_from_db()
+    taro = household["taro"]
+    nhi.enrolment_acquire(actor=clerk_a, town=town, person_id=taro.person_id, acquired_on="2024-04-01",
+                          reason="move_in")
+    record = {**_relocation(household, "PT-NHI-1"), "kind": "nhi_lose",
+              "details": {"effective_on": "2026-11-30", "reason": "joined_employee_insurance"}}
+    task, _ = intake.application_receive(actor=approver_a, town=town, record=record)
+    assert task.prefill["request"] == "lose" and task.prefill["person_ids"] == [taro.person_id]
+    bad = {**record, "application_id": "PT-NHI-2", "details": {"effective_on": "2026-11-30", "reason": "marriage"}}
+    with pytest.raises(intake.IntakeRefused) as excinfo:
+        intake.application_receive(actor=approver_a, town=town, record=bad)
+    assert [e.field for e in excinfo.value.errors] == ["details.reason"]
+    office = Office.objects.create(code="honcho", name="本庁", kind="main", opens_at=dt.time(8, 30),
+                                   closes_at=dt.time(17, 15))
+    today = timezone.localdate()
+    CalendarDay.objects.create(office=office, day=today, staff_on_duty=2, fixed_minutes=60, counter_minutes=100)
+    services.plan_day(actor=approver_a, town=town, day=today)
+    services.block_take(actor=clerk_a, town=town, office_code="honcho", minutes=60)
+    services.task_prefill_submit(actor=clerk_a, town=town, task_id=task.pk)
+    report = relay_town(town)
+    assert report.handled.get("nhi.enrol") == 2  # the household's 転入 (fixture) and the application
+    item = WorkItem.objects.get(person_id=taro.person_id, kind="lose")
+    assert item.proposed == {"date": "2026-12-01", "reason": "joined_employee_insurance"}
+    assert relay_town(town).handled.get("nhi.enrol", 0) == 0 and WorkItem.objects.filter(kind="lose").count() == 1
