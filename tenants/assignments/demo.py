@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .calendar import is_open, propose_busy
-from .models import STANDARD_MINUTES, CalendarDay, Office, OfficeKind, Task, TaskKind
+from .intake import applications_take
+from .models import CalendarDay, Office, OfficeKind, TaskKind
 
 # (code, name, kind, staff, fixed minutes per member, average counter count per day, jumps after holidays)
 OFFICES = {
@@ -59,12 +60,47 @@ def assignments_demo_load(*, town, staff, scale: float, seed: int) -> list[str]:
                 CalendarDay.objects.create(office=office, day=day, staff_on_duty=on_duty, fixed_minutes=fixed,
                                            counter_minutes=average * COUNTER_MINUTES_PER_CASE, busy=busy,
                                            busy_proposed=busy)
-        kinds = list(TaskKind)
-        now = timezone.now()
-        count = 60
-        Task.objects.bulk_create([
-            Task(application_id=f"DEMO-{town.code}-{i:05d}", kind=kind, minutes=STANDARD_MINUTES[kind],
-                 received_at=now - dt.timedelta(minutes=rnd.randint(10, 60 * 48)),
-                 due_on=today + dt.timedelta(days=rnd.randint(1, 7)), summary=f"オンライン申請（{kind.label}）")
-            for i, kind in enumerate(rnd.choice(kinds) for _ in range(count))])
+    # The stream of online applications goes through the real intake (checked against the register, each with its
+    # 仮登録 draft), as the town's 申請管理 system would hand it in: 転居・転出 of residents and 転入（予約）.
+    manager = staff.get("approver")  # who uploads the 申請管理 system's file (a manager may)
+    if manager is None:
+        return [f"業務配分: 庁舎 {Office.objects.count()} か所（審査・決裁者がいないため申請は取り込んでいません）"]
+    taken = applications_take(actor=manager, town=town, records=_applications(rnd, town, today), source="demo",
+                              filename="demo-applications.json", form="json")
+    count = len(taken.tasks)
     return [f"業務配分: 庁舎 {Office.objects.count()} か所、配分待ちのオンライン申請 {count} 件"]
+
+
+def _applications(rnd: random.Random, town, today: dt.date, count: int = 60) -> list[dict]:
+    from tenants.residents.models import ON_REGISTER, PersonVersion
+
+    residents = list(PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER, relationship="世帯主")
+                     .order_by("person_id").values_list("person__atena_number", "birth_date", "family_name",
+                                                        "given_name")[:400])
+    now = timezone.now()
+    records = []
+    for i in range(count):
+        received = (now - dt.timedelta(minutes=rnd.randint(10, 60 * 48))).isoformat(timespec="seconds")
+        app_id = f"DEMO-{town.code}-{i:05d}"
+        if not residents or i % 6 == 0:
+            records.append({"application_id": app_id, "kind": TaskKind.MOVE_IN_RESERVATION.value, "received_at": received,
+                            "applicant": {"name": "転入 予定者"}, "details": {
+                                "planned_on": (today + dt.timedelta(days=rnd.randint(3, 20))).isoformat(),
+                                "address": f"{town.name}本町{rnd.randint(1, 999)}番地", "previous_address": "福岡県福岡市中央区天神1丁目1番1号",
+                                "persons": [{"family_name": "佐賀", "given_name": "花子", "family_name_kana": "サガ",
+                                             "given_name_kana": "ハナコ", "birth_date": "1990-05-05", "sex": "2",
+                                             "relationship": "世帯主"}]}})
+            continue
+        atena, birth, family, given = residents[rnd.randrange(len(residents))]
+        applicant = {"atena_number": atena, "birth_date": birth.isoformat(), "name": f"{family} {given}"}
+        if i % 2:
+            records.append({"application_id": app_id, "kind": TaskKind.RELOCATION.value, "received_at": received,
+                            "applicant": applicant, "details": {
+                                "effective_on": (today - dt.timedelta(days=rnd.randint(0, 10))).isoformat(),
+                                "address": f"{town.name}新町{rnd.randint(1, 999)}番地"}})
+        else:
+            records.append({"application_id": app_id, "kind": TaskKind.MOVE_OUT.value, "received_at": received,
+                            "applicant": applicant, "details": {
+                                "planned_on": (today + dt.timedelta(days=rnd.randint(1, 14))).isoformat(),
+                                "destination": "福岡県福岡市博多区博多駅前1丁目1番1号"}})
+    return records

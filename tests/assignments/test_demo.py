@@ -13,15 +13,23 @@ from tenants.assignments.models import CalendarDay, Office, Task
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_gives_takeo_its_offices_calendar_and_applications(in_town, town_a):
+def test_the_demo_gives_takeo_its_offices_calendar_and_applications(in_town, town_a, approver_a):
+    from tenants.residents.demo import residents_demo_populate
+
+    type(town_a).objects.filter(pk=town_a.pk).update(enabled_applications=[*town_a.enabled_applications,
+                                                                           "assignments"])
+    town_a.refresh_from_db()
+    residents_demo_populate(town=town_a, scale=0.002, seed=3)
     with in_town(town_a):
-        notes = assignments_demo_load(town=town_a, staff={}, scale=0.01, seed=2026)
+        notes = assignments_demo_load(town=town_a, staff={"approver": approver_a}, scale=0.01, seed=2026)
         assert [o.name for o in Office.objects.order_by("code")] == ["本庁", "北方支所", "山内支所"]
         today = timezone.localdate()
         upcoming = CalendarDay.objects.filter(day__gte=today)
         assert upcoming.exists() and all(is_open(d.day) for d in upcoming)
         assert all(1 <= d.busy <= 1.5 and d.busy == d.busy_proposed for d in upcoming)
         assert Task.objects.filter(status="received").count() == 60
+        drafts = {t.kind: t.prefill.get("kind") for t in Task.objects.all()}  # every one went through the intake
+        assert drafts == {"relocation": "relocation", "move_out": "move_out", "move_in_reservation": "move_in"}
         assert notes == ["業務配分: 庁舎 3 か所、配分待ちのオンライン申請 60 件"]
-        assert assignments_demo_load(town=town_a, staff={}, scale=0.01, seed=2026) == []
+        assert assignments_demo_load(town=town_a, staff={"approver": approver_a}, scale=0.01, seed=2026) == []
         assert Task.objects.count() == 60
