@@ -143,3 +143,22 @@ def store_configs_from_env(environ: Mapping[str, str] | None = None) -> dict[str
             timeout_seconds=float(get("TIMEOUT_SECONDS", "10") or 10),
         )
     return configs
+
+
+def files_store_config(environ: Mapping[str, str] | None = None) -> StoreConfig | None:
+    """The store for the files applications keep (添付ファイル of online applications): KYODO_FILES_STORE_*
+    (KIND, ENDPOINT, BUCKET, ACCESS_KEY_ID, SECRET_ACCESS_KEY, REGION, TIMEOUT_SECONDS; docs/configuration.md).
+    None when no bucket is configured — callers then refuse to take files rather than lose them."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = env.get("KYODO_FILES_STORE_" + name)
+        return value if value not in (None, "") else default
+
+    bucket = get("BUCKET")
+    if not bucket:
+        return None
+    return StoreConfig(name="files", kind=get("KIND", "s3") or "s3", endpoint=get("ENDPOINT"), bucket=bucket,
+                       access_key_id=get("ACCESS_KEY_ID"), secret_access_key=get("SECRET_ACCESS_KEY"),
+                       region=get("REGION", "ap-northeast-1") or "ap-northeast-1", lock_mode=None,
+                       timeout_seconds=float(get("TIMEOUT_SECONDS", "10") or 10))

@@ -229,6 +229,9 @@ def cmd_demo(args) -> int:
     store_env, store_processes = start_local_stores(CONFIG.state_dir)
     processes.extend(store_processes)
     env.update(store_env)  # the children's environment; this process's own configuration stays as read
+    from kyodo.backups.embedded import local_files_env
+
+    env.update(local_files_env())  # 添付ファイル of online applications: a bucket of its own on the first store
     from integrations.keycloak.devidp.demo import start_demo_idp  # SSO: development OIDC provider
 
     idp_env, idp = start_demo_idp(CONFIG.state_dir, password=password, web_port=args.port)

@@ -23,12 +23,19 @@ class OnlineApplicationTask(graphene.ObjectType):
     status = graphene.String(required=True, description="受付 / 配分 / 処理中 / 完了 / 差戻し (received … returned)")
     due_on = graphene.Date(required=True, description="処理期限")
     prefilled = graphene.Boolean(required=True, description="True when a 仮登録 draft was prepared for the counter.")
+    attachments = graphene.Int(required=True, description="添付ファイル kept with the task")
 
 
 class ApplicantInput(graphene.InputObjectType):
     atena_number = graphene.String(description="宛名番号 (not for a 転入（予約）)")
     name = graphene.String(description="申請者の氏名")
     birth_date = graphene.String(description="生年月日 (YYYY-MM-DD)")
+
+
+class AttachmentInput(graphene.InputObjectType):
+    filename = graphene.String(required=True)
+    content_type = graphene.String(required=True, description="application/pdf, image/jpeg or image/png")
+    data = graphene.String(required=True, description="the file's bytes in base64 (5 MiB at most)")
 
 
 class OnlineApplicationInput(graphene.InputObjectType):
@@ -38,6 +45,7 @@ class OnlineApplicationInput(graphene.InputObjectType):
     received_at = graphene.String(required=True, description="受付日時 (ISO 8601)")
     applicant = ApplicantInput()
     details = GenericScalar(description="申請内容 by kind (docs/assignments.md)")
+    attachments = graphene.List(graphene.NonNull(AttachmentInput), description="添付ファイル (5 at most)")
 
 
 class OnlineApplicationSubmitPayload(graphene.ObjectType):
@@ -49,12 +57,13 @@ class OnlineApplicationSubmitPayload(graphene.ObjectType):
 def _record(value) -> dict:
     return {"application_id": value.get("application_id"), "kind": value.get("kind"),
             "received_at": value.get("received_at"), "applicant": dict(value.get("applicant") or {}),
-            "details": value.get("details") or {}}
+            "details": value.get("details") or {},
+            **({"attachments": [dict(a) for a in value["attachments"]]} if value.get("attachments") else {})}
 
 
 def _task_answer(task) -> dict:
     return {"application_id": task.application_id, "kind": task.kind, "status": task.status, "due_on": task.due_on,
-            "prefilled": bool(task.prefill)}
+            "prefilled": bool(task.prefill), "attachments": task.attachments.count()}
 
 
 class OnlineApplicationSubmit(graphene.Mutation):

@@ -27,7 +27,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,8 +36,8 @@ from django.utils import timezone
 from kyodo.identity.principal import audit_actor_of
 from kyodo.tenantlog import audit as _audit
 
-from . import permissions
-from .models import STANDARD_MINUTES, IntakeBatch, Task, TaskKind
+from . import attachments, permissions
+from .models import STANDARD_MINUTES, Attachment, IntakeBatch, Task, TaskKind
 
 APPLICATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
 ATENA = re.compile(r"[0-9]{1,12}")
@@ -103,6 +103,7 @@ class Checked:
     applicant_name: str
     details: dict
     content_hash: str
+    files: list = field(default_factory=list)  # attachments.check: decoded 添付ファイル
 
 
 def _text(value, field: str, errors: list, limit: int = MAX_TEXT) -> str:
@@ -218,9 +219,10 @@ def check_record(record, *, residents: dict[str, tuple[int, str]]) -> tuple[Chec
         for key in REQUIRED[TaskKind(kind)]:
             if not details.get(key) and not any(f == f"details.{key}" for f, _ in errors):
                 errors.append((f"details.{key}", "必須の項目です。"))
+    files = attachments.check(record.get("attachments"), errors)
     if errors or kind is None or received_at is None:
         return None, errors
-    return Checked(application_id, kind, received_at, person_id, name, details, _digest(record)), []
+    return Checked(application_id, kind, received_at, person_id, name, details, _digest(record), files), []
 
 
 def _persons(value, errors: list) -> list[dict]:
@@ -278,6 +280,16 @@ def _households(person_ids) -> dict[int, int]:
                 .values_list("person_id", "household_id"))
 
 
+def _keep_files(town, pairs, record: int, application_id: str) -> None:
+    """Put the applications' 添付ファイル in the files store and record them (inside the caller's transaction);
+    when there is no store to keep them in, the application is refused rather than taken without its files."""
+    try:
+        rows = attachments.store_all(town, pairs)
+    except attachments.FilesUnavailable as exc:
+        raise IntakeRefused([RecordError(record, application_id, "attachments", str(exc))]) from None
+    Attachment.objects.bulk_create(rows)
+
+
 def _require(actor, town) -> None:
     _audit.assert_in_town(town)
     if not permissions.can_receive(actor, town):
@@ -317,6 +329,7 @@ def application_receive(*, actor, town, record) -> tuple[Task, bool]:
             return existing, True
         task = _tasks_for([checked], "api")[0]
         task.save()
+        _keep_files(town, [(task, checked.files)], 1, checked.application_id)
         _audit.record(application=permissions.APPLICATION, town=town, actor=actor, action="application.receive",
                       person_id=task.person_id, purpose="オンライン申請の受付", application_id=task.application_id,
                       kind=task.kind)
@@ -419,6 +432,7 @@ def applications_take(*, actor, town, records: list, source: str = "api", filena
         batch = IntakeBatch.objects.create(filename=(filename or f"{source}:{_who(actor)}")[:200], form=form,
                                            count=len(fresh), received_by=_who(actor))
         tasks = Task.objects.bulk_create(_tasks_for(fresh, source, batch), batch_size=2000)
+        _keep_files(town, [(t, c.files) for t, c in zip(tasks, fresh, strict=True)], 0, "")
         _audit.record(application=permissions.APPLICATION, town=town, actor=actor, action="application.import",
                       persons=sorted({c.person_id for c in fresh if c.person_id}),
                       purpose="オンライン申請の受付（一括）", batch=batch.pk, count=len(fresh),

@@ -141,6 +141,26 @@ class IntakeBatch(models.Model):
         return f"{self.filename}（{self.count}件）"
 
 
+class Attachment(models.Model):
+    """添付ファイル of an online application: kept encrypted in the files object store (a key per town,
+    ``attachments.py``); this row holds what the pages show and how to find and check the object."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="attachments")
+    filename = models.CharField("ファイル名", max_length=100)
+    content_type = models.CharField("形式", max_length=40)
+    size = models.PositiveIntegerField("サイズ（バイト）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    object_key = models.CharField("保存先のキー", max_length=200, unique=True)
+    stored_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "assignments_attachment"
+        ordering = ["task_id", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class TaskEvent(models.Model):
     """タスクの履歴: who did what to a task and when (配分, 移動, 着手, 完了, 差戻し)."""
 

@@ -72,7 +72,7 @@ def office_tasks(*, actor, town, office_code: str, limit: int = 300) -> tuple[Of
     if office is None:
         raise Office.DoesNotExist
     tasks = list(Task.objects.filter(office=office, status__in=(TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS))
-                 .order_by("due_on", "received_at", "application_id")[:limit])
+                 .prefetch_related("attachments").order_by("due_on", "received_at", "application_id")[:limit])
     persons = sorted({t.person_id for t in tasks if t.person_id})
     if tasks:
         _audit.record(application=permissions.APPLICATION, town=town, actor=actor, action="task.list",

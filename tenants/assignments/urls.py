@@ -14,4 +14,5 @@ urlpatterns = [
     path("tasks/<str:pk>/prefill/", views.prefill, name="prefill"),
     path("intake/", views.intake_upload, name="intake"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("attachments/<str:pk>/", views.attachment, name="attachment"),
 ]

@@ -208,3 +208,32 @@ def dashboard(request, town):
         "completed_chart": charts.bars("庁舎ごとの完了件数", [(o.name, o.completed) for o in board.offices]),
         "idle_chart": charts.bars("可能時間の使用率", [(o.name, o.idle_used_percent) for o in board.offices], "%",
                                   scale=100)})
+
+
+@assignments_view()
+def attachment(request, town, pk):
+    """A task's 添付ファイル, decrypted for the counter (audited)."""
+    from django.http import HttpResponse
+
+    from . import attachments
+    from .models import Attachment
+
+    item = Attachment.objects.select_related("task").filter(pk=ascii_int(pk, field="pk")).first()
+    if item is None:
+        raise Task.DoesNotExist
+    try:
+        content = attachments.read(town, item)
+    except attachments.FilesUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("assignments:home")
+    from kyodo.tenantlog import audit as _audit
+
+    _audit.record(application=permissions.APPLICATION, town=town, actor=request.principal, action="attachment.read",
+                  person_id=item.task.person_id, purpose="業務配分（添付ファイルの確認）", task=item.task.application_id,
+                  attachment=item.pk)
+    response = HttpResponse(content, content_type=item.content_type)
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(item.filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -227,3 +227,57 @@ def test_a_nhi_application_becomes_a_nhi_work_item_through_the_relay(town, house
     item = WorkItem.objects.get(person_id=taro.person_id, kind="lose")
     assert item.proposed == {"date": "2026-12-01", "reason": "joined_employee_insurance"}
     assert relay_town(town).handled.get("nhi.enrol", 0) == 0 and WorkItem.objects.filter(kind="lose").count() == 1
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + "本人確認書類".encode()
+
+
+def test_attachments_are_kept_encrypted_per_town_and_read_back_at_the_counter(  # noqa: F811
+        intake_api, household, files_store, clerk_a, clerk_b, town):  # noqa: F811
+    import base64
+
+    from tenants.assignments import attachments
+    from tenants.assignments.models import Attachment
+    from tests.conftest import logged_in_client
+
+    record = _api_input(_relocation(household, "PT-ATT-1"))
+    record["attachments"] = [{"filename": "本人確認.pdf", "contentType": "application/pdf",
+                              "data": base64.b64encode(PDF).decode()}]
+    answer = intake_api.data(SUBMIT.replace("prefilled }", "prefilled attachments }"), {"input": record})
+    assert answer["onlineApplicationSubmit"]["task"]["attachments"] == 1
+    item = Attachment.objects.get()
+    raw = files_store.get(item.object_key)
+    assert PDF not in raw and "本人確認書類".encode() not in raw and item.object_key.startswith("attachments/412066/")
+    with pytest.raises(Exception):  # noqa: B017  (cryptography's InvalidTag): another town's key cannot open it
+        attachments.open_sealed(raw, town_code="412074", object_key=item.object_key)
+    page = logged_in_client(clerk_a, "takeo.test").get(f"/assignments/attachments/{item.pk}/")
+    assert page.status_code == 200 and page.content == PDF and page["Content-Type"] == "application/pdf"
+    assert AuditEntry.objects.filter(chain="assignments:412066", action="attachment.read").count() == 1
+    assert logged_in_client(clerk_b, "takeo.test").get(f"/assignments/attachments/{item.pk}/").status_code == 403
+
+
+@pytest.mark.parametrize(("attachment", "field"), [
+    ({"filename": "a.pdf", "contentType": "text/html", "data": "PGh0bWw+"}, "attachments[0].content_type"),
+    ({"filename": "a.pdf", "contentType": "application/pdf", "data": "not base64!"}, "attachments[0].data"),
+    ({"filename": "a.pdf", "contentType": "image/png", "data": "JVBERi0xLjQ="}, "attachments[0].data"),
+    ({"filename": "../../etc/passwd", "contentType": "application/pdf", "data": "JVBERi0xLjQ="},
+     "attachments[0].filename"),
+])
+def test_bad_attachments_are_refused_by_field(intake_api, household, files_store, attachment, field):  # noqa: F811
+    record = _api_input(_relocation(household, "PT-ATT-2"))
+    record["attachments"] = [attachment]
+    answer = intake_api.data(SUBMIT, {"input": record})["onlineApplicationSubmit"]
+    assert [e["field"] for e in answer["errors"]] == [field] and not Task.objects.exists()
+
+
+def test_without_a_files_store_an_application_with_files_is_refused_not_taken_without_them(  # noqa: F811
+        town, household, approver_a, monkeypatch):  # noqa: F811
+    import base64
+
+    monkeypatch.delenv("KYODO_FILES_STORE_BUCKET", raising=False)
+    record = {**_relocation(household, "PT-ATT-3"),
+              "attachments": [{"filename": "a.pdf", "content_type": "application/pdf",
+                               "data": base64.b64encode(PDF).decode()}]}
+    with pytest.raises(intake.IntakeRefused) as excinfo:
+        intake.application_receive(actor=approver_a, town=town, record=record)
+    assert [e.field for e in excinfo.value.errors] == ["attachments"] and not Task.objects.exists()

@@ -83,6 +83,22 @@ def start_local_stores(state_dir: Path, ports=DEMO_PORTS, *,
     return env, processes
 
 
+def local_files_env(port: int = DEMO_PORTS[0]) -> dict[str, str]:
+    """The files store (KYODO_FILES_STORE_*, applications' 添付ファイル) for the demo: its own bucket on the first
+    local moto server, unless one is configured. The bucket is made here."""
+    if os.environ.get("KYODO_FILES_STORE_BUCKET"):
+        return {}
+    from integrations.objectstore import files_store_config
+
+    env = {"KYODO_FILES_STORE_ENDPOINT": f"http://127.0.0.1:{port}", "KYODO_FILES_STORE_BUCKET": "kyodo-files",
+           "KYODO_FILES_STORE_ACCESS_KEY_ID": "kyodo-local-files",
+           "KYODO_FILES_STORE_SECRET_ACCESS_KEY": "kyodo-local-secret-files", "KYODO_FILES_STORE_REGION": DEMO_REGION}
+    config = files_store_config(env)
+    if config is not None:
+        store_open(config).ensure_bucket()
+    return env
+
+
 def use_running_demo_stores() -> bool:
     """`kyodo backup ...` from a second terminal while `kyodo demo` runs: in debug mode, with no store
     configured and the demo's three local stores listening, point this process at them."""

@@ -89,6 +89,23 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='Attachment',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('filename', models.CharField(max_length=100, verbose_name='ファイル名')),
+                ('content_type', models.CharField(max_length=40, verbose_name='形式')),
+                ('size', models.PositiveIntegerField(verbose_name='サイズ（バイト）')),
+                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
+                ('object_key', models.CharField(max_length=200, unique=True, verbose_name='保存先のキー')),
+                ('stored_at', models.DateTimeField(auto_now_add=True)),
+                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='assignments.task')),
+            ],
+            options={
+                'db_table': 'assignments_attachment',
+                'ordering': ['task_id', 'pk'],
+            },
+        ),
+        migrations.CreateModel(
             name='TaskEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
