@@ -337,14 +337,16 @@ def application_receive(*, actor, town, record) -> tuple[Task, bool]:
 
 
 def parse_file(raw: bytes, filename: str) -> tuple[str, list]:
-    """(form, records) of a delivered file: JSON (a list, or ``{"applications": [...]}``) or CSV (UTF-8, with a
-    header of CSV_FIELDS)."""
+    """(form, records) of a delivered file: JSON (a list, or ``{"applications": [...]}``), XML (``_xml_records``)
+    or CSV (UTF-8, with a header of CSV_FIELDS)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise IntakeRefused([RecordError(0, "", "file", "UTF-8 のファイルではありません。")]) from None
     if "\x00" in text:
         raise IntakeRefused([RecordError(0, "", "file", "NUL 文字が含まれています。")])
+    if filename.lower().endswith(".xml") or text.lstrip().startswith("<"):
+        return "xml", _xml_records(text)
     if filename.lower().endswith(".json") or text.lstrip().startswith(("[", "{")):
         try:
             data = json.loads(text)
@@ -376,6 +378,47 @@ def parse_file(raw: bytes, filename: str) -> tuple[str, list]:
                                       "birth_date": row.get("birth_date") or None},
                         "details": details})
     return "csv", records
+
+
+def _xml_records(text: str) -> list:
+    """``<applications><application><application_id>…</application_id><kind>…</kind><received_at>…</received_at>
+    <applicant><atena_number/>…</applicant><details>…<persons><person>…</person></persons></details>
+    <attachments><attachment><filename/><content_type/><data/></attachment></attachments></application>``.
+    Parsed with defusedxml: entity expansion, external entities and DTDs are refused."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(text, forbid_dtd=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise IntakeRefused([RecordError(0, "", "file", f"XML として読めません（{str(exc)[:80]}）。")]) from None
+    if root.tag != "applications":
+        raise IntakeRefused([RecordError(0, "", "file", "ルート要素は <applications> です。")])
+
+    def leafs(element) -> dict:
+        return {child.tag: (child.text or "").strip() for child in element if len(child) == 0}
+
+    records: list = []
+    for app in root:
+        if app.tag != "application":
+            raise IntakeRefused([RecordError(len(records) + 1, "", "file", f"<{app.tag[:30]}> は <application> ではありません。")])
+        record: dict = leafs(app)
+        applicant = app.find("applicant")
+        if applicant is not None:
+            record["applicant"] = {k: v or None for k, v in leafs(applicant).items()}
+        details = app.find("details")
+        if details is not None:
+            record["details"] = {k: v for k, v in leafs(details).items() if v}
+            persons = details.find("persons")
+            if persons is not None:
+                record["details"]["persons"] = [leafs(person) for person in persons]
+        files = app.find("attachments")
+        if files is not None:
+            record["attachments"] = [leafs(f) for f in files]
+        records.append(record)
+    return records
 
 
 def applications_import(*, actor, town, raw: bytes, filename: str) -> IntakeBatch:

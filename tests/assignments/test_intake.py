@@ -281,3 +281,29 @@ def test_without_a_files_store_an_application_with_files_is_refused_not_taken_wi
     with pytest.raises(intake.IntakeRefused) as excinfo:
         intake.application_receive(actor=approver_a, town=town, record=record)
     assert [e.field for e in excinfo.value.errors] == ["attachments"] and not Task.objects.exists()
+
+
+def test_an_xml_file_is_read_safely_and_checked_like_the_others(town, household, approver_a):  # noqa: F811
+    taro = household["taro"]
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?><applications>
+      <application><application_id>PT-X1</application_id><kind>relocation</kind>
+        <received_at>2026-11-30T10:00:00+09:00</received_at>
+        <applicant><atena_number>{taro.person.atena_number}</atena_number><birth_date>{taro.birth_date}</birth_date></applicant>
+        <details><effective_on>2026-11-29</effective_on><address>佐賀県武雄市朝日町甲1番地</address></details></application>
+      <application><application_id>PT-X2</application_id><kind>move_in_reservation</kind>
+        <received_at>2026-11-30T10:05:00+09:00</received_at>
+        <details><planned_on>2026-12-20</planned_on><address>佐賀県武雄市武雄町大字昭和1番地</address>
+          <persons><person><family_name>佐賀</family_name><given_name>花子</given_name></person></persons></details>
+      </application></applications>"""
+    batch = intake.applications_import(actor=approver_a, town=town, raw=xml.encode(), filename="d.xml")
+    assert batch.count == 2 and batch.form == "xml"
+    assert Task.objects.get(application_id="PT-X2").prefill["data"]["persons"][0]["family_name"] == "佐賀"
+    bomb = ('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]>'
+            "<applications>&y;</applications>")
+    with pytest.raises(intake.IntakeRefused) as excinfo:
+        intake.applications_import(actor=approver_a, town=town, raw=bomb.encode(), filename="bomb.xml")
+    assert [e.field for e in excinfo.value.errors] == ["file"] and Task.objects.count() == 2
+    bad = xml.replace("PT-X1", "PT-X3").replace("PT-X2", "PT-X4").replace("<kind>relocation</kind>", "<kind>x</kind>")
+    with pytest.raises(intake.IntakeRefused) as excinfo:
+        intake.applications_import(actor=approver_a, town=town, raw=bad.encode(), filename="bad.xml")
+    assert [(e.record, e.field) for e in excinfo.value.errors] == [(1, "kind")] and Task.objects.count() == 2
