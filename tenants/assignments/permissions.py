@@ -4,7 +4,7 @@ and 課長 (the managers) make the day's plan, edit the calendar and move tasks 
 from __future__ import annotations
 
 from kyodo.identity.models import StaffRole
-from kyodo.identity.permissions import town_roles
+from kyodo.identity.permissions import holds_role_for
 
 APPLICATION = "assignments"
 
@@ -13,8 +13,7 @@ MANAGE_ROLES = {StaffRole.APPROVER, StaffRole.SECTION_CHIEF}
 
 
 def _has(actor, town, roles) -> bool:
-    return town.has_application(APPLICATION) and bool({str(r) for r in town_roles(actor, town)} &
-                                                      {str(r) for r in roles})
+    return holds_role_for(actor, town, APPLICATION, roles)
 
 
 def can_work(actor, town) -> bool:

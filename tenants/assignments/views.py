@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from kyodo.core.appviews import application_view
 from kyodo.core.input import InvalidInput, ascii_int
 
 from . import charts, intake, permissions, selectors, services
@@ -39,21 +39,8 @@ def _code(value: str, field: str = "office") -> str:
 
 
 def assignments_view(check=permissions.can_work):
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            town, principal = request.tenant, getattr(request, "principal", None)
-            if principal is None or not check(principal, town):
-                return render(request, "core/refused.html", status=403)
-            try:
-                return view(request, town, *args, **kwargs)
-            except (Office.DoesNotExist, Task.DoesNotExist):
-                return render(request, "assignments/not_found.html", status=404)
-            except PermissionDenied:
-                return render(request, "core/refused.html", status=403)
-        return wrapper
-
-    return decorator
+    return application_view(check, not_found=(Office.DoesNotExist, Task.DoesNotExist),
+                            not_found_template="assignments/not_found.html")
 
 
 def _errors(exc: ValidationError) -> str:

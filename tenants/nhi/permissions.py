@@ -6,7 +6,7 @@ the counter clerk, approver and section chief of a town that enabled 国保 read
 from __future__ import annotations
 
 from kyodo.identity.models import StaffRole
-from kyodo.identity.permissions import town_roles
+from kyodo.identity.permissions import holds_role_for, town_roles
 
 APPLICATION = "nhi"
 
@@ -19,7 +19,7 @@ def roles_of(actor, town) -> set[str]:
 
 
 def _has(actor, town, roles) -> bool:
-    return town.has_application(APPLICATION) and bool(roles_of(actor, town) & {str(r) for r in roles})
+    return holds_role_for(actor, town, APPLICATION, roles)
 
 
 def can_read(actor, town) -> bool:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from kyodo.core.appviews import application_view
 from kyodo.core.input import ascii_int
 
 from . import onestop, permissions, residents_facts, selectors, services
@@ -19,29 +19,11 @@ from .forms import AcquireForm, DismissForm, LoseForm
 from .models import WorkItem
 
 
-def _refused(request):
-    return render(request, "core/refused.html", status=403)
-
-
 def nhi_view(check=permissions.can_read):
     """The town must have enabled 国保 and the caller hold a role for the page; a missing record and
     another town's record get the same 404."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            town, principal = request.tenant, getattr(request, "principal", None)
-            if principal is None or not check(principal, town):
-                return _refused(request)
-            try:
-                return view(request, town, *args, **kwargs)
-            except (selectors.NotFound, WorkItem.DoesNotExist):
-                return render(request, "nhi/not_found.html", status=404)
-            except PermissionDenied:
-                return _refused(request)
-        return wrapper
-
-    return decorator
+    return application_view(check, not_found=(selectors.NotFound, WorkItem.DoesNotExist),
+                            not_found_template="nhi/not_found.html")
 
 
 def _errors(exc: ValidationError) -> list[str]:

@@ -7,7 +7,7 @@ bulk run. 市民課's roles (窓口担当 and the rest) see nothing of tax, on i
 from __future__ import annotations
 
 from kyodo.identity.models import StaffRole
-from kyodo.identity.permissions import town_roles
+from kyodo.identity.permissions import holds_role_for, town_roles
 
 APPLICATION = "tax"
 
@@ -21,7 +21,7 @@ def roles_of(actor, town) -> set[str]:
 
 
 def _has(actor, town, roles) -> bool:
-    return town.has_application(APPLICATION) and bool(roles_of(actor, town) & {str(r) for r in roles})
+    return holds_role_for(actor, town, APPLICATION, roles)
 
 
 def can_read(actor, town) -> bool:

@@ -3,13 +3,12 @@ Each tax's own pages are in ``tenants/tax/<tax>/views.py``; they use :func:`tax_
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from kyodo.core.appviews import application_view
 from kyodo.core.input import InvalidInput, ascii_int
 
 from . import permissions, selectors, services
@@ -17,29 +16,11 @@ from .forms import DecideForm
 from .models import TaxKind, WorkItem, WorkKind, WorkStatus
 
 
-def _refused(request):
-    return render(request, "core/refused.html", status=403)
-
-
 def tax_view(check=permissions.can_read):
     """The town must have enabled 税務 and the caller hold a 税務課 role for the page; a missing record and
     another town's record get the same 404."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            town, principal = request.tenant, getattr(request, "principal", None)
-            if principal is None or not check(principal, town):
-                return _refused(request)
-            try:
-                return view(request, town, *args, **kwargs)
-            except (selectors.NotFound, WorkItem.DoesNotExist):
-                return render(request, "tax/not_found.html", status=404)
-            except PermissionDenied:
-                return _refused(request)
-        return wrapper
-
-    return decorator
+    return application_view(check, not_found=(selectors.NotFound, WorkItem.DoesNotExist),
+                            not_found_template="tax/not_found.html")
 
 
 def errors_of(exc: ValidationError) -> list[str]:

@@ -31,3 +31,10 @@ def town_roles(user, town) -> set[str]:
         StaffMembership.objects.filter(user=user, municipality_id=town.pk, active=True, role__in=TOWN_ROLES)
         .values_list("role", flat=True)
     )
+
+
+def holds_role_for(actor, town, application: str, roles) -> bool:
+    """Whether ``town`` enabled ``application`` and the caller holds one of ``roles`` there (the check every
+    town application's permissions are made of)."""
+    return town is not None and town.has_application(application) and bool(
+        {str(r) for r in town_roles(actor, town)} & {str(r) for r in roles})
