@@ -173,10 +173,9 @@ def _assessment_row(tp, data: EngineInput | None, rates, rules, *, year: int, no
                     explain: bool = True) -> Assessment:
     row = Assessment(fiscal_year=year, person_id=tp[0], atena_number=tp[1], name=tp[2], is_current=True,
                      calculated_at=now, calculated_by=who)
-    if data is None:
-        row.status, row.reason = "unsupported", "所得資料がありません（未申告）"
-        row.explanation = ["所得資料がないため計算していません（未申告: 申告の勧奨・調査の対象）。"]
-        return row
+    missing = data is None
+    if data is None:  # no 所得資料: computed as no income (非課税), and said so (未申告: 申告の勧奨の対象)
+        data = EngineInput(engine.Taxpayer(name=tp[2]), "", "")
     try:
         result = engine.resident_tax(data.taxpayer, rates, fiscal_year=year, rules=rules, explain=explain)
     except (UnsupportedCase, InputError) as exc:
@@ -187,7 +186,7 @@ def _assessment_row(tp, data: EngineInput | None, rates, rules, *, year: int, no
                  "prefecture_adjustment", "city_income_levy", "prefecture_income_levy", "city_per_capita",
                  "prefecture_per_capita", "forest_environment_tax", "total", "exempt"):
         setattr(row, name, getattr(result, name))
-    row.explanation = list(result.explanation)
+    row.explanation = (["所得資料なし（未申告）: 所得なしとして計算"] if missing else []) + list(result.explanation)
     if result.total and data.payer_number:
         row.collection, row.payer_number, row.payer_name = "special", data.payer_number, data.payer_name
         schedule = engine.special_schedule(result.total, unit=rates.special_unit)

@@ -68,9 +68,10 @@ def test_known_answer_through_the_database_equals_the_engine(tax_a, tax_clerk_a,
     # 特別徴収 (a 給与支払報告書): 176,000 ÷ 12 → 14,600 a month, the remainder 15,400 in June.
     assert a.collection == "special" and a.payer_number == "K0001"
     assert a.instalments[0] == [6, 15400] and all(amount == 14600 for _, amount in a.instalments[1:])
-    # 花子 and 一郎 have no 所得資料: not computed, listed as 未申告.
+    # 花子 and 一郎 have no 所得資料: computed as no income (非課税), the explanation says so.
     others = Assessment.objects.filter(fiscal_year=FY, is_current=True).exclude(pk=a.pk)
-    assert {o.status for o in others} == {"unsupported"}
+    assert {(o.status, o.total, o.exempt) for o in others} == {("ok", 0, "per_capita")}
+    assert all(o.explanation[0].startswith("所得資料なし") for o in others)
 
 
 def test_ordinary_collection_puts_the_remainder_in_the_first_instalment(tax_a, tax_clerk_a, linked):
