@@ -120,7 +120,7 @@ def render_notice(data: NoticeData) -> bytes:
     return buffer.getvalue()
 
 
-def notice_data(*, town_name: str, assessment, taxpayer, charges, hidden: bool) -> NoticeData:
+def notice_data(*, town_name: str, assessment, taxpayer, charges, hidden: bool, explanation: list[str]) -> NoticeData:
     a = assessment
     amounts = [("総所得金額（合計所得金額）", a.total_income), ("所得控除の合計", a.deductions),
                ("課税総所得金額", a.taxable_income), ("所得割（市町村民税）", a.city_income_levy),
@@ -138,5 +138,5 @@ def notice_data(*, town_name: str, assessment, taxpayer, charges, hidden: bool) 
     issued = to_wareki(a.issued_at.date()) if a.issued_at else ""
     return NoticeData(town_name=town_name, fiscal_year=a.fiscal_year, notice_no=a.notice_no, collection=a.collection,
                       atena_number=a.atena_number, name=a.name, address=address, payer_name=a.payer_name,
-                      amounts=amounts, instalments=rows, total=a.total, explanation=list(a.explanation),
+                      amounts=amounts, instalments=rows, total=a.total, explanation=list(explanation),
                       issued_on=issued)

@@ -14,6 +14,7 @@ from tenants.tax import audit
 from tenants.tax.models import Charge, TaxKind
 from tenants.tax.selectors import NotFound, require_read
 
+from . import services
 from .models import Assessment, IncomeImport, IncomeReport, Taxpayer
 
 PAGE = 50
@@ -58,6 +59,7 @@ class TaxpayerDetail:
     history: list[Assessment]
     charges: list[Charge]
     address_hidden: bool
+    explanation: list[str]
 
 
 def taxpayer_detail(*, actor, town, fiscal_year: int, person_id: int, purpose: str = "納税義務者の照会") -> TaxpayerDetail:
@@ -73,10 +75,12 @@ def taxpayer_detail(*, actor, town, fiscal_year: int, person_id: int, purpose: s
     hidden = person_id in protected([person_id])
     audit.record(town=town, actor=actor, action="juminzei.taxpayer_read", person_id=person_id, purpose=purpose,
                  fiscal_year=fiscal_year)
-    return TaxpayerDetail(taxpayer, reports, current, [a for a in rows if not a.is_current], charges, hidden)
+    explanation = services.explanation_of(current, town) if current is not None else []
+    return TaxpayerDetail(taxpayer, reports, current, [a for a in rows if not a.is_current], charges, hidden,
+                          explanation)
 
 
-def notice_for(*, actor, town, assessment_id: int) -> tuple[Assessment, Taxpayer, list[Charge], bool]:
+def notice_for(*, actor, town, assessment_id: int) -> tuple[Assessment, Taxpayer, list[Charge], bool, list[str]]:
     """What a 納税通知書 / 税額決定通知書 prints: an issued assessment, its taxpayer and 調定 (audited)."""
     require_read(actor, town)
     a = Assessment.objects.filter(pk=assessment_id).exclude(notice_no="").first()
@@ -89,7 +93,7 @@ def notice_for(*, actor, town, assessment_id: int) -> tuple[Assessment, Taxpayer
     hidden = a.person_id in protected([a.person_id])
     audit.record(town=town, actor=actor, action="juminzei.notice_pdf", person_id=a.person_id,
                  purpose="通知書の出力", fiscal_year=a.fiscal_year, notice_no=a.notice_no)
-    return a, taxpayer, charges, hidden
+    return a, taxpayer, charges, hidden, services.explanation_of(a, town)
 
 
 @dataclass

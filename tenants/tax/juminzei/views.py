@@ -86,10 +86,11 @@ def taxpayer_recalculate(request, town, pk):
 @tax_view()
 def notice_pdf(request, town, pk):
     assessment_id = ascii_int(pk, field="pk")
-    assessment, taxpayer_row, charges, hidden = selectors.notice_for(actor=request.principal, town=town,
-                                                                     assessment_id=assessment_id)
+    assessment, taxpayer_row, charges, hidden, explanation = selectors.notice_for(
+        actor=request.principal, town=town, assessment_id=assessment_id)
     pdf = document.render_notice(document.notice_data(town_name=town.name, assessment=assessment,
-                                                      taxpayer=taxpayer_row, charges=charges, hidden=hidden))
+                                                      taxpayer=taxpayer_row, charges=charges, hidden=hidden,
+                                                      explanation=explanation))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="juminzei-{assessment.notice_no}.pdf"'
     return response

@@ -64,14 +64,14 @@ def test_known_answer_through_the_database_equals_the_engine(tax_a, tax_clerk_a,
     assert a.total == 176000
     direct = engine.resident_tax(engine.Taxpayer(name="x", salary_revenue=4000000, social_insurance=600000),
                                  load_table("412066", FY), fiscal_year=FY)
-    assert a.total == direct.total and a.explanation == list(direct.explanation)
+    assert a.total == direct.total and services.explanation_of(a, tax_a) == list(direct.explanation)
     # 特別徴収 (a 給与支払報告書): 176,000 ÷ 12 → 14,600 a month, the remainder 15,400 in June.
     assert a.collection == "special" and a.payer_number == "K0001"
     assert a.instalments[0] == [6, 15400] and all(amount == 14600 for _, amount in a.instalments[1:])
     # 花子 and 一郎 have no 所得資料: computed as no income (非課税), the explanation says so.
     others = Assessment.objects.filter(fiscal_year=FY, is_current=True).exclude(pk=a.pk)
     assert {(o.status, o.total, o.exempt) for o in others} == {("ok", 0, "per_capita")}
-    assert all(o.explanation[0].startswith("所得資料なし") for o in others)
+    assert all(services.explanation_of(o, tax_a)[0].startswith("所得資料なし") for o in others)
 
 
 def test_ordinary_collection_puts_the_remainder_in_the_first_instalment(tax_a, tax_clerk_a, linked):
@@ -155,3 +155,22 @@ def test_the_bulk_run_is_for_the_chief_and_a_bad_year_is_refused(tax_a, tax_cler
         services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year="２０２５")
     with pytest.raises(ValidationError):
         services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=1999)
+
+
+def test_the_bulk_runs_schedules_are_the_engines():
+    rates = load_table("412066", FY)
+    for total in (0, 5500, 6000, 11999, 12000, 176000, 176099, 1234567, 9999999):
+        special = [[i.number, i.amount] for i in engine.special_schedule(total, unit=rates.special_unit)] if total else []
+        ordinary = [[i.number, i.amount] for i in engine.ordinary_schedule(
+            total, instalments=rates.ordinary_instalments, unit=rates.ordinary_unit)] if total else []
+        assert services.schedule_of(total, True, rates) == special
+        assert services.schedule_of(total, False, rates) == ordinary
+
+
+def test_an_explanation_drawn_again_warns_when_the_income_changed(tax_a, tax_clerk_a, tax_chief_a, linked):
+    services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY, data=csv_bytes(_taro_salary(linked)))
+    services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
+    services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY,
+                            data=csv_bytes(_taro_salary(linked, revenue=5000000)))
+    a = Assessment.objects.get(person_id=linked["taro"].person_id, is_current=True)
+    assert services.explanation_of(a, tax_a)[0].startswith("注意: 計算後に所得資料が変わっています")

@@ -108,3 +108,17 @@ def test_town_b_staff_reach_nothing_of_town_a(tax_client_b_on_a, tax_client_b, t
 def test_the_inquiry_shows_the_persons_resident_tax(tax_client_a, issued):
     body = tax_client_a.get(f"/inquiry/persons/{issued['taro'].person_id}/").content.decode()
     assert 'id="inquiry-juminzei-total">176,000円' in body and "納税義務者" in body
+
+
+def test_a_protected_address_is_neither_shown_nor_printed(tax_client_a, approver_a, tax_a, issued):
+    from tenants.residents import services as residents
+
+    residents.support_measure_create(
+        actor=approver_a, town=tax_a, person_id=issued["hanako"].person_id, starts_on="2024-05-01",
+        subjects=[], aggressors=[{"name": "加害 次郎", "name_kana": "カガイ ジロウ", "birth_date": "1975-03-03",
+                                  "sex": "1", "address": "福岡県福岡市中央区天神1丁目1番1号"}])
+    hanako = Assessment.objects.get(person_id=issued["hanako"].person_id, is_current=True)
+    text = _pdf_text(tax_client_a.get(f"/tax/juminzei/notices/{hanako.pk}.pdf"))
+    assert "武雄1234番地" not in text and "窓口でお渡しします" in text
+    detail = tax_client_a.get(f"/tax/juminzei/taxpayers/{hanako.person_id}/?year={FY}").content.decode()
+    assert "武雄1234番地" not in detail and "支援措置" in detail
