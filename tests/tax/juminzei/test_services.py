@@ -174,3 +174,16 @@ def test_an_explanation_drawn_again_warns_when_the_income_changed(tax_a, tax_cle
                             data=csv_bytes(_taro_salary(linked, revenue=5000000)))
     a = Assessment.objects.get(person_id=linked["taro"].person_id, is_current=True)
     assert services.explanation_of(a, tax_a)[0].startswith("注意: 計算後に所得資料が変わっています")
+
+
+def test_the_demo_links_imports_and_calculates_the_year_once(tax_a, tax_clerk_a, tax_chief_a, household):
+    from tenants.tax.juminzei import demo
+
+    notes = demo.load(town=tax_a, staff={"tax_clerk": tax_clerk_a, "tax_chief": tax_chief_a}, scale=1.0, seed=2026)
+    assert len(notes) == 1 and "納税義務者 3人" in notes[0]
+    assert Assessment.objects.filter(fiscal_year=FY, is_current=True).count() == 3
+    # The parents (born 1980 and 1982) may get a synthetic report; the child (born 2010) never does.
+    assert not IncomeReport.objects.filter(person_id=household["ichiro"].person_id).exists()
+    assert demo.load(town=tax_a, staff={"tax_clerk": tax_clerk_a, "tax_chief": tax_chief_a}, scale=1.0,
+                     seed=2026) == []
+    assert audit.verify(tax_a).ok
