@@ -259,23 +259,32 @@ def _codes(text: str) -> list:
     return [] if text == "[]" else json.loads(text)
 
 
-def _reports_of_year(year: int) -> dict[int, list[dict]]:
-    """Every 所得資料 of the year by person, in one query; the JSON lists read as text and decoded only when
-    not empty (most are)."""
+RAW_FIELDS = ("kind", "payer_number", "payer_name", "salary_revenue", "other_income", "social_insurance",
+              "other_deductions")
+
+
+def _reports_of_year(year: int) -> dict[int, tuple[tuple, ...]]:
+    """Every 所得資料 of the year by person, in one query, as plain tuples (``RAW_FIELDS`` and the three JSON
+    lists as their text): hashable as they come, so equal inputs are found without decoding anything."""
     from django.db.models import TextField
     from django.db.models.functions import Cast
 
-    reports: dict[int, list[dict]] = defaultdict(list)
-    money = ("person_id", "kind", "payer_number", "payer_name", "salary_revenue", "other_income", "social_insurance",
-             "other_deductions")
-    rows = IncomeReport.objects.filter(fiscal_year=year).annotate(
+    reports: dict[int, list[tuple]] = defaultdict(list)
+    rows = IncomeReport.objects.filter(fiscal_year=year).order_by().annotate(
         d=Cast("dependants", TextField()), b=Cast("disabilities", TextField()), f=Cast("flags", TextField())
-    ).values_list(*money, "d", "b", "f")
-    for *values, dependants, disabilities, flags in rows:
-        r = dict(zip(money, values, strict=True))
-        r["dependants"], r["disabilities"], r["flags"] = _codes(dependants), _codes(disabilities), _codes(flags)
-        reports[r["person_id"]].append(r)
-    return reports
+    ).values_list("person_id", *RAW_FIELDS, "d", "b", "f")
+    for row in rows:
+        reports[row[0]].append(row[1:])
+    return {pid: tuple(sorted(rs)) for pid, rs in reports.items()}
+
+
+def _report_dicts(raw: tuple[tuple, ...]) -> list[dict]:
+    out = []
+    for row in raw:
+        r = dict(zip(RAW_FIELDS, row[:7], strict=True))
+        r["dependants"], r["disabilities"], r["flags"] = _codes(row[7]), _codes(row[8]), _codes(row[9])
+        out.append(r)
+    return out
 
 
 def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
@@ -304,13 +313,10 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
         unchanged: list[int] = []
         unsupported = total_sum = 0
         for pid, atena, name in taxpayers:
-            mine = reports.get(pid) or ()
-            key = tuple((r["kind"], r["payer_number"], r["payer_name"], r["salary_revenue"], r["other_income"],
-                         r["social_insurance"], r["other_deductions"], tuple(r["dependants"]),
-                         tuple(r["disabilities"]), tuple(r["flags"])) for r in mine)
+            key = reports.get(pid, ())
             hit = memo.get(key)
             if hit is None:
-                data = engine_input("", list(mine)) if mine else EngineInput(engine.Taxpayer(name=""), "", "")
+                data = engine_input("", _report_dicts(key)) if key else EngineInput(engine.Taxpayer(name=""), "", "")
                 try:
                     hit = (data, engine.resident_tax(data.taxpayer, rates, fiscal_year=year, rules=rules,
                                                      explain=False), "")

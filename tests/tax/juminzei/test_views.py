@@ -103,6 +103,8 @@ def test_town_b_staff_reach_nothing_of_town_a(tax_client_b_on_a, tax_client_b, t
         assert "山田" not in response.content.decode(errors="replace")
     assert "山田" not in tax_client_b.get(f"/tax/juminzei/?year={FY}").content.decode()
     assert tax_client_b_on_a.post("/tax/juminzei/year/link/", {"year": FY}).status_code == 403
+    inquiry = tax_client_b_on_a.get(f"/inquiry/persons/{taro}/")
+    assert inquiry.status_code in (403, 404) and "176,000円" not in inquiry.content.decode()
 
 
 def test_the_inquiry_shows_the_persons_resident_tax(tax_client_a, issued):
