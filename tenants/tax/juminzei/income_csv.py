@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+from tenants.tax.common import InputError
+
+from . import engine
 from .models import IncomeKind
 from .tables import DEPENDANT_KINDS, DISABILITY_KINDS
 
@@ -107,6 +110,7 @@ def parse_income_csv(raw: bytes) -> list[IncomeLine]:
         def cell(name: str, cells: list[str] = cells) -> str:
             return cells[where[name]].strip() if name in where else ""
 
+        before = len(errors)
         atena = cell("宛名番号")
         if not _ATENA.fullmatch(atena):
             errors.append(f"{number}行目 宛名番号: {atena[:20]!r} は半角数字（12桁まで）ではありません。")
@@ -135,6 +139,16 @@ def parse_income_csv(raw: bytes) -> list[IncomeLine]:
         dependants = _codes(cell("配偶者・扶養親族"), DEPENDANT_KINDS, "配偶者・扶養親族", number, errors)
         disabilities = _codes(cell("障害者控除"), DISABILITY_KINDS, "障害者控除", number, errors)
         flags = _codes(cell("本人の区分"), FLAGS, "本人の区分", number, errors)
+        if "single_parent_mother" in flags and "single_parent_father" in flags:
+            errors.append(f"{number}行目 本人の区分: single_parent_mother と single_parent_father は同時に使えません。")
+        elif len(errors) == before:
+            try:  # the engine's own checks of the facts (one spouse, 寡婦 and ひとり親 not together …)
+                engine.Taxpayer(name=atena, dependants=dependants, disabilities=disabilities, widow="widow" in flags,
+                                single_parent="mother" if "single_parent_mother" in flags else
+                                "father" if "single_parent_father" in flags else None)
+            except InputError as exc:
+                field = {"dependants": "配偶者・扶養親族", "widow": "本人の区分"}.get(exc.field.split("[")[0], exc.field)
+                errors.append(f"{number}行目 {field}: {exc}")
         if len(errors) >= MAX_ERRORS:
             break
         if kind is not None and len(amounts) == len(AMOUNTS) and _ATENA.fullmatch(atena):

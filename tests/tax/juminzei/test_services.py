@@ -108,6 +108,10 @@ def test_import_errors_name_the_line_and_field_and_nothing_is_kept(tax_a, tax_cl
     with pytest.raises(ValidationError) as excinfo:
         services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY, data=b"a,b\n1,2\n")
     assert "1行目" in excinfo.value.message_dict["file"][0]
+    with pytest.raises(ValidationError) as excinfo:  # two spouses: the engine's check, at import time
+        services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY, data=csv_bytes(
+            f"{atena(linked['taro'])},申告,,,0,100,0,0,spouse_general;spouse_elderly,,"))
+    assert excinfo.value.message_dict["file"][0].startswith("2行目 配偶者・扶養親族")
     # A whole good file in Shift_JIS is taken; importing it again replaces, not doubles.
     for _ in range(2):
         services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY,
