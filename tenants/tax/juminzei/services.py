@@ -225,6 +225,11 @@ COPY_COLUMNS = ("fiscal_year", "person_id", "atena_number", "name", "is_current"
                 "calculated_by", "notice_no", "issued_by")
 
 
+COPY_TYPES = ("int2", "int8", "varchar", "varchar", "bool", "varchar", "varchar", *("int8",) * len(AMOUNT_FIELDS),
+              "varchar", "varchar", "varchar", "varchar", "jsonb", "jsonb", "timestamptz", "varchar", "varchar",
+              "varchar")
+
+
 def schedule_of(total: int, special: bool, rates) -> list[list[int]]:
     """The engine's schedules (engine.special_schedule / ordinary_schedule: 2期以降 / 7月以降 each the total ÷ n
     truncated to the unit, the remainder in 1期 / June) as plain lists, without building an Instalment per
@@ -246,13 +251,10 @@ def _copy_assessments(rows: list[tuple]) -> None:
 
     table = connection.ops.quote_name(Assessment._meta.db_table)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(COPY_TYPES)
             for row in rows:
                 copy.write_row(row)
-
-
-def _json_pairs(pairs: list[list[int]]) -> str:
-    return "[" + ", ".join(f"[{a}, {b}]" for a, b in pairs) + "]"
 
 
 def _codes(text: str) -> list:
@@ -308,7 +310,7 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
         # The engine is a pure function of the reports' values (the name only prefixes a refusal's message):
         # taxpayers with the same inputs (everyone without a 所得資料, to begin with) are computed once.
         memo: dict[tuple, tuple[EngineInput, engine.ResidentTaxResult | None, str]] = {}
-        schedules: dict[tuple[int, bool], tuple[list[list[int]], str]] = {}
+        schedules: dict[tuple[int, bool], list[list[int]]] = {}
         rows: list[tuple] = []
         unchanged: list[int] = []
         unsupported = total_sum = 0
@@ -328,15 +330,13 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
                 unsupported += 1
                 reason = f"{name}{refusal}" if refusal.startswith(": ") else refusal
                 rows.append((year, pid, atena, name, True, "unsupported", reason[:300], *(0,) * len(AMOUNT_FIELDS),
-                             "", "ordinary", "", "", "[]", "[]", now, who, "", ""))
+                             "", "ordinary", "", "", [], [], now, who, "", ""))
                 continue
             total = result.total
             special = bool(total and data.payer_number)
-            cached = schedules.get((total, special))
-            if cached is None:
-                cached = schedules[(total, special)] = (schedule_of(total, special, rates),
-                                                        _json_pairs(schedule_of(total, special, rates)))
-            schedule, schedule_json = cached
+            schedule = schedules.get((total, special))
+            if schedule is None:
+                schedule = schedules[(total, special)] = schedule_of(total, special, rates)
             collection = "special" if special else "ordinary"
             payer = data.payer_number if special else ""
             before = issued.get(pid)
@@ -349,7 +349,7 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
                          result.prefecture_adjustment, result.city_income_levy, result.prefecture_income_levy,
                          result.city_per_capita, result.prefecture_per_capita, result.forest_environment_tax, total,
                          result.exempt, collection, payer, data.payer_name if special else "",
-                         schedule_json, "[]", now, who, "", ""))
+                         schedule, [], now, who, "", ""))
         clock.append(time.perf_counter())
         stale = Assessment.objects.filter(fiscal_year=year, is_current=True)
         if unchanged:
