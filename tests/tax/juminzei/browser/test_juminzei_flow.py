@@ -91,8 +91,8 @@ def test_the_chief_computes_and_issues_the_year(server, monkeypatch, tmp_path):
             chief.fill("#id_password", PASSWORD)
             chief.click("button[type=submit]")
             chief.wait_for_url(f"{base}/tax/juminzei/year/?year=2025")
-            chief.click("#link")
-            chief.wait_for_load_state()
+            with chief.expect_navigation():  # the POST redirects to the same page: wait for it, not the old one
+                chief.click("#link")
             assert "新たに 1人" in chief.inner_text(".messages")
             chief.goto(f"{base}/tax/juminzei/incomes/")
             problems += _axe(chief, "incomes")
@@ -100,18 +100,18 @@ def test_the_chief_computes_and_issues_the_year(server, monkeypatch, tmp_path):
             chief.set_input_files("#id_file", str(csv))
             chief.click("#import")
             chief.wait_for_url(f"{base}/tax/juminzei/year/?year=2025")
-            chief.click("#calculate")
-            chief.wait_for_load_state()
+            with chief.expect_navigation():  # the POST redirects to the same page: wait for it, not the old one
+                chief.click("#calculate")
             assert "税額を計算しました: 1人" in chief.inner_text(".messages")
-            chief.click("#issue")
-            chief.wait_for_load_state()
+            with chief.expect_navigation():  # the POST redirects to the same page: wait for it, not the old one
+                chief.click("#issue")
             assert "通知書を 1件発付しました（調定 4件" in chief.inner_text(".messages")
             problems += _axe(chief, "year")
 
             chief.goto(f"{base}/tax/juminzei/?year=2025")
             problems += _axe(chief, "taxpayers")
-            chief.click("text=嬉野\u3000一郎")
-            chief.wait_for_load_state()
+            with chief.expect_navigation():
+                chief.click("text=嬉野\u3000一郎")
             with tenant_context(town):
                 assessment = Assessment.objects.get(is_current=True)
             assert chief.inner_text("#assessment-total") == f"{assessment.total:,}円"
