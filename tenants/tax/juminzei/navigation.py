@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-MENU: tuple[tuple, ...] = ()
+from tenants.tax import permissions
+
+MENU: tuple[tuple, ...] = (
+    ("個人住民税 納税義務者", "tax:juminzei_taxpayers", permissions.can_read),
+    ("個人住民税 年度の処理", "tax:juminzei_year", permissions.can_read),
+    ("個人住民税 所得資料の取込", "tax:juminzei_incomes", permissions.can_record),
+)
