@@ -16,6 +16,3 @@ class ParcelSearchForm(forms.Form):
     atena = forms.RegexField(label="所有者の宛名番号", regex=r"^[0-9]{1,12}$", max_length=12, required=False,
                              error_messages={"invalid": "宛名番号は半角数字で入力してください。"})
 
-
-class YearForm(forms.Form):
-    fiscal_year = forms.IntegerField(label="年度（西暦）", min_value=2000, max_value=2100)

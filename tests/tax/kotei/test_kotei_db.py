@@ -12,56 +12,22 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kyodo.tenantlog.models import AuditEntry
-from tenants.residents.models import Person
 from tenants.tax import audit
 from tenants.tax import services as core_services
 from tenants.tax.kotei import services
 from tenants.tax.kotei.engine import Building, Land, NewHousing, property_tax
-from tenants.tax.kotei.models import Ownership, Parcel, PropertyAssessment, RegistryNotice, RegistryNoticeBatch
+from tenants.tax.kotei.models import (
+    Ownership,
+    Parcel,
+    PropertyAssessment,
+    RegistryNotice,
+    RegistryNoticeBatch,
+)
 from tenants.tax.kotei.tables import load_table
 from tenants.tax.models import Charge, WorkItem
-from tests.residents.conftest import household  # noqa: F401  (fixture)
+from tests.tax.kotei.factories import FY, SINCE, _atena
 
 pytestmark = pytest.mark.django_db
-FY = 2025
-SINCE = dt.date(2015, 4, 1)
-
-
-def _atena(person_id: int) -> str:
-    return Person.objects.get(pk=person_id).atena_number
-
-
-def _owner(v, share=(1, 1), **extra) -> dict:
-    return {"person_id": v.person_id, "atena_number": _atena(v.person_id), "name": f"{v.family_name} {v.given_name}",
-            "share": share, **extra}
-
-
-def _land(actor, town, number, owners, *, value, area="200", previous=None, location="武雄市大字武雄"):
-    return services.parcel_create(actor=actor, town=town, kind="land", location=location, number=number,
-                                  category="03", area=Decimal(area), value=value, owners=owners, valid_from=SINCE,
-                                  previous_base=previous, housing_area=Decimal(area), dwellings=1)
-
-
-def _house(actor, town, number, owners, *, value, floor="100", new_from=None, location="武雄市大字武雄"):
-    return services.parcel_create(actor=actor, town=town, kind="building", location=location, number=number,
-                                  category="01", area=Decimal(floor), value=value, owners=owners, valid_from=SINCE,
-                                  dwellings=1, new_housing_first_year=new_from,
-                                  new_housing_area=Decimal(floor) if new_from else None)
-
-
-@pytest.fixture
-def estate(tax_a, tax_clerk_a, household):  # noqa: F811
-    """太郎: a home (岡崎市's 負担調整 figures) and a new house; 太郎 and 花子 jointly (1/2 each): a second plot;
-    花子 alone: a small plot below the 免税点."""
-    taro, hanako = household["taro"], household["hanako"]
-    parcels = {
-        "home": _land(tax_clerk_a, tax_a, "1番", [_owner(taro)], value=17_000_000, previous=2_500_000),
-        "house": _house(tax_clerk_a, tax_a, "1番の1", [_owner(taro)], value=9_000_000, new_from=2024),
-        "joint": _land(tax_clerk_a, tax_a, "2番", [_owner(taro, (1, 2), representative=True),
-                                                   _owner(hanako, (1, 2))], value=12_000_000, area="300"),
-        "small": _land(tax_clerk_a, tax_a, "3番", [_owner(hanako)], value=1_500_000, area="50"),
-    }
-    return {**household, "parcels": parcels}
 
 
 def test_the_database_path_equals_the_engine_for_each_taxpayer(tax_a, tax_chief_a, estate):
