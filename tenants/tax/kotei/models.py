@@ -132,6 +132,7 @@ class PropertyAssessment(models.Model):
     calculated_at = models.DateTimeField(auto_now_add=True)
     calculated_by = models.CharField(max_length=150)
     notice_no = models.CharField("通知書番号", max_length=30, blank=True)
+    signature = models.CharField("内容の要約値", max_length=32, blank=True)  # a recalculation finding the same keeps the row
 
     class Meta:
         db_table = "tax_kotei_assessment"

@@ -8,6 +8,7 @@ the same parcels are one 納税義務者 (連帯納税義務, 第10条の2), the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
@@ -21,7 +22,7 @@ from kyodo.identity.principal import audit_actor_of
 from tenants.tax import audit, permissions
 from tenants.tax.common import InputError, UnsupportedCase, fiscal_year_label
 from tenants.tax.kotei.engine import Building, Land, NewHousing, property_tax
-from tenants.tax.kotei.tables import load_table, national_rules
+from tenants.tax.kotei.tables import HOUSING_KINDS, load_table, national_rules
 from tenants.tax.models import Charge, SubjectKind, TaxKind, WorkItem, WorkKind
 
 from .models import (
@@ -174,17 +175,6 @@ _OWNER_FIELDS = ("parcel_id", "person_id", "corporate_number", "atena_number", "
                  "share_numerator", "share_denominator")
 
 
-def _owners_on(day: dt.date) -> dict[int, list[tuple]]:
-    """Each parcel's owners on ``day`` (one query): (person_id, corporate_number, atena, name, representative,
-    share num, share den)."""
-    owners: dict[int, list[tuple]] = defaultdict(list)
-    qs = (Ownership.objects.filter(valid_from__lte=day).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-          .order_by("parcel_id", "pk").values_list(*_OWNER_FIELDS))
-    for row in qs.iterator(chunk_size=20_000):
-        owners[row[0]].append(row[1:])
-    return owners
-
-
 def _parcels_on(day: dt.date, parcel_ids=None):
     qs = Parcel.objects.filter(Q(registered_on__isnull=True) | Q(registered_on__lte=day)) \
         .filter(Q(status=ParcelStatus.ACTIVE) | Q(lost_on__gt=day))
@@ -205,7 +195,104 @@ def _taxpayer(owners: list[tuple]) -> dict:
 
 
 def _compute(key: str, parcels: list[tuple], rates, fiscal_year: int) -> dict:
-    """One 納税義務者's figures from its parcels' rows (the engine, no database)."""
+    """One 納税義務者's figures: :func:`compute_fast` when every parcel is of the cases it covers, else the
+    engine (which also raises for the cases it does not compute)."""
+    found = compute_fast([fast_row(p) for p in parcels], rates, fiscal_year)
+    return found if found is not None else compute_with_engine(key, parcels, rates, fiscal_year)
+
+
+@functools.lru_cache(maxsize=16)
+def _constants(num: int, den: int):
+    rules = national_rules()
+    ratio = rules.new_housing_ratio
+    per_dwelling_new = rules.new_housing_area_per_dwelling * 100  # 0.01㎡ units
+    if per_dwelling_new.denominator != 1:
+        raise ValueError("new_housing.area_per_dwelling must be a whole number of 0.01㎡")
+    return (rules.building_kinds, rules.small_ratio.numerator * rules.general_ratio.denominator,
+            rules.general_ratio.numerator * rules.small_ratio.denominator,
+            rules.small_ratio.denominator * rules.general_ratio.denominator,
+            rules.adjustment_step.numerator, rules.adjustment_step.denominator,
+            rules.adjustment_floor.numerator, rules.adjustment_floor.denominator, rules.small_units_per_dwelling,
+            rules.new_housing_years, rules.new_housing_years_midrise, int(per_dwelling_new), ratio.numerator,
+            ratio.denominator, rules.land_exemption, rules.building_exemption)
+
+
+def fast_row(row: tuple) -> tuple:
+    """A parcel row of ``_PARCEL_FIELDS`` as the whole-town query gives it (areas in 0.01㎡ units, whether the
+    land is wholly 住宅用地, whether an area has more than two decimals)."""
+    pid, kind, _loc, _no, category, area, value, previous, housing, dwellings, nh_year, nh_area, midrise = row
+    odd = area != area.quantize(Decimal("0.01")) or (nh_area is not None and nh_area != nh_area.quantize(Decimal("0.01")))
+    return (pid, kind, category, int(area * 100), value, previous, housing == area, dwellings, nh_year,
+            None if nh_area is None else int(nh_area * 100), midrise, odd)
+
+
+def compute_fast(parcels: list[tuple], rates, fiscal_year: int) -> dict | None:
+    """The engine's arithmetic (engine.land_base, engine._kind_total, the 新築住宅 reduction) in integers on the
+    rows as they come from the database, without building the engine's records — for 宅地 wholly 住宅用地 and
+    家屋 of a known 種類 (``parcels``: :func:`fast_row` rows); None for anything else (the engine then decides). tests/tax/kotei/test_kotei_fast.py
+    checks it against the engine on thousands of random cases."""
+    num, den = rates.rate.numerator, rates.rate.denominator
+    (kinds, small_k, general_k, land_d, st_num, st_den, fl_num, fl_den, per_dwelling, years_low, years_mid,
+     new_per_dwelling, r_num, r_den, land_point, building_point) = _constants(num, den)
+    lines = []
+    land_sum = building_sum = reduction_sum = 0
+    for pid, kind, category, units, value, previous, whole_housing, dwellings, nh_year, nh_units, midrise, odd \
+            in parcels:
+        if odd:  # an area with more than two decimals: the engine refuses it
+            return None
+        if kind == "land":
+            if category != "03" or not whole_housing or dwellings < 1:
+                return None
+            small = per_dwelling * dwellings
+            if small > units:
+                small = units
+            n = value * (small * small_k + (units - small) * general_k)
+            d = units * land_d
+            base = n // d  # 本則
+            if previous is not None and n and previous * d < n:  # 負担水準 < 100%: 負担調整
+                raised = previous + n * st_num // (d * st_den)
+                if raised < base:
+                    base = raised
+                lowest = n * fl_num // (d * fl_den)
+                if lowest > base:
+                    base = lowest
+            land_sum += base
+            lines.append([pid, base, base * num // den, 0])
+        else:
+            if category not in kinds:
+                return None
+            reduction = 0
+            if nh_year:
+                residential = nh_units or units
+                if category not in HOUSING_KINDS or residential > units:
+                    return None
+                if nh_year <= fiscal_year < nh_year + (years_mid if midrise else years_low):
+                    eligible = min(residential, new_per_dwelling * max(dwellings, 1))
+                    # value × rate × eligible ÷ 床面積 × 1/2, truncated (the engine's exact Fraction)
+                    reduction = value * num * eligible * r_num // (den * units * r_den)
+            building_sum += value
+            reduction_sum += reduction
+            lines.append([pid, value, value * num // den, reduction])
+    land = _kind(land_sum, land_point, num, den, 0)
+    house = _kind(building_sum, building_point, num, den, reduction_sum)
+    total = land[1] + house[1]
+    return {"land_base": land_sum, "land_tax": land[1], "land_exempt": land[0], "building_base": building_sum,
+            "building_tax": house[1], "building_exempt": house[0], "reduction": house[2],
+            "total": total - total % 100 if total > 0 else 0, "lines": lines}
+
+
+def _kind(base: int, point: int, num: int, den: int, reduction: int) -> tuple[bool, int, int]:
+    """(exempt, tax, reduction applied) of one kind: engine._kind_total."""
+    if base < point:
+        return True, 0, 0
+    taxable = base - base % 1000 if base > 0 else 0
+    computed = taxable * num // den
+    reduction = min(reduction, computed)
+    return False, computed - reduction, reduction
+
+
+def compute_with_engine(key: str, parcels: list[tuple], rates, fiscal_year: int) -> dict:
+    """One 納税義務者's figures from its parcels' rows through the engine (no database)."""
     lands, buildings, order = [], [], []
     for p in parcels:
         pid, kind, location, number, category, area, value, previous, housing, dwellings, nh_year, nh_area, midrise = p
@@ -236,67 +323,140 @@ def _compute(key: str, parcels: list[tuple], rates, fiscal_year: int) -> dict:
             "total": result.total, "lines": lines}
 
 
+NULL = "\\N"  # COPY's text format
+_OWNERS_SQL = """
+SELECT parcel_id, CASE WHEN person_id IS NOT NULL THEN 'p' || person_id ELSE 'c' || corporate_number END,
+       is_representative, person_id, corporate_number, atena_number, name
+  FROM {ownership}
+ WHERE valid_from <= %(day)s AND (valid_until IS NULL OR valid_until >= %(day)s)
+ ORDER BY parcel_id, id
+"""
+_PARCELS_SQL = """
+SELECT id, kind, category, (area * 100)::bigint, value, previous_base, housing_area = area, dwellings,
+       new_housing_first_year, (new_housing_area * 100)::bigint, new_housing_midrise,
+       (area * 100) <> trunc(area * 100) OR (new_housing_area * 100) <> trunc(new_housing_area * 100)
+  FROM {parcel}
+ WHERE (registered_on IS NULL OR registered_on <= %(day)s) AND (status = 'active' OR lost_on > %(day)s)
+ ORDER BY id
+"""
+
+
+def _signature(f: dict, reason: str, key: str, person, atena: str, corporation: str, name: str, rate: str) -> str:
+    """What a stored row says, as a digest: a recalculation that finds the same leaves the row alone."""
+    text = (f"{key}|{person}|{atena}|{corporation}|{name}|{rate}|{f['land_base']}|{f['land_tax']}|{f['land_exempt']}|"
+            f"{f['building_base']}|{f['building_tax']}|{f['building_exempt']}|{f['reduction']}|{f['total']}|"
+            f"{f['lines']}|{reason}")
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
 def assessments_calculate(*, actor, town, fiscal_year: int) -> dict[str, int]:
-    """一括計算: every 納税義務者 of the town for ``fiscal_year`` (parcels and owners on the 賦課期日), read in two
-    queries, the engine per 納税義務者, the rows written with COPY; earlier rows of the year stop being current.
-    A 納税義務者 whose parcel the engine does not compute (e.g. land that is not wholly 住宅用地) gets a row
-    with the reason and no tax, for staff to handle."""
+    """一括計算: every 納税義務者 of the town for ``fiscal_year`` (parcels and owners on the 賦課期日), read in
+    three plain queries, the figures per 納税義務者 (:func:`compute_fast`, else the engine), the new rows written
+    with COPY; a 納税義務者 whose figures are unchanged keeps its row (and its notice number), a changed one gets
+    a new row and the earlier one stops being current. A 納税義務者 whose parcel the engine does not compute (e.g. land that is not wholly 住宅用地) gets
+    a row with the reason and no tax, for staff to handle."""
+    import gc
+
     _require(actor, town, permissions.can_decide, "一括計算は税務課長が行います")
     rates = load_table(town.code, fiscal_year)
     day = levy_date(fiscal_year)
-    owners = _owners_on(day)
-    groups: dict[str, list[tuple]] = defaultdict(list)
-    payers: dict[str, list[tuple]] = {}
-    for row in _parcels_on(day):
-        who = owners.get(row[0])
-        if not who:
-            continue
-        key = taxpayer_key(who)
-        groups[key].append(row)
-        payers.setdefault(key, who)
-    who_name = _who(actor)
-    rows = []
-    counts = {"taxpayers": 0, "parcels": 0, "unsupported": 0, "exempt": 0, "total": 0}
-    for key, parcels in groups.items():
-        payer = _taxpayer(payers[key])
-        try:
-            figures = _compute(key, parcels, rates, fiscal_year)
-            reason = ""
-        except (UnsupportedCase, InputError) as exc:
-            figures = {"land_base": 0, "land_tax": 0, "land_exempt": False, "building_base": 0, "building_tax": 0,
-                       "building_exempt": False, "reduction": 0, "total": 0,
-                       "lines": [[p[0], 0, 0, 0] for p in parcels]}
-            reason = str(exc)[:300]
-            counts["unsupported"] += 1
-        counts["taxpayers"] += 1
-        counts["parcels"] += len(parcels)
-        counts["total"] += figures["total"]
-        if not reason and figures["total"] == 0:
-            counts["exempt"] += 1
-        rows.append((fiscal_year, key, payer, figures, reason))
+    groups: dict[str, list[tuple]] = {}
+    payers: dict[str, tuple] = {}
+    counts = {"taxpayers": 0, "parcels": 0, "unsupported": 0, "exempt": 0, "total": 0, "unchanged": 0, "written": 0}
+    text: list[str] = []
+    now = dt.datetime.now(dt.UTC).isoformat()
+    who, rate_text = _copy_text(_who(actor)), _copy_text(rates.rate.text)
+    enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small tuples: no collector passes over them while they are built
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_OWNERS_SQL.format(ownership=Ownership._meta.db_table), {"day": day})
+            owners: dict[int, list] = {}
+            for parcel_id, owner_key, representative, person, corporation, atena, name in cursor.fetchall():
+                found_owners = owners.get(parcel_id)
+                if found_owners is None:
+                    owners[parcel_id] = [[owner_key], (person, corporation, atena, name), representative, 1]
+                else:
+                    found_owners[0].append(owner_key)
+                    found_owners[3] += 1
+                    if representative and not found_owners[2]:
+                        found_owners[1], found_owners[2] = (person, corporation, atena, name), True
+            cursor.execute(_PARCELS_SQL.format(parcel=Parcel._meta.db_table), {"day": day})
+            for row in cursor.fetchall():
+                o = owners.get(row[0])
+                if o is None:
+                    continue
+                keys = o[0]
+                key = keys[0] if len(keys) == 1 else "+".join(sorted(set(keys)))
+                found = groups.get(key)
+                if found is None:
+                    groups[key] = [row]
+                    payers[key] = (*o[1], o[3])
+                else:
+                    found.append(row)
+            cursor.execute(f"SELECT taxpayer_key, signature, id FROM {PropertyAssessment._meta.db_table} "
+                           "WHERE fiscal_year = %s AND is_current", [fiscal_year])
+            existing = {key: (signature, pk) for key, signature, pk in cursor.fetchall()}
+        retire: list[int] = [pk for key, (_sig, pk) in existing.items() if key not in groups]
+        for key, parcels in groups.items():
+            person, corporation, atena, name, n_owners = payers[key]
+            try:
+                fast = compute_fast(parcels, rates, fiscal_year)
+                f = fast if fast is not None else None
+                if f is None:  # a case for the engine: the parcels' full rows
+                    f = compute_with_engine(key, list(_parcels_on(day, [p[0] for p in parcels])), rates, fiscal_year)
+                reason = ""
+            except (UnsupportedCase, InputError) as exc:
+                f = {"land_base": 0, "land_tax": 0, "land_exempt": False, "building_base": 0, "building_tax": 0,
+                     "building_exempt": False, "reduction": 0, "total": 0,
+                     "lines": [[p[0], 0, 0, 0] for p in parcels]}
+                reason = str(exc)[:300]
+                counts["unsupported"] += 1
+            counts["taxpayers"] += 1
+            counts["parcels"] += len(parcels)
+            counts["total"] += f["total"]
+            if not reason and f["total"] == 0:
+                counts["exempt"] += 1
+            shown = (name if n_owners == 1 else f"{name} 外{n_owners - 1}名")[:300]
+            signature = _signature(f, reason, key, person, atena or "", corporation or "", shown, rates.rate.text)
+            before = existing.get(key)
+            if before is not None:
+                if before[0] == signature:
+                    counts["unchanged"] += 1
+                    continue
+                retire.append(before[1])
+            lines = ",".join(f"[{a},{b},{c},{d}]" for a, b, c, d in f["lines"])
+            text.append(f"{fiscal_year}\t{_copy_text(key)}\t{NULL if person is None else person}\t"
+                        f"{_copy_text(atena or '')}\t{_copy_text(corporation or '')}\t{_copy_text(shown)}\t"
+                        f"{n_owners}\t{len(parcels)}\t{f['land_base']}\t{f['land_tax']}\t{'t' if f['land_exempt'] else 'f'}\t"
+                        f"{f['building_base']}\t{f['building_tax']}\t{'t' if f['building_exempt'] else 'f'}\t"
+                        f"{f['reduction']}\t{f['total']}\t[{lines}]\t{rate_text}\t{_copy_text(reason)}\tt\t{now}\t"
+                        f"{who}\t\t{signature}\n")
+    finally:
+        if enabled:
+            gc.enable()
     with transaction.atomic():
-        PropertyAssessment.objects.filter(fiscal_year=fiscal_year, is_current=True).update(is_current=False)
-        _copy_assessments(rows, rates.rate.text, who_name)
+        if retire:
+            PropertyAssessment.objects.filter(pk__in=retire).update(is_current=False)
+        counts["written"] = len(text)
+        columns = ("fiscal_year", "taxpayer_key", "person_id", "atena_number", "corporate_number", "name",
+                   "co_owners", "parcels", "land_base", "land_tax", "land_exempt", "building_base", "building_tax",
+                   "building_exempt", "reduction", "total", "lines", "rate", "unsupported", "is_current",
+                   "calculated_at", "calculated_by", "notice_no", "signature")
+        with connection.cursor() as cursor, cursor.copy(
+                f"COPY {PropertyAssessment._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for start in range(0, len(text), 20_000):
+                copy.write("".join(text[start:start + 20_000]))
         audit.record(town=town, actor=actor, action="kotei.assessment.calculate", purpose="固定資産税の一括計算",
                      fiscal_year=fiscal_year, taxpayers=counts["taxpayers"], parcels=counts["parcels"])
     return counts
 
 
-def _copy_assessments(rows, rate_text: str, who: str) -> None:
-    import json
-
-    columns = ("fiscal_year", "taxpayer_key", "person_id", "atena_number", "corporate_number", "name", "co_owners",
-               "parcels", "land_base", "land_tax", "land_exempt", "building_base", "building_tax", "building_exempt",
-               "reduction", "total", "lines", "rate", "unsupported", "is_current", "calculated_at", "calculated_by",
-               "notice_no")
-    now = dt.datetime.now(dt.UTC)
-    table = PropertyAssessment._meta.db_table
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for fiscal_year, key, payer, f, reason in rows:
-            copy.write_row((fiscal_year, key, payer["person_id"], payer["atena_number"], payer["corporate_number"],
-                            payer["name"], payer["co_owners"], len(f["lines"]), f["land_base"], f["land_tax"],
-                            f["land_exempt"], f["building_base"], f["building_tax"], f["building_exempt"],
-                            f["reduction"], f["total"], json.dumps(f["lines"]), rate_text, reason, True, now, who, ""))
+def _copy_text(value: str) -> str:
+    """A value in COPY's text format (backslash, tab, newline and carriage return escaped)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def assessment_calculate_one(*, actor, town, fiscal_year: int, key: str) -> PropertyAssessment:
@@ -328,9 +488,11 @@ def assessment_calculate_one(*, actor, town, fiscal_year: int, key: str) -> Prop
     with transaction.atomic():
         PropertyAssessment.objects.filter(fiscal_year=fiscal_year, taxpayer_key=key, is_current=True) \
             .update(is_current=False)
+        signature = _signature(f, reason, key, payer["person_id"], payer["atena_number"], payer["corporate_number"],
+                               payer["name"], rates.rate.text)
         row = PropertyAssessment.objects.create(fiscal_year=fiscal_year, taxpayer_key=key, parcels=len(f["lines"]),
                                                 rate=rates.rate.text, unsupported=reason, calculated_by=_who(actor),
-                                                **payer, **f)
+                                                signature=signature, **payer, **f)
         audit.record(town=town, actor=actor, action="kotei.assessment.calculate_one", person_id=payer["person_id"],
                      persons=persons, purpose="固定資産税の計算", fiscal_year=fiscal_year, assessment=row.pk)
     return row

@@ -81,6 +81,7 @@ class Migration(migrations.Migration):
                 ('calculated_at', models.DateTimeField(auto_now_add=True)),
                 ('calculated_by', models.CharField(max_length=150)),
                 ('notice_no', models.CharField(blank=True, max_length=30, verbose_name='通知書番号')),
+                ('signature', models.CharField(blank=True, max_length=32, verbose_name='内容の要約値')),
             ],
             options={
                 'db_table': 'tax_kotei_assessment',

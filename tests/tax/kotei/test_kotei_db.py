@@ -61,10 +61,15 @@ def test_the_database_path_equals_the_engine_for_each_taxpayer(tax_a, tax_chief_
     assert AuditEntry.objects.filter(chain=f"tax:{tax_a.code}", action="kotei.assessment.calculate").exists()
 
 
-def test_a_recalculation_keeps_the_old_rows_and_one_current(tax_a, tax_chief_a, estate):
-    services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
-    services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
-    assert PropertyAssessment.objects.filter(fiscal_year=FY).count() == 6
+def test_a_recalculation_keeps_unchanged_rows_and_adds_changed_ones(tax_a, tax_chief_a, estate):
+    first = services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
+    again = services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
+    assert (first["written"], again["written"], again["unchanged"]) == (3, 0, 3)
+    Parcel.objects.filter(pk=estate["parcels"]["small"].pk).update(value=3_000_000)  # 花子's plot: now taxed
+    changed = services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
+    assert (changed["written"], changed["unchanged"]) == (1, 2)
+    rows = PropertyAssessment.objects.filter(fiscal_year=FY, taxpayer_key=f"p{estate['hanako'].person_id}")
+    assert [(r.is_current, r.total > 0) for r in rows.order_by("pk")] == [(False, False), (True, True)]
     assert PropertyAssessment.objects.filter(fiscal_year=FY, is_current=True).count() == 3
 
 
@@ -73,7 +78,8 @@ def test_the_orm_single_calculation_equals_the_bulk_one(tax_a, tax_chief_a, esta
     key = f"p{estate['taro'].person_id}+p{estate['hanako'].person_id}"
     bulk = PropertyAssessment.objects.get(fiscal_year=FY, taxpayer_key=key, is_current=True)
     one = services.assessment_calculate_one(actor=tax_chief_a, town=tax_a, fiscal_year=FY, key=key)
-    assert (one.total, one.land_base, one.lines) == (bulk.total, bulk.land_base, bulk.lines)
+    assert (one.total, one.land_base, one.lines, one.name) == (bulk.total, bulk.land_base, bulk.lines, bulk.name)
+    assert one.signature == bulk.signature  # every stored figure alike
 
 
 def test_only_the_chief_calculates_and_issues(tax_a, tax_clerk_a, estate):
@@ -99,10 +105,11 @@ def test_issuing_makes_four_instalments_per_taxpayer_with_the_remainder_first(ta
                                            dt.date(2026, 2, 28)]
     assert all(c.person_id == taro and c.tax == "kotei" for c in charges)
     assert services.notices_issue(actor=tax_chief_a, town=tax_a, fiscal_year=FY) == {"notices": 0, "charges": 0}
-    # 更正: after a change and a new calculation, a new notice; the earlier 調定 are no longer current
+    # 更正: after a change and a new calculation, a new notice for the changed 納税義務者 only (the 共有 one is
+    # unchanged and keeps its notice); the earlier 調定 are no longer current
     Parcel.objects.filter(pk=estate["parcels"]["house"].pk).update(value=10_000_000)
     services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
-    assert services.notices_issue(actor=tax_chief_a, town=tax_a, fiscal_year=FY)["notices"] == 2
+    assert services.notices_issue(actor=tax_chief_a, town=tax_a, fiscal_year=FY)["notices"] == 1
     assert not Charge.objects.filter(notice_no=mine.notice_no, is_current=True).exists()
 
 
