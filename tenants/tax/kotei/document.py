@@ -19,8 +19,8 @@ from tenants.tax.common import fiscal_year_label
 WIDTH, HEIGHT = A4
 LEFT, RIGHT = 15 * mm, WIDTH - 15 * mm
 ROW = 6.2 * mm
-COLUMNS = (("所在・地番／家屋番号", 0), ("地目・種類", 78), ("地積・床面積㎡", 100), ("評価額", 126),
-           ("課税標準額", 151), ("税相当額", 176))
+COLUMNS = (("所在・地番／家屋番号", 0), ("地目・種類", 62), ("地積・床面積㎡", 80), ("評価額", 104),
+           ("課税標準額", 130), ("税相当額", 156))  # mm from the left margin; the table is 180mm wide
 
 
 def _yen(n: int) -> str:

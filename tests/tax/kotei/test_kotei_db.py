@@ -286,3 +286,17 @@ def test_the_inquiry_shows_the_persons_parcels_by_role(tax_a, tax_chief_a, tax_c
     assert AuditEntry.objects.filter(chain=f"tax:{tax_a.code}", action="kotei.inquiry.read",
                                      target_id=str(hanako)).exists()
     assert "固定資産税（所有者として）" not in client_a.get(f"/inquiry/persons/{hanako}/").content.decode()
+
+
+def test_the_demo_loads_parcels_calculates_the_year_and_writes_a_notice_file_that_imports(
+        tax_a, tax_clerk_a, tax_chief_a, household, tmp_path, settings):  # noqa: F811
+    from tenants.tax.kotei import demo
+
+    settings.BASE_DIR = tmp_path
+    notes = demo.load(town=tax_a, staff={"tax_clerk": tax_clerk_a, "tax_chief": tax_chief_a}, scale=0.1, seed=1)
+    assert notes and "固定資産: 物件 60件" in notes[0]  # 30 plots with a house each (scale 0.1, at least 20)
+    assert PropertyAssessment.objects.filter(fiscal_year=FY, is_current=True, unsupported="").count() >= 1
+    raw = (tmp_path / "var" / "demo" / f"tokisumi-{tax_a.code}.csv").read_bytes()
+    batch = services.notices_import(actor=tax_clerk_a, town=tax_a, raw_bytes=raw, filename="demo.csv")
+    assert batch.notices == 3
+    assert demo.load(town=tax_a, staff={"tax_clerk": tax_clerk_a, "tax_chief": tax_chief_a}, scale=0.1, seed=1) == []
