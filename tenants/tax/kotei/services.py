@@ -341,12 +341,17 @@ SELECT id, kind, category, (area * 100)::bigint, value, previous_base, housing_a
 """
 
 
-def _signature(f: dict, reason: str, key: str, person, atena: str, corporation: str, name: str, rate: str) -> str:
-    """What a stored row says, as a digest: a recalculation that finds the same leaves the row alone."""
-    text = (f"{key}|{person}|{atena}|{corporation}|{name}|{rate}|{f['land_base']}|{f['land_tax']}|{f['land_exempt']}|"
-            f"{f['building_base']}|{f['building_tax']}|{f['building_exempt']}|{f['reduction']}|{f['total']}|"
-            f"{f['lines']}|{reason}")
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+def _row_text(fiscal_year: int, key: str, person, atena: str, corporation: str, name: str, co_owners: int, f: dict,
+              rate: str, reason: str) -> tuple[str, str]:
+    """The row's columns from ``fiscal_year`` to ``unsupported`` in COPY's text format, and its digest (what
+    the row says: a recalculation that finds the same leaves the row alone)."""
+    lines = ",".join([f"[{a},{b},{c},{d}]" for a, b, c, d in f["lines"]])
+    text = (f"{fiscal_year}\t{_copy_text(key)}\t{NULL if person is None else person}\t{_copy_text(atena)}\t"
+            f"{_copy_text(corporation)}\t{_copy_text(name)}\t{co_owners}\t{len(f['lines'])}\t{f['land_base']}\t"
+            f"{f['land_tax']}\t{'t' if f['land_exempt'] else 'f'}\t{f['building_base']}\t{f['building_tax']}\t"
+            f"{'t' if f['building_exempt'] else 'f'}\t{f['reduction']}\t{f['total']}\t[{lines}]\t{_copy_text(rate)}\t"
+            f"{_copy_text(reason)}")
+    return text, hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def assessments_calculate(*, actor, town, fiscal_year: int) -> dict[str, int]:
@@ -365,7 +370,7 @@ def assessments_calculate(*, actor, town, fiscal_year: int) -> dict[str, int]:
     counts = {"taxpayers": 0, "parcels": 0, "unsupported": 0, "exempt": 0, "total": 0, "unchanged": 0, "written": 0}
     text: list[str] = []
     now = dt.datetime.now(dt.UTC).isoformat()
-    who, rate_text = _copy_text(_who(actor)), _copy_text(rates.rate.text)
+    who = _copy_text(_who(actor))
     enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small tuples: no collector passes over them while they are built
     try:
@@ -418,20 +423,15 @@ def assessments_calculate(*, actor, town, fiscal_year: int) -> dict[str, int]:
             if not reason and f["total"] == 0:
                 counts["exempt"] += 1
             shown = (name if n_owners == 1 else f"{name} 外{n_owners - 1}名")[:300]
-            signature = _signature(f, reason, key, person, atena or "", corporation or "", shown, rates.rate.text)
+            row_text, signature = _row_text(fiscal_year, key, person, atena or "", corporation or "", shown, n_owners,
+                                            f, rates.rate.text, reason)
             before = existing.get(key)
             if before is not None:
                 if before[0] == signature:
                     counts["unchanged"] += 1
                     continue
                 retire.append(before[1])
-            lines = ",".join(f"[{a},{b},{c},{d}]" for a, b, c, d in f["lines"])
-            text.append(f"{fiscal_year}\t{_copy_text(key)}\t{NULL if person is None else person}\t"
-                        f"{_copy_text(atena or '')}\t{_copy_text(corporation or '')}\t{_copy_text(shown)}\t"
-                        f"{n_owners}\t{len(parcels)}\t{f['land_base']}\t{f['land_tax']}\t{'t' if f['land_exempt'] else 'f'}\t"
-                        f"{f['building_base']}\t{f['building_tax']}\t{'t' if f['building_exempt'] else 'f'}\t"
-                        f"{f['reduction']}\t{f['total']}\t[{lines}]\t{rate_text}\t{_copy_text(reason)}\tt\t{now}\t"
-                        f"{who}\t\t{signature}\n")
+            text.append(f"{row_text}\tt\t{now}\t{who}\t\t{signature}\n")
     finally:
         if enabled:
             gc.enable()
@@ -488,8 +488,9 @@ def assessment_calculate_one(*, actor, town, fiscal_year: int, key: str) -> Prop
     with transaction.atomic():
         PropertyAssessment.objects.filter(fiscal_year=fiscal_year, taxpayer_key=key, is_current=True) \
             .update(is_current=False)
-        signature = _signature(f, reason, key, payer["person_id"], payer["atena_number"], payer["corporate_number"],
-                               payer["name"], rates.rate.text)
+        _text, signature = _row_text(fiscal_year, key, payer["person_id"], payer["atena_number"],
+                                     payer["corporate_number"], payer["name"], payer["co_owners"], f, rates.rate.text,
+                                     reason)
         row = PropertyAssessment.objects.create(fiscal_year=fiscal_year, taxpayer_key=key, parcels=len(f["lines"]),
                                                 rate=rates.rate.text, unsupported=reason, calculated_by=_who(actor),
                                                 signature=signature, **payer, **f)
