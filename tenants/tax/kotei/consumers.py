@@ -13,7 +13,7 @@ from tenants.tax.models import TaxKind, WorkItem, WorkKind
 
 from .models import Ownership
 
-CONSUMER = "tax.kotei.owners"
+CONSUMER = "tax.kotei"
 _KINDS = {"residents.moved_out": (WorkKind.ADDRESS_CHANGE, "転出"),
           "residents.relocated": (WorkKind.ADDRESS_CHANGE, "転居"),
           "residents.died": (WorkKind.HEIR_REPRESENTATIVE, "死亡")}

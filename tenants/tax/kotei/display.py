@@ -17,6 +17,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "kotei.notice.import": "登記済通知の取込",
     "kotei.notice.apply": "登記済通知の反映",
     "kotei.inquiry.read": "固定資産税の統合照会",
+    "kotei.heir.set": "相続人代表者の指定",
 }
 
 LABELS: dict = {

@@ -50,6 +50,9 @@ def _adjusted(values: dict, kind: str, notice_kind: str) -> dict:
 
 
 def apply(item, *, actor, town, decision: str, values: dict) -> None:
+    if item.kind == WorkKind.HEIR_REPRESENTATIVE and decision == WorkStatus.ADJUSTED:
+        _heir(item, actor=actor, town=town, values=values)
+        return
     if item.kind != WorkKind.REVALUATION or decision in (WorkStatus.REJECTED, WorkStatus.DISMISSED):
         if decision == WorkStatus.ADJUSTED:
             raise ValidationError({"decision": ["この作業は修正して確定できません。"]})
@@ -164,3 +167,24 @@ def _split(total: int, areas: list[Decimal]) -> list[int]:
     parts = [int(total * a / whole) for a in areas]
     parts[0] += total - sum(parts)
     return parts
+
+
+def _heir(item, *, actor, town, values: dict) -> None:
+    """相続人代表者の指定 (地方税法 第9条の2): the heir typed by 宛名番号 receives the notices for the deceased owner's
+    parcels from now on (recorded as the 納税管理人 of the owner's current rows)."""
+    from tenants.residents.models import Person, PersonVersion
+
+    text = (values.get("atena") or "").strip()
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise ValidationError({"atena": ["相続人代表者の宛名番号を半角数字で入力してください。"]})
+    person = Person.objects.filter(atena_number=text).first()
+    version = PersonVersion.objects.filter(person_id=person.pk, is_current=True).first() if person else None
+    if person is None or version is None:
+        raise ValidationError({"atena": [f"宛名番号 {text} はこの町の住民記録にありません。"]})
+    if person.pk == item.person_id:
+        raise ValidationError({"atena": ["亡くなった所有者本人は相続人代表者になれません。"]})
+    rows = Ownership.objects.filter(person_id=item.person_id, valid_until__isnull=True)
+    changed = rows.update(manager_person_id=person.pk, manager_name=f"{version.family_name} {version.given_name}"[:200],
+                          manager_address="")
+    audit.record(town=town, actor=actor, action="kotei.heir.set", person_id=item.person_id, persons=[person.pk],
+                 purpose="相続人代表者の指定", ownerships=changed)

@@ -300,3 +300,35 @@ def test_the_demo_loads_parcels_calculates_the_year_and_writes_a_notice_file_tha
     batch = services.notices_import(actor=tax_clerk_a, town=tax_a, raw_bytes=raw, filename="demo.csv")
     assert batch.notices == 3
     assert demo.load(town=tax_a, staff={"tax_clerk": tax_clerk_a, "tax_chief": tax_chief_a}, scale=0.1, seed=1) == []
+
+
+def test_the_real_relay_delivers_an_owners_death_once(tax_a, estate, clerk_a, approve):
+    from kyodo.tenantlog.relay import relay_town
+    from tenants.residents import services as residents
+
+    hanako = estate["hanako"].person_id
+    relay_town(tax_a)  # the household's 転入 (nothing for 固定資産税: it is not an event of an owner's change)
+    approve(residents.change_submit(actor=clerk_a, town=tax_a, kind="death", notified_on="2025-07-02",
+                                    effective_on="2025-07-01", data={"person_id": hanako}), town=tax_a)
+    report = relay_town(tax_a)
+    assert report.handled.get("tax.kotei") == 1, report
+    item = WorkItem.objects.get(tax="kotei", kind="heir_representative")
+    assert item.person_id == hanako and item.status == "pending"
+    assert sorted(item.proposed["parcels"]) == sorted([estate["parcels"]["joint"].pk, estate["parcels"]["small"].pk])
+    relay_town(tax_a)
+    assert WorkItem.objects.filter(tax="kotei", kind="heir_representative").count() == 1
+
+
+def test_naming_the_heirs_representative_sends_the_notices_to_them(tax_a, tax_clerk_a, estate):
+    from tenants.tax.kotei.consumers import on_residents_change
+
+    taro, hanako = estate["taro"].person_id, estate["hanako"].person_id
+    on_residents_change(_Event("residents.died", [taro]), tax_a)
+    item = WorkItem.objects.get(tax="kotei", kind="heir_representative")
+    for bad in ("１２３", "", "999999999999", _atena(taro)):
+        with pytest.raises(ValidationError) as excinfo:
+            _decide(tax_clerk_a, tax_a, item, "adjusted", atena=bad)
+        assert "atena" in excinfo.value.message_dict
+    _decide(tax_clerk_a, tax_a, item, "adjusted", atena=_atena(hanako))
+    rows = Ownership.objects.filter(person_id=taro, valid_until__isnull=True)
+    assert rows.count() == 3 and {(r.manager_person_id, r.manager_name) for r in rows} == {(hanako, "山田 花子")}
