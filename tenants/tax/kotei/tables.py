@@ -48,6 +48,7 @@ class TownRates:
     fiscal_year: int
     rate: Rate  # 税率 (標準 1.4%)
     sources: tuple[str, ...]
+    due_dates: tuple[tuple[int, int], ...] = ()  # 納期限 (month, day) of each 期, in order; months 1–3 are of the next year
 
 
 def _ratio(value: Any, field: str, source: str) -> Fraction:
@@ -115,7 +116,8 @@ def national_rules() -> NationalRules:
 def parse_table(data: dict[str, Any], *, source: str = "") -> TownRates:
     only_known(data, {"table"}, "", source)
     head = require(data, "table", "", source)
-    only_known(head, {"town_code", "town_name", "fiscal_year", "sources", "rate", "notes"}, "table.", source)
+    only_known(head, {"town_code", "town_name", "fiscal_year", "sources", "rate", "notes", "due_dates"}, "table.",
+               source)
     code = require(head, "town_code", "table.", source)
     if not isinstance(code, str) or not TOWN_CODE.match(code):
         raise TableError("table.town_code", f"{code!r} is not a six-digit 団体コード", source=source)
@@ -127,7 +129,22 @@ def parse_table(data: dict[str, Any], *, source: str = "") -> TownRates:
         raise TableError("table.fiscal_year", f"{year!r} is not a fiscal year such as 2025", source=source)
     return TownRates(town_code=code, town_name=name, fiscal_year=year,
                      rate=Rate.parse(require(head, "rate", "table.", source), "table.rate", source),
-                     sources=sources(require(head, "sources", "table.", source), "table.sources", source))
+                     sources=sources(require(head, "sources", "table.", source), "table.sources", source),
+                     due_dates=_due_dates(head.get("due_dates", []), source))
+
+
+def _due_dates(value: Any, source: str) -> tuple[tuple[int, int], ...]:
+    """``["04-30", "07-31", "12-31", "02-28"]``: the 納期限 of each 期 (month-day; January–March are in the
+    next calendar year of the 年度)."""
+    if not isinstance(value, list) or len(value) > 12:
+        raise TableError("table.due_dates", "must be a list of up to 12 \"MM-DD\" dates", source=source)
+    found = []
+    for i, text in enumerate(value):
+        match = re.fullmatch(r"(\d{2})-(\d{2})", text) if isinstance(text, str) else None
+        if match is None or not 1 <= int(match[1]) <= 12 or not 1 <= int(match[2]) <= 31:
+            raise TableError(f"table.due_dates[{i}]", f"{text!r} is not a month-day such as \"04-30\"", source=source)
+        found.append((int(match[1]), int(match[2])))
+    return tuple(found)
 
 
 @functools.cache
