@@ -43,7 +43,7 @@ def load(*, town, staff, scale: float, seed: int) -> list[str]:
         count = rng.randint(20, 50)
         returns = []
         for index in range(1, count + 1):
-            (name, kana), (trade, trade_kana), (form, form_kana) = \
+            (name, kana), (trade, trade_kana), (form, _) = \
                 rng.choice(NAMES), rng.choice(TRADES), rng.choice(FORMS)
             capital, employees = rng.choice(SIZES)
             street = f"佐賀県{town.name}{rng.choice(('本町', '中央', '新町', '栄町'))}{rng.randint(1, 30)}番{rng.randint(1, 20)}号"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tenants.tax.hojin import demo, validate_corporate_number
-from tenants.tax.hojin.models import Corporation, CorporateReturnRecord
+from tenants.tax.hojin.models import CorporateReturnRecord, Corporation
 from tenants.tax.models import Charge, DelinquencyStatus, Payment
 
 pytestmark = pytest.mark.django_db
