@@ -55,7 +55,7 @@ def _require(context) -> None:
 def _charge_row(context, charge_pk: int | None):
     if charge_pk is None:
         return None
-    charges = list(selectors._with_ledger(selectors.Charge.objects.filter(pk=charge_pk)))
+    charges = list(selectors.Charge.objects.filter(pk=charge_pk))
     if not charges:
         return None
     rows = selectors.charge_rows(charges)

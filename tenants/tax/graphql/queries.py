@@ -76,7 +76,7 @@ def node_charge(info, key: str):
     context = context_of(info)
     if pk is None or context.town is None or not access.may_read(context.principal, context.town):
         return None
-    charges = list(selectors._with_ledger(selectors.Charge.objects.filter(pk=pk, is_current=True)))
+    charges = list(selectors.Charge.objects.filter(pk=pk, is_current=True))
     if not charges:
         return None
     rows = selectors.charge_rows(charges)

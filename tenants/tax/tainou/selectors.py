@@ -4,11 +4,11 @@ is still owed) but never the address. Each read is audited with the persons and 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 
 from tenants.residents import protection
 from tenants.residents.selectors import persons_shown
@@ -89,23 +89,34 @@ def _key(charge: Charge) -> tuple[str, str]:
     return ("corporation", charge.corporate_number)
 
 
-def charge_rows(charges: list[Charge]) -> list[ChargeRow]:
-    """Rows for ``charges`` (fetched with ``payments`` and ``statuses`` prefetched)."""
+def _ledger(charges: list[Charge], *, whole_town: bool) -> tuple[dict, dict]:
+    """収納 and 滞納整理の状況 of ``charges`` grouped by charge, in two queries (plain grouping: Django's
+    prefetch clones a queryset per charge, which dominates at a town's size)."""
+    payments: dict[int, list[Payment]] = defaultdict(list)
+    statuses: dict[int, list[DelinquencyStatus]] = defaultdict(list)
+    if not charges:
+        return payments, statuses
+    scope: dict[str, object] = {"charge__is_current": True} if whole_town else {"charge_id__in": [c.pk for c in charges]}
+    for p in Payment.objects.filter(**scope).order_by("charge_id", "paid_on", "pk"):
+        payments[p.charge_id].append(p)
+    for s in DelinquencyStatus.objects.filter(**scope).order_by("charge_id", "as_of", "pk"):
+        statuses[s.charge_id].append(s)
+    return payments, statuses
+
+
+def charge_rows(charges: list[Charge], *, whole_town: bool = False) -> list[ChargeRow]:
+    """Rows for ``charges`` with their ledger and 送付先 (a few queries whatever their number);
+    ``whole_town`` when ``charges`` are every current 調定 of the town."""
     shown = addressees(charges)
+    payments, statuses = _ledger(charges, whole_town=whole_town)
     rows = []
     for charge in charges:
-        payments = sorted(charge.payments.all(), key=lambda p: (p.paid_on, p.pk))
-        statuses = sorted(charge.statuses.all(), key=lambda s: (s.as_of, s.pk))
-        paid = sum(p.amount for p in payments)
-        rows.append(ChargeRow(charge=charge, payments=payments, statuses=statuses, paid=paid,
+        paid_rows = payments.get(charge.pk, [])
+        paid = sum(p.amount for p in paid_rows)
+        rows.append(ChargeRow(charge=charge, payments=paid_rows, statuses=statuses.get(charge.pk, []), paid=paid,
                               balance=max(charge.amount - paid, 0),
                               addressee=shown.get(_key(charge), Addressee())))
     return rows
-
-
-def _with_ledger(qs):
-    return qs.prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "pk")),
-                               Prefetch("statuses", queryset=DelinquencyStatus.objects.order_by("as_of", "pk")))
 
 
 def audit_rows(*, town, actor, rows: list[ChargeRow], action: str, purpose: str, **detail) -> None:
@@ -125,7 +136,7 @@ def charges_page(*, actor, town, fiscal_year: int | None = None, tax: str | None
         qs = qs.filter(fiscal_year=fiscal_year)
     if tax:
         qs = qs.filter(tax=tax)
-    charges = list(_with_ledger(qs.order_by("pk"))[: first + 1]) if first else []
+    charges = list(qs.order_by("pk")[: first + 1]) if first else []
     has_next = len(charges) > first
     rows = charge_rows(charges[:first])
     audit_rows(town=town, actor=actor, rows=rows, action="tainou.charges.read", purpose=purpose, channel="api")
@@ -135,7 +146,7 @@ def charges_page(*, actor, town, fiscal_year: int | None = None, tax: str | None
 def charges_all(*, actor, town) -> list[ChargeRow]:
     """Every current 調定 of the town, for the daily file (audited by the delivery)."""
     require(actor, town)
-    return charge_rows(list(_with_ledger(Charge.objects.filter(is_current=True).order_by("pk"))))
+    return charge_rows(list(Charge.objects.filter(is_current=True).order_by("pk")), whole_town=True)
 
 
 def charge_for_write(charge_id: int) -> Charge:

@@ -136,8 +136,9 @@ def delivery_write(*, actor, town, account, on_date: dt.date | None = None) -> t
                                        delivered_on=on_date).first()
     if existing is not None:
         return existing, False
-    rows = selectors.charge_rows(list(selectors._with_ledger(
-        selectors.Charge.objects.filter(is_current=True).order_by("pk"))))
+    # the system's job for a contracted vendor (checked above), not a caller's read: audited below as a delivery
+    rows = selectors.charge_rows(list(selectors.Charge.objects.filter(is_current=True).order_by("pk")),
+                                 whole_town=True)
     content = delivery.file_bytes(town, rows)
     persons = sorted({r.charge.person_id for r in rows if r.charge.person_id})
     numbers = sorted({r.charge.corporate_number for r in rows if r.charge.corporate_number})
