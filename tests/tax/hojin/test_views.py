@@ -114,3 +114,31 @@ def test_town_b_staff_reach_nothing_of_town_a(tax_a, tax_clerk_a, corporation_a,
 
     with tenant_context(tax_a):  # the client's requests on B's host left the connection in B's schema
         assert Charge.objects.count() == 1
+
+
+def test_editing_a_corporation_keeps_its_number_and_is_audited(tax_a, tax_client_a, corporation_a):
+    form = {**corporation_data(name="株式会社武雄製作所（新商号）", corporate_number="9999999999999"),
+            "status": "active", "office_opened_on": "", "office_closed_on": "", "capital_and_reserve": ""}
+    page = tax_client_a.post(f"/tax/hojin/{corporation_a.pk}/edit/", form)
+    assert page.status_code == 302
+    corporation_a.refresh_from_db()
+    assert corporation_a.name == "株式会社武雄製作所（新商号）"
+    assert corporation_a.corporate_number == corporate_number("123456789012")  # the disabled field is ignored
+    entry = AuditEntry.objects.get(action="corporation.update")
+    assert entry.detail["changed"] == ["name"]
+
+
+def test_an_amended_return_through_the_page_pays_the_increase(tax_a, tax_clerk_a, tax_client_a, corporation_a):
+    first = _filed(tax_a, tax_clerk_a, corporation_a)
+    page = tax_client_a.get(f"/tax/hojin/{corporation_a.pk}/returns/new/", {"corrects": str(first.pk)})
+    assert page.status_code == 200 and '<option value="amended" selected>' in page.content.decode()
+    data = {"kind": "amended", "corrects": str(first.pk), "period_start": "2024-04-01", "period_end": "2025-03-31",
+            "capital": "30000000", "employees": "12", "corporate_tax": "6000000", "filed_on": "2025-08-01"}
+    assert tax_client_a.post(f"/tax/hojin/{corporation_a.pk}/returns/new/", data).status_code == 302
+    assert sorted(Charge.objects.values_list("amount", flat=True)) == [86_000, 404_000]
+    from tenants.tax.hojin.models import CorporateReturnRecord
+
+    latest = CorporateReturnRecord.objects.get(kind="amended")
+    lower = {**data, "corrects": str(latest.pk), "corporate_tax": "100000"}
+    page = tax_client_a.post(f"/tax/hojin/{corporation_a.pk}/returns/new/", lower)
+    assert page.status_code == 400 and "更正の請求" in page.content.decode()
