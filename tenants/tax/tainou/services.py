@@ -76,6 +76,9 @@ def payment_record(*, actor, town, charge_id: int, amount: int, paid_on: dt.date
     with transaction.atomic():
         existing = Payment.objects.filter(recorded_by=writer, idempotency_key=key).first()
         if existing is not None:
+            if (existing.charge_id, existing.amount, existing.paid_on, existing.channel) != \
+                    (charge_id, amount, paid_on, channel):
+                raise ValidationError({"idempotency_key": ["この冪等キーは別の収納に使われています。"]})
             return existing
         charge = _charge(charge_id)
         paid = sum(charge.payments.values_list("amount", flat=True))
@@ -107,6 +110,8 @@ def delinquency_status_record(*, actor, town, charge_id: int, stage: str, as_of:
     with transaction.atomic():
         existing = DelinquencyStatus.objects.filter(recorded_by=writer, idempotency_key=key).first()
         if existing is not None:
+            if (existing.charge_id, existing.stage, existing.as_of, existing.note) != (charge_id, stage, as_of, note):
+                raise ValidationError({"idempotency_key": ["この冪等キーは別の状況に使われています。"]})
             return existing
         charge = _charge(charge_id)
         row = DelinquencyStatus.objects.create(charge=charge, stage=stage, as_of=as_of, note=note,

@@ -160,3 +160,27 @@ def test_a_vendor_without_the_tax_dataset_is_refused(contract, ledger, tax_a):  
     answer = residents_only.post(CHARGES).json()
     assert answer["data"] is None or answer["data"].get("taxCharges") is None
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_the_service_refuses_a_key_reused_for_another_payment(tax_vendor, ledger, tax_a):
+    """Below the API's own key store, the row's key alone also refuses a different write under the same key."""
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    from kyodo.identity.principal import VendorPrincipal
+    from tenants.tax.tainou import services
+
+    vendor = VendorPrincipal(client_id="vendor-acme", vendor_name="ACME滞納管理", municipality_codes=frozenset({"412066"}),
+                             datasets=frozenset({"tax"}))
+    with tenant_context(tax_a):
+        first = services.payment_record(actor=vendor, town=tax_a, charge_id=ledger["person"].pk, amount=1_000,
+                                        paid_on=date(2025, 6, 1), channel="窓口", idempotency_key="svc-1")
+        again = services.payment_record(actor=vendor, town=tax_a, charge_id=ledger["person"].pk, amount=1_000,
+                                        paid_on=date(2025, 6, 1), channel="窓口", idempotency_key="svc-1")
+        assert again.pk == first.pk
+        with pytest.raises(ValidationError) as excinfo:
+            services.payment_record(actor=vendor, town=tax_a, charge_id=ledger["person"].pk, amount=2_000,
+                                    paid_on=date(2025, 6, 1), channel="窓口", idempotency_key="svc-1")
+        assert "idempotency_key" in excinfo.value.message_dict
+        assert Payment.objects.count() == 1
