@@ -179,3 +179,4 @@ class DelinquencyStatus(models.Model):
 from .hojin.models import *  # noqa: E402,F401,F403
 from .juminzei.models import *  # noqa: E402,F401,F403
 from .kotei.models import *  # noqa: E402,F401,F403
+from .tainou.models import *  # noqa: E402,F401,F403

@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-MENU: tuple[tuple, ...] = ()
+from .. import permissions
+
+MENU: tuple[tuple, ...] = (
+    ("法人住民税（法人の検索）", "tax:hojin_corporations", permissions.can_read),
+)

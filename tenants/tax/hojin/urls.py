@@ -2,4 +2,14 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns: list = [
+    path("hojin/", views.corporations, name="hojin_corporations"),
+    path("hojin/new/", views.corporation_new, name="hojin_corporation_new"),
+    path("hojin/<str:pk>/", views.corporation_detail, name="hojin_corporation"),
+    path("hojin/<str:pk>/edit/", views.corporation_edit, name="hojin_corporation_edit"),
+    path("hojin/<str:pk>/returns/new/", views.return_new, name="hojin_return_new"),
+]

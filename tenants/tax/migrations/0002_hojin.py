@@ -1,0 +1,106 @@
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('tax', '0001_initial'),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='Corporation',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('corporate_number', models.CharField(max_length=13, unique=True, verbose_name='法人番号')),
+                ('name', models.CharField(max_length=200, verbose_name='名称')),
+                ('kana', models.CharField(blank=True, max_length=200, verbose_name='名称カナ')),
+                ('head_office_address', models.CharField(max_length=300, verbose_name='本店所在地')),
+                ('office_name', models.CharField(blank=True, max_length=200, verbose_name='事務所・事業所の名称')),
+                ('office_address', models.CharField(max_length=300, verbose_name='事務所・事業所の所在地（町内）')),
+                ('office_opened_on', models.DateField(blank=True, null=True, verbose_name='事務所の開設日')),
+                ('office_closed_on', models.DateField(blank=True, null=True, verbose_name='事務所の廃止日')),
+                ('capital', models.PositiveBigIntegerField(default=0, verbose_name='資本金等の額')),
+                ('capital_and_reserve', models.PositiveBigIntegerField(default=0, verbose_name='資本金＋資本準備金')),
+                ('employees', models.PositiveIntegerField(default=0, verbose_name='従業者数（町内）')),
+                ('fiscal_year_end_month', models.PositiveSmallIntegerField(default=3, verbose_name='事業年度の終わる月')),
+                ('status', models.CharField(choices=[('active', '課税中'), ('closed', '事務所廃止'), ('dissolved', '解散・清算')], default='active', max_length=20, verbose_name='状態')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('updated_by', models.CharField(blank=True, max_length=150)),
+            ],
+            options={
+                'db_table': 'tax_hojin_corporation',
+                'ordering': ['kana', 'name', 'pk'],
+                'indexes': [models.Index(fields=['name'], name='tax_hojin_corp_name'), models.Index(fields=['kana'], name='tax_hojin_corp_kana')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('fiscal_year_end_month__gte', 1), ('fiscal_year_end_month__lte', 12)), name='tax_hojin_corporation_month'), models.CheckConstraint(condition=models.Q(('office_closed_on__isnull', True), ('office_opened_on__isnull', True), ('office_closed_on__gte', models.F('office_opened_on')), _connector='OR'), name='tax_hojin_corporation_office_dates')],
+            },
+        ),
+        migrations.CreateModel(
+            name='Delivery',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('client_id', models.CharField(max_length=100, verbose_name='連携先（クライアントID）')),
+                ('vendor_name', models.CharField(blank=True, max_length=200, verbose_name='連携先の名称')),
+                ('layout', models.CharField(max_length=40, verbose_name='レイアウト')),
+                ('delivered_on', models.DateField(verbose_name='配信日')),
+                ('file_name', models.CharField(max_length=120, verbose_name='ファイル名')),
+                ('content', models.BinaryField(verbose_name='ファイル')),
+                ('sha256', models.CharField(max_length=64)),
+                ('charges', models.PositiveIntegerField(default=0, verbose_name='調定の件数')),
+                ('payments', models.PositiveIntegerField(default=0, verbose_name='収納の件数')),
+                ('persons', models.PositiveIntegerField(default=0, verbose_name='個人の件数')),
+                ('corporations', models.PositiveIntegerField(default=0, verbose_name='法人の件数')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.CharField(max_length=150)),
+            ],
+            options={
+                'db_table': 'tax_tainou_delivery',
+                'ordering': ['-delivered_on', 'client_id', 'pk'],
+                'constraints': [models.UniqueConstraint(fields=('client_id', 'layout', 'delivered_on'), name='tax_tainou_delivery_once')],
+            },
+        ),
+        migrations.CreateModel(
+            name='CorporateReturnRecord',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('corporate_number', models.CharField(max_length=13, verbose_name='法人番号')),
+                ('kind', models.CharField(choices=[('provisional', '予定申告'), ('interim', '中間申告（仮決算）'), ('final', '確定申告'), ('amended', '修正申告')], max_length=20, verbose_name='申告の種類')),
+                ('fiscal_year', models.PositiveIntegerField(verbose_name='年度')),
+                ('period_start', models.DateField(verbose_name='事業年度の開始日')),
+                ('period_end', models.DateField(verbose_name='事業年度の終了日')),
+                ('capital', models.PositiveBigIntegerField(verbose_name='資本金等の額')),
+                ('capital_and_reserve', models.PositiveBigIntegerField(default=0, verbose_name='資本金＋資本準備金')),
+                ('employees', models.PositiveIntegerField(verbose_name='従業者数')),
+                ('corporate_tax', models.PositiveBigIntegerField(default=0, verbose_name='課税標準となる法人税額')),
+                ('office_from', models.DateField(blank=True, null=True, verbose_name='事務所を有していた期間（自）')),
+                ('office_until', models.DateField(blank=True, null=True, verbose_name='事務所を有していた期間（至）')),
+                ('previous_levy', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='前事業年度の法人税割額')),
+                ('previous_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='前事業年度の月数')),
+                ('declared', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='既に申告した税額')),
+                ('filed_on', models.DateField(verbose_name='申告日')),
+                ('due_on', models.DateField(verbose_name='申告納付期限')),
+                ('capital_class', models.PositiveSmallIntegerField(verbose_name='資本金等の額の区分')),
+                ('months', models.PositiveSmallIntegerField(verbose_name='月数')),
+                ('per_capita_annual', models.PositiveBigIntegerField(verbose_name='均等割（年額）')),
+                ('per_capita', models.PositiveBigIntegerField(verbose_name='均等割額')),
+                ('tax_base', models.PositiveBigIntegerField(verbose_name='法人税割の課税標準')),
+                ('rate_text', models.CharField(max_length=10, verbose_name='法人税割の税率')),
+                ('corporate_tax_levy', models.PositiveBigIntegerField(verbose_name='法人税割額')),
+                ('total', models.PositiveBigIntegerField(verbose_name='税額')),
+                ('payable', models.PositiveBigIntegerField(verbose_name='納付すべき税額')),
+                ('explanation', models.JSONField(default=list, verbose_name='計算の説明')),
+                ('filed_by', models.CharField(max_length=150, verbose_name='入力者')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('corrects', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='amendments', to='tax.corporatereturnrecord', verbose_name='修正する申告')),
+                ('corporation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='tax.corporation', verbose_name='法人')),
+            ],
+            options={
+                'db_table': 'tax_hojin_return',
+                'ordering': ['corporation_id', 'period_start', 'created_at', 'pk'],
+                'indexes': [models.Index(fields=['corporate_number', 'period_start'], name='tax_hojin_return_corp')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'amended'), _negated=True), ('corrects__isnull', False), _connector='OR'), name='tax_hojin_return_amended_corrects')],
+            },
+        ),
+    ]
