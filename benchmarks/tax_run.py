@@ -11,6 +11,9 @@ by record through the ORM, in the same run, in a throw-away database that is dro
 The town is 412066 (武雄市, whose shipped 令和7年度 rate table is used) provisioned in the scratch database; its
 taxpayers are 100,000 synthetic ``Taxpayer`` rows (the residents registry is not filled: the figure is the
 calculation, not the 1 January linking), about 60 % with a 所得資料 (給与支払報告書, 公的年金等, 申告), bulk inserted.
+
+- ``kotei_parcels_s``: the 固定資産税 of 200,000 parcels, from benchmarks/tax_kotei.py (its docstring says how),
+  run afterwards in the same scratch database with a town of its own.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks tax-run")
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000, help="taxpayers the baseline loop calculates")
+    parser.add_argument("--parcels", type=int, default=200_000, help="固定資産税 parcels (kotei_parcels_s)")
     args = parser.parse_args(argv)
 
     with scratch_database():
@@ -107,16 +111,12 @@ def main(argv: list[str]) -> int:
             current = Assessment.objects.filter(fiscal_year=FISCAL_YEAR, is_current=True).count()
             rows = Assessment.objects.count()
 
-            # --- 固定資産税 (kotei_parcels_s): the 固定資産税 part, benchmarks/tax_kotei.py ``run(...)``, is called
-            # here in the same scratch database and town once it exists; it emits its own JSON lines.
-            try:
-                from . import tax_kotei  # type: ignore[attr-defined]
-            except ImportError:
-                tax_kotei = None
-            if tax_kotei is not None:
-                tax_kotei.run(town=town, clerk=clerk, chief=chief)
-            # --- end of the 固定資産税 part ---
         use_public_schema()
+        # 固定資産税 (kotei_parcels_s), in the same scratch database with a town of its own: benchmarks/tax_kotei.py,
+        # which prints its own line (also runnable alone as ``python -m benchmarks tax-kotei``).
+        from . import tax_kotei
+
+        tax_kotei.run(parcels=args.parcels, scratch=False)
 
     value = runs[-1]
     emit("tax-run", "juminzei_100k_s", value, "s", baseline, baseline / value, taxpayers=args.persons,

@@ -48,7 +48,7 @@ class DemoVendor:
 
 
 DEMO_VENDORS = (
-    DemoVendor("vendor-takeo-tainou", "武雄市の滞納管理", ("412066",), ("residents", "tax")),
+    DemoVendor("vendor-takeo-tainou", "武雄市の滞納管理", ("412066",), ("residents", "tax", "tax:write")),
     DemoVendor("vendor-kashima-kenshin", "鹿島市の健診案内", ("412074",), ("residents",)),
 )
 

@@ -30,7 +30,7 @@ def _extend() -> None:
     ``LABELS``), when it has one."""
     import importlib
 
-    for tax in ("juminzei", "hojin", "kotei"):
+    for tax in ("juminzei", "hojin", "kotei", "tainou"):
         try:
             module = importlib.import_module(f"tenants.tax.{tax}.display")
         except ModuleNotFoundError:

@@ -40,8 +40,8 @@ class WorkStatus(models.TextChoices):
 
 class WorkItem(models.Model):
     """作業: what another application's event or a 登記済通知 proposes to 税務課, applied only when staff decide
-    it (confirm, adjust, or reject with a reason). ``(source_key, kind, subject_key)`` is unique, so an event or
-    a notice handled twice proposes nothing twice."""
+    it (confirm, adjust, or reject with a reason). ``(source_key, tax, kind, subject_key)`` is unique, so an event
+    or a notice handled twice proposes nothing twice (and each tax gets its own 作業 of one event)."""
 
     kind = models.CharField("作業の種類", max_length=30, choices=WorkKind.choices)
     tax = models.CharField("税目", max_length=20, choices=TaxKind.choices)
@@ -64,7 +64,7 @@ class WorkItem(models.Model):
         db_table = "tax_workitem"
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["source_key", "kind", "subject_key"], name="tax_workitem_once"),
+            models.UniqueConstraint(fields=["source_key", "tax", "kind", "subject_key"], name="tax_workitem_once"),
             models.CheckConstraint(condition=~Q(status="rejected") | ~Q(decision_note=""),
                                    name="tax_workitem_reject_has_reason"),
         ]

@@ -19,7 +19,7 @@ def test_demo_realm_has_the_vendor_clients_with_their_towns_and_datasets(tmp_pat
     takeo = clients["vendor-takeo-tainou"]
     assert takeo["serviceAccountsEnabled"] and not takeo["standardFlowEnabled"]
     assert takeo["secret"] == secrets["vendor-takeo-tainou"]
-    assert takeo["defaultClientScopes"] == ["town-412066", "dataset-residents"]
+    assert takeo["defaultClientScopes"] == ["town-412066", "dataset-residents", "dataset-tax", "dataset-tax:write"]
     assert clients["vendor-kashima-kenshin"]["defaultClientScopes"] == ["town-412074", "dataset-residents"]
     assert "vendor-takeo-tainou" not in {c["clientId"] for c in demo_realm(
         password="pw", web_port=8000, client_secret="portal")["clients"]}

@@ -71,7 +71,8 @@ def test_realm() -> dict:
              "attributes": {"post.logout.redirect.uris": "##".join(f"http://{h}/accounts/login/" for h in HOSTS)}},
             {"clientId": "vendor-acme", "secret": VENDOR_SECRET, "serviceAccountsEnabled": True,
              "standardFlowEnabled": False,
-             "defaultClientScopes": ["town-412066", "town-412074", "dataset-residents", "dataset-tax"]},
+             "defaultClientScopes": ["town-412066", "town-412074", "dataset-residents", "dataset-tax",
+                                     "dataset-tax:write"]},
             {"clientId": "vendor-unknown", "secret": VENDOR_SECRET, "serviceAccountsEnabled": True,
              "standardFlowEnabled": False, "defaultClientScopes": ["town-412066", "dataset-residents"]},
             # a town's 申請管理 system (online applications, 業務配分): writes only

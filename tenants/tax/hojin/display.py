@@ -17,7 +17,3 @@ LABELS: dict = {
     "tax_hojin_return_kind": {c.value: c.label for c in CorporateReturnKind},
 }
 
-# The 滞納管理 link's actions ride along here: tenants/tax/display.py merges the three taxes' modules only.
-from ..tainou.display import AUDIT_ACTIONS as _TAINOU_ACTIONS  # noqa: E402
-
-AUDIT_ACTIONS.update(_TAINOU_ACTIONS)

@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 'db_table': 'tax_workitem',
                 'ordering': ['created_at', 'pk'],
                 'indexes': [models.Index(fields=['tax', 'status'], name='tax_workitem_pending')],
-                'constraints': [models.UniqueConstraint(fields=('source_key', 'kind', 'subject_key'), name='tax_workitem_once'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('decision_note', ''), _negated=True), _connector='OR'), name='tax_workitem_reject_has_reason')],
+                'constraints': [models.UniqueConstraint(fields=('source_key', 'tax', 'kind', 'subject_key'), name='tax_workitem_once'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('decision_note', ''), _negated=True), _connector='OR'), name='tax_workitem_reject_has_reason')],
             },
         ),
         migrations.CreateModel(

@@ -34,4 +34,4 @@ def ledger(tax_a, tax_clerk_a, household):  # noqa: F811
 @pytest.fixture
 def tax_vendor(contract, ledger):  # noqa: F811
     """vendor-acme contracted for town A's residents and tax datasets."""
-    return contract(towns=("412066",), datasets=("residents", "tax"))
+    return contract(towns=("412066",), datasets=("residents", "tax", "tax:write"))

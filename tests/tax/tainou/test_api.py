@@ -139,9 +139,9 @@ def test_another_towns_charge_id_is_not_found(tax_vendor, ledger, tax_a):
 
 
 def test_a_vendor_contracted_only_for_town_b_reaches_nothing_of_town_a(contract, ledger, tax_a):  # noqa: F811
-    town_a_api = contract(towns=("412066",), datasets=("residents", "tax"))
+    town_a_api = contract(towns=("412066",), datasets=("residents", "tax", "tax:write"))
     charge_id = _by_kind(_nodes(town_a_api))["person"]["id"]
-    b_only = contract(towns=("412074",), datasets=("residents", "tax"))
+    b_only = contract(towns=("412074",), datasets=("residents", "tax", "tax:write"))
     for query, variables, headers in ((CHARGES, None, {}), ("{ taxDeliveries { nodes { id } } }", None, {}),
                                       (PAY, {"id": charge_id, "amount": 1, "on": "2025-06-10", "channel": "x"},
                                        {"Idempotency-Key": "b-1"})):
@@ -172,7 +172,7 @@ def test_the_service_refuses_a_key_reused_for_another_payment(tax_vendor, ledger
     from tenants.tax.tainou import services
 
     vendor = VendorPrincipal(client_id="vendor-acme", vendor_name="ACME滞納管理", municipality_codes=frozenset({"412066"}),
-                             datasets=frozenset({"tax"}))
+                             datasets=frozenset({"tax", "tax:write"}))
     with tenant_context(tax_a):
         first = services.payment_record(actor=vendor, town=tax_a, charge_id=ledger["person"].pk, amount=1_000,
                                         paid_on=date(2025, 6, 1), channel="窓口", idempotency_key="svc-1")
