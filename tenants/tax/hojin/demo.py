@@ -70,7 +70,8 @@ def _write_back(town, rng, returns) -> str:
     from ..tainou import services as tainou
 
     vendor = VendorPrincipal(client_id=DEMO_VENDOR[0], vendor_name=DEMO_VENDOR[1],
-                             municipality_codes=frozenset({town.code}), datasets=frozenset({"residents", "tax"}))
+                             municipality_codes=frozenset({town.code}),
+                             datasets=frozenset({"residents", "tax", "tax:write"}))
     charges = list(Charge.objects.filter(tax="hojin", corporate_number__in=[r.corporate_number for r in returns])
                    .order_by("pk"))
     paid = urged = 0
