@@ -61,9 +61,11 @@ def _record(value) -> dict:
             **({"attachments": [dict(a) for a in value["attachments"]]} if value.get("attachments") else {})}
 
 
-def _task_answer(task) -> dict:
+def _task_answer(task, attachments: int | None = None) -> dict:
+    if attachments is None:
+        attachments = task.attachments.count()
     return {"application_id": task.application_id, "kind": task.kind, "status": task.status, "due_on": task.due_on,
-            "prefilled": bool(task.prefill), "attachments": task.attachments.count()}
+            "prefilled": bool(task.prefill), "attachments": attachments}
 
 
 class OnlineApplicationSubmit(graphene.Mutation):
@@ -121,7 +123,14 @@ class OnlineApplicationsSubmit(graphene.Mutation):
                 {"field": f"[{e.record - 1}].{e.field}", "message_ja": e.message,
                  "message_en": f"The value of `{e.field}` of application {e.record - 1} was refused (see messageJa)."}
                 for e in refused.errors]}
-        return {"tasks": [_task_answer(t) for t in taken.tasks], "replayed": taken.replayed, "errors": []}
+        from django.db.models import Count
+
+        from .models import Attachment
+
+        counts = dict(Attachment.objects.filter(task__in=taken.tasks).values_list("task_id").annotate(n=Count("pk"))
+                      .order_by())  # one query for the whole batch
+        return {"tasks": [_task_answer(t, counts.get(t.pk, 0)) for t in taken.tasks], "replayed": taken.replayed,
+                "errors": []}
 
 
 class Mutation(graphene.ObjectType):
