@@ -39,6 +39,13 @@ def _history(rnd: random.Random, average: int, jumps: bool, start: dt.date, days
 
 
 def assignments_demo_load(*, town, staff, scale: float, seed: int) -> list[str]:
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(town):
+        return _load(town=town, staff=staff, seed=seed)
+
+
+def _load(*, town, staff, seed: int) -> list[str]:
     if Office.objects.exists():
         return []
     rnd = random.Random(f"{seed}-{town.code}-assignments")
