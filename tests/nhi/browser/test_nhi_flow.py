@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.residents.browser.test_accessibility import AXE, BLOCKING, SHOTS
+from tests.residents.browser.test_accessibility import axe_violations
 from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
 
 HOST = "shiroishi.localhost"
@@ -63,13 +63,7 @@ def _login(page, base, username, next_path="/residents/"):
 
 
 def _axe(page, name: str) -> list[str]:
-    page.wait_for_load_state("networkidle")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"nhi-{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{name}: {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
-            for v in result["violations"] if v["impact"] in BLOCKING]
+    return axe_violations(page, f"nhi-{name}")
 
 
 def _enter_move_in(clerk, base):

@@ -64,10 +64,12 @@ def _records() -> dict[str, int]:
             "pending": pending.pk}
 
 
-def _check(page, name: str) -> list[str]:
-    """axe-core over the page as shown; the serious and critical violations, described."""
+def axe_violations(page, name: str, *, full_page: bool = True) -> list[str]:
+    """axe-core over the page as shown (after a screenshot ``var/screenshots/<name>.png``); the serious and
+    critical violations, described. The browser tests of every application use this."""
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     found = []
@@ -76,6 +78,10 @@ def _check(page, name: str) -> list[str]:
             targets = "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
             found.append(f"{name}: {v['id']} ({v['impact']}): {v['help']} — {targets}")
     return found
+
+
+def _check(page, name: str) -> list[str]:
+    return axe_violations(page, name, full_page=False)
 
 
 def _town_applications(change) -> list[str]:

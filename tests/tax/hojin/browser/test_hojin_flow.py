@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tests.residents.browser.test_accessibility import AXE, BLOCKING, SHOTS
+from tests.residents.browser.test_accessibility import axe_violations
 from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
 from tests.tax.hojin.conftest import corporation_data, final_return
 
@@ -50,13 +50,7 @@ def server(committed):
 
 
 def _axe(page, name: str) -> list[str]:
-    page.wait_for_load_state("networkidle")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"hojin-{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{name}: {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
-            for v in result["violations"] if v["impact"] in BLOCKING]
+    return axe_violations(page, f"hojin-{name}")
 
 
 def test_search_inquiry_and_a_return(server, monkeypatch):

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.residents.browser.test_accessibility import AXE, BLOCKING, SHOTS
+from tests.residents.browser.test_accessibility import SHOTS, axe_violations
 from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
 from tests.residents.conftest import move_in_data, person_data
 
@@ -59,13 +59,7 @@ def server(committed):
 
 
 def _axe(page, name: str) -> list[str]:
-    page.wait_for_load_state("networkidle")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"juminzei-{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{name}: {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
-            for v in result["violations"] if v["impact"] in BLOCKING]
+    return axe_violations(page, f"juminzei-{name}")
 
 
 def test_the_chief_computes_and_issues_the_year(server, monkeypatch, tmp_path):
