@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Q, Value, When
 
 from kyodo.identity.principal import audit_actor_of
 from kyodo.tenantlog import audit as _audit
@@ -37,46 +37,60 @@ def _require(check, actor, town, what: str) -> None:
 
 def office_days(day: dt.date) -> list[distribution.OfficeDay]:
     """The planner's figures for every active office with a calendar row for ``day``."""
-    rows = (CalendarDay.objects.filter(day=day, office__active=True).select_related("office"))
-    return [distribution.OfficeDay(r.office.code, r.office.work_minutes, r.fixed_minutes, r.staff_on_duty,
-                                   r.counter_minutes, Fraction(str(r.busy)), r.released_minutes) for r in rows]
+    return [o for o, _, _ in _office_rows(day)]
+
+
+def _office_rows(day: dt.date) -> list[tuple[distribution.OfficeDay, int, str]]:
+    """(the planner's figures, office id, office name) of every active office with a calendar row for ``day``."""
+    rows = (CalendarDay.objects.filter(day=day, office__active=True)
+            .values_list("office__code", "office__work_minutes", "fixed_minutes", "staff_on_duty", "counter_minutes",
+                         "busy", "released_minutes", "office_id", "office__name"))
+    return [(distribution.OfficeDay(code, work, fixed, staff, counter, Fraction(str(busy)), released), pk, name)
+            for code, work, fixed, staff, counter, busy, released, pk, name in rows]
 
 
 def plan_day(*, actor, town, day: dt.date) -> Plan:
     """Distribute every pending task (受付・差戻し) over the offices for ``day``; the tasks already assigned stay
-    where they are. Runs again safely: a second plan for the day hands out only what is still pending."""
+    where they are. Runs again safely: a second plan for the day hands out only what is still pending.
+
+    A handful of statements whatever the number of tasks: the offices' day, the pending tasks and those already
+    planned for the day (one locked read), one UPDATE of the assigned tasks, their history rows, the plan and
+    its audit record."""
     _require(permissions.can_manage, actor, town, "配分計画を作る権限がありません")
     with transaction.atomic():
-        offices = office_days(day)
-        if not offices:
+        found = _office_rows(day)
+        if not found:
             raise ValidationError({"day": [f"{day.isoformat()} の庁舎の体制（出勤職員数など）が登録されていません。"]})
-        rows = list(Task.objects.select_for_update().filter(status__in=PENDING)
-                    .values_list("pk", "minutes", "due_on", "received_at", "application_id"))
-        tasks = [distribution.Task(str(pk), minutes, due, received.isoformat()) for pk, minutes, due, received, _ in rows]
-        committed = dict(Task.objects.filter(planned_on=day, office__isnull=False)
-                         .exclude(status__in=PENDING).values_list("office__code").annotate(m=Sum("minutes")).order_by())
+        offices = [o for o, _, _ in found]
+        ids = {o.code: pk for o, pk, _ in found}
+        names = {o.code: name for o, _, name in found}
+        code_of = {pk: code for code, pk in ids.items()}
+        tasks: list[distribution.Task] = []
+        committed: dict[str, int] = {}
+        for pk, minutes, due, received, status, office_id in (
+                Task.objects.select_for_update().filter(Q(status__in=PENDING) | Q(planned_on=day, office__isnull=False))
+                .values_list("pk", "minutes", "due_on", "received_at", "status", "office_id")):
+            if status in PENDING:
+                tasks.append(distribution.Task(str(pk), minutes, due, received.isoformat()))
+            elif office_id in code_of:  # already planned for the day: counted as used
+                committed[code_of[office_id]] = committed.get(code_of[office_id], 0) + minutes
         result = distribution.plan(offices, tasks, committed)
-        known = {o.code: o for o in Office.objects.filter(code__in=[s.code for s in result.offices])}
-        ids = {code: o.pk for code, o in known.items()}
         who = _who(actor)
         events: list[TaskEvent] = []
-        office_of: dict[int, int] = {}
+        by_office: dict[int, list[int]] = {}
         for share in result.offices:
-            for t in share.task_ids:
-                office_of[int(t)] = ids[share.code]
+            if share.task_ids:
+                by_office[ids[share.code]] = [int(t) for t in share.task_ids]
             events += [TaskEvent(task_id=int(t), actor=who, action="assign", to_office=share.code) for t in share.task_ids]
-        if office_of:  # one UPDATE for the whole plan: each task's office by a CASE on its id
-            by_office: dict[int, list[int]] = {}
-            for task_id, office_id in office_of.items():
-                by_office.setdefault(office_id, []).append(task_id)
-            Task.objects.filter(pk__in=list(office_of)).update(
+        if by_office:  # one UPDATE for the whole plan: each task's office by a CASE on its id
+            Task.objects.filter(pk__in=[t for task_ids in by_office.values() for t in task_ids]).update(
                 status=TaskStatus.ASSIGNED, planned_on=day, taken_by="",
                 office_id=Case(*(When(pk__in=task_ids, then=Value(office_id)) for office_id, task_ids in by_office.items()),
                                output_field=BigIntegerField()))
         TaskEvent.objects.bulk_create(events, batch_size=2000)
         plan = Plan.objects.create(
             day=day, created_by=who, assigned=len(events), left_over=len(result.unassigned),
-            offices=[{"code": s.code, "name": known[s.code].name, "idle_minutes": s.idle_minutes, "used_minutes": s.used_minutes,
+            offices=[{"code": s.code, "name": names[s.code], "idle_minutes": s.idle_minutes, "used_minutes": s.used_minutes,
                       "tasks": len(s.task_ids), "share_percent": round(float(s.share_of_idle) * 100, 1),
                       "explanation": s.explanation()} for s in result.offices])
         _audit_record(town, actor, "plan.make", purpose="業務配分", day=day.isoformat(), assigned=plan.assigned,
