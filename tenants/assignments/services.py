@@ -87,11 +87,13 @@ def plan_day(*, actor, town, day: dt.date) -> Plan:
         code_of = {pk: code for code, pk in ids.items()}
         tasks: list[distribution.Task] = []
         committed: dict[str, int] = {}
-        for pk, minutes, due, received, status, office_id in (
+        # In the planner's order (処理期限, 受付日時, id) from the database, so the received time travels as its rank
+        # (parsing a timestamp per task was a fifth of a plan's time).
+        for rank, (pk, minutes, due, status, office_id) in enumerate(
                 Task.objects.select_for_update().filter(Q(status__in=PENDING) | Q(planned_on=day, office__isnull=False))
-                .values_list("pk", "minutes", "due_on", "received_at", "status", "office_id")):
+                .order_by("due_on", "received_at", "pk").values_list("pk", "minutes", "due_on", "status", "office_id")):
             if status in PENDING:
-                tasks.append(distribution.Task(str(pk), minutes, due, received.isoformat()))
+                tasks.append(distribution.Task(str(pk), minutes, due, f"{rank:09d}"))
             elif office_id in code_of:  # already planned for the day: counted as used
                 committed[code_of[office_id]] = committed.get(code_of[office_id], 0) + minutes
         result = distribution.plan(offices, tasks, committed)
