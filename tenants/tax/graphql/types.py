@@ -77,26 +77,8 @@ class TaxCharge(graphene.ObjectType):
     def resolve_tax(row, info):
         return _code("tax_kind", row.charge.tax)
 
-    def resolve_fiscal_year(row, info):
-        return row.charge.fiscal_year
-
-    def resolve_notice_no(row, info):
-        return row.charge.notice_no
-
-    def resolve_instalment(row, info):
-        return row.charge.instalment
-
     def resolve_subject_kind(row, info):
         return _code("tax_subject_kind", row.charge.subject_kind)
-
-    def resolve_atena_number(row, info):
-        return row.charge.atena_number
-
-    def resolve_corporate_number(row, info):
-        return row.charge.corporate_number
-
-    def resolve_name(row, info):
-        return row.charge.name
 
     def resolve_address(row, info):
         a = row.addressee
@@ -107,24 +89,9 @@ class TaxCharge(graphene.ObjectType):
     def resolve_address_withheld(row, info):
         return row.addressee.withheld
 
-    def resolve_amount(row, info):
-        return row.charge.amount
-
-    def resolve_due_on(row, info):
-        return row.charge.due_on
-
-    def resolve_paid(row, info):
-        return row.paid
-
-    def resolve_balance(row, info):
-        return row.balance
-
     def resolve_payments(row, info):
         return [TaxPayment(amount=p.amount, paid_on=p.paid_on, channel=p.channel, recorded_by=p.recorded_by)
                 for p in row.payments]
-
-    def resolve_statuses(row, info):
-        return row.statuses
 
     def resolve_current_status(row, info):
         return row.status

@@ -39,6 +39,13 @@ class ChargeRow:
     balance: int
     addressee: Addressee
 
+    def __getattr__(self, name: str):
+        """The charge's own fields (``fiscal_year``, ``notice_no``, ``amount`` …) read through the row, as the API's
+        ``TaxCharge`` shows them."""
+        if name == "charge":
+            raise AttributeError(name)
+        return getattr(self.charge, name)
+
     @property
     def last_paid_on(self):
         return self.payments[-1].paid_on if self.payments else None
