@@ -11,7 +11,7 @@ import os
 import pytest
 
 from tests.residents.browser.test_accessibility import axe_violations
-from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
+from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, login, runserver
 
 HOST = "ureshino.localhost"
 CODE = "412091"
@@ -67,11 +67,7 @@ def server(committed):
 
 
 def _login(page, base, username, next_path="/assignments/"):
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{next_path}")
+    login(page, base, username, PASSWORD, next_path)
 
 
 def _axe(page, name: str) -> list[str]:

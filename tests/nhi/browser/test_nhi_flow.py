@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.residents.browser.test_accessibility import axe_violations
-from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
+from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, login, runserver
 
 HOST = "shiroishi.localhost"
 CODE = "414255"
@@ -55,11 +55,7 @@ def server(committed):
 
 
 def _login(page, base, username, next_path="/residents/"):
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}{next_path}")
+    login(page, base, username, PASSWORD, next_path)
 
 
 def _axe(page, name: str) -> list[str]:

@@ -93,12 +93,17 @@ def launch(playwright):
         "--disable-component-update"])
 
 
-def _login(page, base, username):
-    page.goto(f"{base}/accounts/login/?next=/residents/")
+def login(page, base: str, username: str, password: str, next_path: str = "/residents/") -> None:
+    """Sign in on the portal's login form and wait for ``next_path`` (every browser test signs in so)."""
+    page.goto(f"{base}/accounts/login/?next={next_path}")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/residents/")
+    page.wait_for_url(f"{base}{next_path}")
+
+
+def _login(page, base, username):
+    login(page, base, username, PASSWORD)
 
 
 def test_move_in_approval_and_certificate(server):

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from tests.residents.browser.test_accessibility import axe_violations
-from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
+from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, login, runserver
 from tests.tax.hojin.conftest import corporation_data, final_return
 
 HOST = "kohoku.localhost"
@@ -66,11 +66,7 @@ def test_search_inquiry_and_a_return(server, monkeypatch):
         browser = launch(p)
         try:
             page = browser.new_context(locale="ja-JP").new_page()
-            page.goto(f"{base}/accounts/login/?next=/tax/hojin/")
-            page.fill("#id_username", "kohoku-tax-clerk")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/tax/hojin/")
+            login(page, base, "kohoku-tax-clerk", PASSWORD, "/tax/hojin/")
             page.fill("#id_q", "江北陶業")
             page.click("text=検索する")
             page.wait_for_load_state()

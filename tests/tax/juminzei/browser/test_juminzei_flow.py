@@ -11,7 +11,7 @@ import os
 import pytest
 
 from tests.residents.browser.test_accessibility import SHOTS, axe_violations
-from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
+from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, login, runserver
 from tests.residents.conftest import move_in_data, person_data
 
 HOST = "ureshino.localhost"
@@ -80,11 +80,7 @@ def test_the_chief_computes_and_issues_the_year(server, monkeypatch, tmp_path):
         browser = launch(p)
         try:
             chief = browser.new_context(locale="ja-JP").new_page()
-            chief.goto(f"{base}/accounts/login/?next=/tax/juminzei/year/?year=2025")
-            chief.fill("#id_username", "ureshino-tax-chief")
-            chief.fill("#id_password", PASSWORD)
-            chief.click("button[type=submit]")
-            chief.wait_for_url(f"{base}/tax/juminzei/year/?year=2025")
+            login(chief, base, "ureshino-tax-chief", PASSWORD, "/tax/juminzei/year/?year=2025")
             with chief.expect_navigation():  # the POST redirects to the same page: wait for it, not the old one
                 chief.click("#link")
             assert "新たに 1人" in chief.inner_text(".messages")

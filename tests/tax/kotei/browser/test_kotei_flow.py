@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from tests.residents.browser.test_accessibility import axe_violations
-from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, runserver
+from tests.residents.browser.test_move_in_flow import CHROMIUM, launch, login, runserver
 
 HOST = "omachi.localhost"
 CODE = "414239"
@@ -76,11 +76,7 @@ def test_a_notice_file_worked_through_to_the_parcels(server, monkeypatch, tmp_pa
         browser = launch(p)
         try:
             page = browser.new_context(locale="ja-JP").new_page()
-            page.goto(f"{base}/accounts/login/?next=/tax/")
-            page.fill("#id_username", "omachi-tax-clerk")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/tax/")
+            login(page, base, "omachi-tax-clerk", PASSWORD, "/tax/")
             page.click("text=固定資産税の賦課")
             assert "大町開発株式会社" in page.inner_text("#kotei-assessments")
             assert page.inner_text("#kotei-taxpayers") == "1件"  # one 納税義務者: the corporation, 2 parcels
