@@ -45,14 +45,14 @@ def workitems(request, town):
                                                   "taxes": TaxKind.choices, "kinds": WorkKind.choices})
 
 
-@require_POST
-@tax_view(permissions.can_record)
-def workitem_decide(request, town, pk):
+def decide_posted(request, town, pk) -> None:
+    """A 作業's decision as posted (``decision``, ``note``, ``value-<name>`` for an adjustment), with the outcome
+    as a message: the core 作業一覧 and each tax's own work list post here and go back to their page."""
     item_id = ascii_int(pk, field="pk")  # a bad id is a 400 (InvalidInput), before anything else
     form = DecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, "処理できません: " + "；".join(str(m) for msgs in form.errors.values() for m in msgs))
-        return redirect("tax:workitems")
+        return
     values = {k[len("value-"):]: v for k, v in request.POST.items() if k.startswith("value-")}
     try:
         item = services.workitem_decide(actor=request.principal, town=town, item_id=item_id,
@@ -61,4 +61,10 @@ def workitem_decide(request, town, pk):
         messages.success(request, f"{item.get_status_display()}: {item.summary}")
     except ValidationError as exc:
         messages.error(request, "処理できません: " + "；".join(errors_of(exc)))
+
+
+@require_POST
+@tax_view(permissions.can_record)
+def workitem_decide(request, town, pk):
+    decide_posted(request, town, pk)
     return redirect("tax:workitems")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_POST
 from kyodo.core.input import InvalidInput, ascii_int
 from tenants.tax import audit, permissions
 from tenants.tax.common import fiscal_year_label
-from tenants.tax.views import errors_of, tax_view
+from tenants.tax.views import decide_posted, tax_view
 
 from . import document, selectors, services
 from .forms import NoticeImportForm, ParcelSearchForm
@@ -138,20 +137,5 @@ def work(request, town):
 @tax_view(permissions.can_record)
 def work_decide(request, town, pk):
     """評価変更の処理 from the 固定資産税 work list (back to it, with errors by field)."""
-    from tenants.tax import services as core_services
-    from tenants.tax.forms import DecideForm
-
-    item_id = ascii_int(pk, field="pk")
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "処理できません: " + "；".join(str(m) for msgs in form.errors.values() for m in msgs))
-        return redirect("tax:kotei_work")
-    values = {k[len("value-"):]: v for k, v in request.POST.items() if k.startswith("value-")}
-    try:
-        item = core_services.workitem_decide(actor=request.principal, town=town, item_id=item_id,
-                                             decision=form.cleaned_data["decision"], note=form.cleaned_data["note"],
-                                             values=values)
-        messages.success(request, f"{item.get_status_display()}: {item.summary}")
-    except ValidationError as exc:
-        messages.error(request, "処理できません: " + "；".join(errors_of(exc)))
+    decide_posted(request, town, pk)
     return redirect("tax:kotei_work")
