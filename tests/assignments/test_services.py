@@ -117,6 +117,12 @@ def test_town_b_staff_reach_nothing_of_town_a(town, tasks, approver_a, clerk_b, 
     assert on_a.get("/assignments/").status_code == 403
     assert on_a.get("/assignments/offices/honcho/").status_code == 403
     assert on_a.post("/assignments/offices/honcho/block/", {"minutes": "60"}).status_code == 403
+    assert on_a.get("/assignments/dashboard/?format=csv").status_code == 403
+    assert on_a.get("/assignments/intake/").status_code == 403
+    assert on_a.post("/assignments/plan/", {"day": DAY.isoformat()}).status_code == 403
+    task = Task.objects.filter(status="assigned").first()
+    assert on_a.post(f"/assignments/tasks/{task.pk}/move/", {"office": "kitagata", "note": "x"}).status_code == 403
+    assert on_a.post(f"/assignments/tasks/{task.pk}/finish/", {"action": "done"}).status_code == 403
     assert not Task.objects.filter(status="in_progress").exists()
     from django_tenants.utils import tenant_context
 
