@@ -67,6 +67,11 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "tenancy.Municipality"
 TENANT_DOMAIN_MODEL = "tenancy.TownHost"
 PUBLIC_SCHEMA_URLCONF = "kyodo.urls_public"
+# `SET search_path` once per connection and town instead of before every cursor (half of a small
+# transaction's statements). Safe here: django-tenants forgets the cached path on set_tenant, close,
+# rollback and savepoint rollback (a rolled-back SET is undone by PostgreSQL), and no code of ours
+# sets the path by hand (tests/tenancy/test_search_path.py checks the path after a rollback).
+TENANT_LIMIT_SET_CALLS = True
 ROOT_URLCONF = "kyodo.urls_town"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 KYODO_TEMPLATE_SCHEMA = "kyodo_template"
