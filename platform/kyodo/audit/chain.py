@@ -75,10 +75,15 @@ E = TypeVar("E", bound=HashChainedEntry)
 
 
 def append(entry_model: type[E], head_model: type[ChainHead], *, chain: str, actor=None, **fields: Any) -> E:
-    """Append one entry to ``chain``. Runs inside the caller's transaction (or its own)."""
-    with transaction.atomic():
-        head_model._default_manager.get_or_create(chain=chain)
-        head = head_model._default_manager.select_for_update().get(chain=chain)
+    """Append one entry to ``chain``. Runs inside the caller's transaction (or its own): no savepoint of its own,
+    since an entry that cannot be written must undo the caller's write too. The head is read and locked in one
+    statement; only a chain's first entry creates it."""
+    heads = head_model._default_manager
+    with transaction.atomic(savepoint=False):
+        head = heads.select_for_update().filter(chain=chain).first()
+        if head is None:
+            heads.get_or_create(chain=chain)
+            head = heads.select_for_update().get(chain=chain)
         who = {"actor_id": getattr(actor, "pk", None), "actor_username": getattr(actor, "username", "") or ""}
         who.update({name: fields.pop(name) for name in ("actor_id", "actor_username") if name in fields})
         entry = entry_model(
