@@ -10,7 +10,6 @@ from fractions import Fraction
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from kyodo.identity.principal import audit_actor_of
 from kyodo.tenantlog import audit as _audit
@@ -51,22 +50,22 @@ def _office_rows(day: dt.date) -> list[tuple[distribution.OfficeDay, int, str]]:
 
 
 def _assign(assigned: list[tuple[int, int, str]], day: dt.date, who: str) -> None:
-    """The plan's writes in two statements: one UPDATE of the tasks joined to (task, office) arrays, and the
-    history rows (配分) by COPY — the ORM's CASE and bulk INSERT of a few hundred rows were most of a plan's time."""
+    """The plan's writes in one statement: the tasks UPDATEd from (task, office, code) arrays and their history
+    rows (配分) inserted from what the UPDATE returns — the ORM's CASE and bulk INSERT of a few hundred rows were
+    most of a plan's time, and a COPY of the history cost a second round trip and a Python loop."""
     from django.db import connection
 
     task_table = connection.ops.quote_name(Task._meta.db_table)
     event_table = connection.ops.quote_name(TaskEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {task_table} AS t SET status = %s, office_id = v.office_id, planned_on = %s, taken_by = '', "
-            f"updated_at = now() FROM unnest(%s::bigint[], %s::bigint[]) AS v(task_id, office_id) WHERE t.id = v.task_id",
-            [TaskStatus.ASSIGNED.value, day, [a[0] for a in assigned], [a[1] for a in assigned]])
-        now = timezone.now()
-        with cursor.cursor.copy(f"COPY {event_table} (task_id, at, actor, action, from_office, to_office, note) "
-                                "FROM STDIN") as copy:
-            for task_id, _, code in assigned:
-                copy.write_row((task_id, now, who, "assign", "", code, ""))
+            f"WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS v(task_id, office_id, code)), "
+            f"u AS (UPDATE {task_table} AS t SET status = %s, office_id = v.office_id, planned_on = %s, taken_by = '', "
+            f"updated_at = now() FROM v WHERE t.id = v.task_id RETURNING t.id, v.code) "
+            f"INSERT INTO {event_table} (task_id, at, actor, action, from_office, to_office, note) "
+            f"SELECT u.id, now(), %s, 'assign', '', u.code, '' FROM u",
+            [[a[0] for a in assigned], [a[1] for a in assigned], [a[2] for a in assigned],
+             TaskStatus.ASSIGNED.value, day, who])
 
 
 def plan_day(*, actor, town, day: dt.date) -> Plan:
