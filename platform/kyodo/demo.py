@@ -25,10 +25,10 @@ class DemoTown:
 
 SAGA_TOWNS = (
     DemoTown("412066", "武雄市", "タケオシ", "takeo", ("residents", "tax", "nhi", "cases", "assignments")),
-    DemoTown("412074", "鹿島市", "カシマシ", "kashima", ("residents", "tax", "nhi")),
-    DemoTown("412091", "嬉野市", "ウレシノシ", "ureshino", ("residents", "tax", "nhi")),
-    DemoTown("414239", "大町町", "オオマチチョウ", "omachi", ("residents", "tax")),
-    DemoTown("414247", "江北町", "コウホクマチ", "kouhoku", ("residents", "tax", "nhi")),
+    DemoTown("412074", "鹿島市", "カシマシ", "kashima", ("residents", "tax", "nhi", "assignments")),
+    DemoTown("412091", "嬉野市", "ウレシノシ", "ureshino", ("residents", "tax", "nhi", "assignments")),
+    DemoTown("414239", "大町町", "オオマチチョウ", "omachi", ("residents", "tax", "assignments")),
+    DemoTown("414247", "江北町", "コウホクマチ", "kouhoku", ("residents", "tax", "nhi", "assignments")),
     DemoTown("414255", "白石町", "シロイシチョウ", "shiroishi", ("residents", "tax", "nhi", "assignments")),
 )
 

@@ -20,7 +20,9 @@ OFFICES = {
                ("kitagata", "北方支所", OfficeKind.BRANCH, 2, 60, 12, True)),
     "414255": (("honcho", "本庁", OfficeKind.MAIN, 5, 75, 50, True), ("fukudomi", "福富支所", OfficeKind.BRANCH, 2, 60, 10, False),
                ("ariake", "有明支所", OfficeKind.BRANCH, 2, 60, 12, True)),
+    "412091": (("ureshino", "嬉野庁舎", OfficeKind.MAIN, 5, 75, 45, True), ("shiota", "塩田庁舎", OfficeKind.BRANCH, 3, 60, 20, True)),
 }
+# The other towns (鹿島市, 大町町, 江北町) get a 本庁 and one illustrative 支所: their real offices were not looked up.
 DEFAULT_OFFICES = (("honcho", "本庁", OfficeKind.MAIN, 4, 75, 40, True), ("shisho", "支所", OfficeKind.BRANCH, 2, 60, 10, False))
 COUNTER_MINUTES_PER_CASE = 10  # 受付 about 15 minutes in the pilot, less for a 証明書: 10 on average
 
