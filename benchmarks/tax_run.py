@@ -3,8 +3,9 @@ by record through the ORM, in the same run, in a throw-away database that is dro
 
 - ``juminzei_100k_s``: ``juminzei.services.assessments_calculate`` — the 個人住民税 of every taxpayer of the year
   (the taxpayers and their 所得資料 read in two queries, the engine per taxpayer in Python, the rows bulk inserted,
-  one audit record), run twice in a row; the second run is reported (it also marks the first run's rows not
-  current). Baseline: ``juminzei.services.assessment_calculate`` — the 単票 service (its own queries, row and
+  one audit record), run twice in a row: the year's first calculation (every row written with COPY) and a
+  recalculation with nothing changed (every outcome compared with the current row and kept: nothing written);
+  the slower of the two is reported. Baseline: ``juminzei.services.assessment_calculate`` — the 単票 service (its own queries, row and
   audit record per taxpayer) — called for a sample of taxpayers and scaled to the whole town. The ratio is
   baseline ÷ value.
 
@@ -95,12 +96,13 @@ def main(argv: list[str]) -> int:
             reports = _fill(args.persons, clerk_name=clerk.username)
             setup_s = time.perf_counter() - started
 
-            runs, phases = [], []
+            runs, phases, written = [], [], []
             for _ in range(2):
                 t0 = time.perf_counter()
                 done = services.assessments_calculate(actor=chief, town=town, fiscal_year=FISCAL_YEAR)
                 runs.append(time.perf_counter() - t0)
                 phases.append(done.seconds)
+                written.append((done.calculated, done.unchanged))
             rng = random.Random(3)
             sample = sorted(rng.sample(range(1, args.persons + 1), min(args.sample, args.persons)))
             t0 = time.perf_counter()
@@ -118,9 +120,10 @@ def main(argv: list[str]) -> int:
 
         tax_kotei.run(parcels=args.parcels, scratch=False)
 
-    value = runs[-1]
+    value = max(runs)
     emit("tax-run", "juminzei_100k_s", value, "s", baseline, baseline / value, taxpayers=args.persons,
-         income_reports=reports, calculated=done.calculated, unsupported=done.unsupported,
+         income_reports=reports, written=[w for w, _ in written], kept=[k for _, k in written],
+         unsupported=done.unsupported,
          runs_s=[round(r, 3) for r in runs], phases_s=phases, baseline_sample=len(sample), baseline_sample_s=round(looped_s, 3),
          current_rows=current, assessments_written=rows, setup_s=round(setup_s, 1),
          baseline_kind="the 単票 service (per-taxpayer queries, row and audit record) on a sample, scaled",

@@ -15,6 +15,7 @@ from tenants.tax.juminzei.tables import (
     DISABILITY_KINDS,
     PERSONAL_KINDS,
     NationalRules,
+    PensionTable,
     SalaryTable,
     TownRates,
     national_rules,
@@ -22,13 +23,16 @@ from tenants.tax.juminzei.tables import (
 
 SINGLE_PARENT = {"mother": "single_parent_mother", "father": "single_parent_father"}
 SALARY_ADJUSTMENT_ABOVE = 8_500_000  # 所得金額調整控除 may apply to 給与収入 above this (not computed)
+SALARY_PENSION_ADJUSTMENT = 100_000  # 所得金額調整控除 of a taxpayer with both 給与所得 and 公的年金等の雑所得
 
 
 @dataclass(frozen=True, slots=True)
 class Taxpayer:
     """A taxpayer (納税義務者) as of 1 January of the fiscal year (賦課期日), with last year's income.
 
-    ``other_income`` is the 総所得金額 other than 給与所得, already computed (年金の雑所得, 事業所得 …).
+    ``other_income`` is the 総所得金額 other than 給与所得 and the 公的年金等, already computed (事業所得 …);
+    ``pension_revenue`` is the 公的年金等の収入金額, from which the engine computes the 雑所得 (``aged_65``: 65歳以上
+    on 31 December of the income year).
     ``dependants`` lists the kind of each 同一生計配偶者 and 扶養親族, those under 16 as
     ``"dependant_young"`` (no deduction, but counted for the 非課税 lines). ``disabilities`` lists one
     kind per person with a disability (the taxpayer or a dependant) for the 障害者控除; a disabled
@@ -37,7 +41,9 @@ class Taxpayer:
 
     name: str
     salary_revenue: int = 0  # 給与収入
-    other_income: int = 0  # 給与所得以外の総所得金額
+    other_income: int = 0  # 給与所得・公的年金等以外の総所得金額
+    pension_revenue: int = 0  # 公的年金等の収入金額
+    aged_65: bool = False  # 65歳以上 on 31 December of the income year (the 公的年金等控除's larger minimum)
     social_insurance: int = 0  # 社会保険料控除
     other_deductions: int = 0  # other 所得控除 already computed (生命保険料, 医療費, 小規模企業共済 …)
     dependants: tuple[str, ...] = ()
@@ -50,7 +56,7 @@ class Taxpayer:
     public_assistance: bool = False  # 生活保護の生活扶助を受けている
 
     def __post_init__(self) -> None:
-        for name in ("salary_revenue", "other_income", "social_insurance", "other_deductions"):
+        for name in ("salary_revenue", "other_income", "pension_revenue", "social_insurance", "other_deductions"):
             whole_yen(getattr(self, name), name)
         for i, kind in enumerate(self.dependants):
             if kind not in DEPENDANT_KINDS:
@@ -147,6 +153,32 @@ def salary_income(revenue: int, table: SalaryTable) -> int:
     raise AssertionError("the last band is open-ended")  # pragma: no cover - parse_table ensures it
 
 
+def aged_65(birth_date, fiscal_year: int) -> bool:
+    """65歳以上 on 31 December of the income year (the year before ``fiscal_year``): born on or before 1 January
+    64 years before it (年齢計算ニ関スル法律: the age rises at the end of the day before the birthday) — for
+    令和6年分 (令和7年度), born on or before 1960-01-01."""
+    return birth_date is not None and (birth_date.year, birth_date.month, birth_date.day) <= (fiscal_year - 65, 1, 1)
+
+
+def pension_income(revenue: int, table: PensionTable, *, aged_65: bool, other_income: int) -> int:
+    """公的年金等に係る雑所得 from the 収入金額 (国税庁 No.1600): the band's ``revenue × rate + add`` (1円未満切捨),
+    the 控除 made smaller by the table's reduction when the 合計所得 other than the pension (``other_income``) is
+    above its limit; never below zero. 65歳以上, 2,000,000円 → 900,000円; 65歳未満, 2,000,000円 → 1,225,000円."""
+    if revenue <= 0:
+        return 0
+    for band in table.over_65 if aged_65 else table.under_65:
+        if band.below is None or revenue < band.below:
+            deduction = revenue - (band.rate.of(revenue) + band.add)
+            break
+    else:  # pragma: no cover - parse_national ensures an open-ended last band
+        raise AssertionError("the last band is open-ended")
+    for above, smaller_by in reversed(table.reductions):
+        if other_income > above:
+            deduction -= smaller_by
+            break
+    return max(0, revenue - deduction)
+
+
 def _per_capita_line(rules: NationalRules, grade: int, persons: int, with_dependants: bool) -> int:
     a, b = rules.grades[grade]
     return a * persons + 100_000 + (b if with_dependants else 0)
@@ -165,9 +197,21 @@ def resident_tax(taxpayer: Taxpayer, rates: TownRates, *, fiscal_year: int,
     say = lines.append
 
     salary = salary_income(taxpayer.salary_revenue, rules.salary)
-    total_income = salary + taxpayer.other_income
+    pension = pension_income(taxpayer.pension_revenue, rules.pension, aged_65=taxpayer.aged_65,
+                             other_income=salary + taxpayer.other_income)
+    adjustment = 0
+    if salary and pension:  # 所得金額調整控除 (租税特別措置法 第41条の3の3第2項): from the 給与所得
+        adjustment = max(0, min(salary, SALARY_PENSION_ADJUSTMENT) + min(pension, SALARY_PENSION_ADJUSTMENT)
+                         - SALARY_PENSION_ADJUSTMENT)
     if explain and taxpayer.salary_revenue:
         say(f"給与所得 給与収入 {yen(taxpayer.salary_revenue)} → {yen(salary)}(給与所得控除後)")
+    if explain and taxpayer.pension_revenue:
+        say(f"公的年金等の雑所得 収入 {yen(taxpayer.pension_revenue)} → {yen(pension)}"
+            f"(公的年金等控除後、{'65歳以上' if taxpayer.aged_65 else '65歳未満'})")
+    if explain and adjustment:
+        say(f"所得金額調整控除（給与と年金） −{yen(adjustment)} → 給与所得 {yen(salary - adjustment)}")
+    salary -= adjustment
+    total_income = salary + pension + taxpayer.other_income
     if explain and taxpayer.other_income:
         say(f"その他の所得 {yen(taxpayer.other_income)}")
     if explain:

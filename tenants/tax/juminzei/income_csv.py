@@ -6,7 +6,8 @@ writes; every problem is an error naming the line and the field, and one error r
 Columns (the header names, in any order; the first six are required):
 宛名番号, 種類 (給与支払報告書 / 公的年金等支払報告書 / 申告, or salary / pension / declaration),
 特別徴収義務者指定番号, 特別徴収義務者名, 給与収入, 給与以外の所得, 社会保険料控除, その他の所得控除,
-配偶者・扶養親族, 障害者控除, 本人の区分."""
+配偶者・扶養親族, 障害者控除, 本人の区分, 公的年金等収入 (the 収入金額 of a 公的年金等支払報告書 or a 申告: the
+engine computes its 雑所得; 給与以外の所得 stays for any other 所得 already computed)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ from .tables import DEPENDANT_KINDS, DISABILITY_KINDS
 MAX_BYTES = 20 * 1024 * 1024
 MAX_AMOUNT = 10**11  # 1,000億円: anything above is a typing error, not an income
 REQUIRED = ("宛名番号", "種類", "給与収入", "給与以外の所得", "社会保険料控除", "その他の所得控除")
-OPTIONAL = ("特別徴収義務者指定番号", "特別徴収義務者名", "配偶者・扶養親族", "障害者控除", "本人の区分")
+OPTIONAL = ("特別徴収義務者指定番号", "特別徴収義務者名", "配偶者・扶養親族", "障害者控除", "本人の区分", "公的年金等収入")
 AMOUNTS = {"給与収入": "salary_revenue", "給与以外の所得": "other_income", "社会保険料控除": "social_insurance",
-           "その他の所得控除": "other_deductions"}
+           "その他の所得控除": "other_deductions", "公的年金等収入": "pension_revenue"}
 KINDS = {**{c.label: c.value for c in IncomeKind}, **{c.value: c.value for c in IncomeKind}}
 FLAGS = ("disabled", "minor", "widow", "single_parent_mother", "single_parent_father", "working_student",
          "public_assistance")
@@ -49,6 +50,7 @@ class IncomeLine:
     other_income: int
     social_insurance: int
     other_deductions: int
+    pension_revenue: int
     dependants: tuple[str, ...]
     disabilities: tuple[str, ...]
     flags: tuple[str, ...]
@@ -136,6 +138,8 @@ def parse_income_csv(raw: bytes) -> list[IncomeLine]:
         if kind != IncomeKind.SALARY and amounts.get("salary_revenue") and kind is not None:
             if kind == IncomeKind.PENSION:
                 errors.append(f"{number}行目 給与収入: 公的年金等支払報告書に給与収入は書けません。")
+        if kind == IncomeKind.SALARY and amounts.get("pension_revenue"):
+            errors.append(f"{number}行目 公的年金等収入: 給与支払報告書に公的年金等収入は書けません。")
         dependants = _codes(cell("配偶者・扶養親族"), DEPENDANT_KINDS, "配偶者・扶養親族", number, errors)
         disabilities = _codes(cell("障害者控除"), DISABILITY_KINDS, "障害者控除", number, errors)
         flags = _codes(cell("本人の区分"), FLAGS, "本人の区分", number, errors)

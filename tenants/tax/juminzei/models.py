@@ -72,8 +72,9 @@ class IncomeReport(models.Model):
     """所得資料: one 給与支払報告書, 公的年金等支払報告書 or 申告 of last year's income, for the fiscal year's tax.
     A report of the same person, kind and 特別徴収義務者 imported again replaces the earlier one.
 
-    ``other_income`` is the 所得 other than 給与 as the report states it (公的年金等に係る雑所得, 事業所得 …):
-    the 公的年金等控除 is not computed here. The deduction facts are the engine's (``engine.Taxpayer``)."""
+    ``pension_revenue`` is the 公的年金等の収入金額 (the engine computes its 雑所得 with the 公的年金等控除);
+    ``other_income`` is any other 所得 as the report states it (事業所得 …, or a pension's 雑所得 already
+    computed). The deduction facts are the engine's (``engine.Taxpayer``)."""
 
     fiscal_year = models.PositiveSmallIntegerField("年度")
     person_id = models.BigIntegerField("個人（住民記録）")
@@ -83,6 +84,7 @@ class IncomeReport(models.Model):
     payer_name = models.CharField("特別徴収義務者名", max_length=100, blank=True)
     salary_revenue = models.BigIntegerField("給与収入", default=0)
     other_income = models.BigIntegerField("給与以外の所得", default=0)
+    pension_revenue = models.BigIntegerField("公的年金等収入", default=0)
     social_insurance = models.BigIntegerField("社会保険料控除", default=0)
     other_deductions = models.BigIntegerField("その他の所得控除", default=0)
     dependants = models.JSONField("配偶者・扶養親族", default=list)
@@ -100,6 +102,7 @@ class IncomeReport(models.Model):
             models.CheckConstraint(condition=Q(salary_revenue__gte=0) & Q(other_income__gte=0)
                                    & Q(social_insurance__gte=0) & Q(other_deductions__gte=0),
                                    name="tax_jz_income_not_negative"),
+            models.CheckConstraint(condition=Q(pension_revenue__gte=0), name="tax_jz_income_pension_not_negative"),
         ]
         indexes = [models.Index(fields=["fiscal_year", "person_id"], name="tax_jz_income_person")]
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import time
 from collections import defaultdict
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kyodo.identity.principal import audit_actor_of
@@ -125,7 +127,7 @@ def incomes_import(*, actor, town, fiscal_year, data: bytes, filename: str = "")
             IncomeReport(fiscal_year=year, person_id=persons[r.atena_number], atena_number=r.atena_number,
                          kind=r.kind, payer_number=r.payer_number, payer_name=r.payer_name,
                          salary_revenue=r.salary_revenue, other_income=r.other_income,
-                         social_insurance=r.social_insurance, other_deductions=r.other_deductions,
+                         pension_revenue=r.pension_revenue, social_insurance=r.social_insurance, other_deductions=r.other_deductions,
                          dependants=list(r.dependants), disabilities=list(r.disabilities), flags=list(r.flags),
                          source=batch, line=r.line) for r in rows], batch_size=5000)
         audit.record(town=town, actor=actor, action="juminzei.income_import", persons=sorted(by_person),
@@ -136,7 +138,7 @@ def incomes_import(*, actor, town, fiscal_year, data: bytes, filename: str = "")
 # --- 税額 ------------------------------------------------------------------------------------------------------
 
 REPORT_FIELDS = ("person_id", "kind", "payer_number", "payer_name", "salary_revenue", "other_income",
-                 "social_insurance", "other_deductions", "dependants", "disabilities", "flags")
+                 "pension_revenue", "social_insurance", "other_deductions", "dependants", "disabilities", "flags")
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ class EngineInput:
     payer_name: str
 
 
-def engine_input(name: str, reports: list[dict]) -> EngineInput:
+def engine_input(name: str, reports: list[dict], *, aged_65: bool = False) -> EngineInput:
     """The engine's taxpayer from a person's 所得資料: amounts summed over the reports; the deduction facts of
     the 申告 when there is one (it is the fuller statement), else of the largest 給与支払報告書 (its 年末調整),
     else of the first report. With a 給与支払報告書 the tax is 特別徴収 by that employer (地方税法 第321条の3)."""
@@ -160,6 +162,7 @@ def engine_input(name: str, reports: list[dict]) -> EngineInput:
         name=name,
         salary_revenue=sum(r["salary_revenue"] for r in reports),
         other_income=sum(r["other_income"] for r in reports),
+        pension_revenue=sum(r["pension_revenue"] for r in reports), aged_65=aged_65,
         social_insurance=sum(r["social_insurance"] for r in reports),
         other_deductions=sum(r["other_deductions"] for r in reports),
         dependants=tuple(facts["dependants"]) if facts else (),
@@ -211,7 +214,7 @@ def _same_tax(a: Assessment, b: Assessment) -> bool:
 class CalculateResult:
     fiscal_year: int
     calculated: int  # rows written
-    unchanged: int  # issued rows whose tax did not change (kept, with their notice)
+    unchanged: int  # current rows kept: issued ones whose tax did not change (with their notice), others the same
     unsupported: int
     total: int  # sum of 年税額 of the current rows written
     seconds: dict | None = None  # read / compute / write (for the benchmark)
@@ -225,9 +228,25 @@ COPY_COLUMNS = ("fiscal_year", "person_id", "atena_number", "name", "is_current"
                 "calculated_by", "notice_no", "issued_by")
 
 
+# The two JSON columns travel as bytes already in jsonb's binary form (_jsonb): a binary COPY field is just its
+# bytes, so declaring them bytea sends them as they are, and each distinct 期別 is encoded once, not per row.
 COPY_TYPES = ("int2", "int8", "varchar", "varchar", "bool", "varchar", "varchar", *("int8",) * len(AMOUNT_FIELDS),
-              "varchar", "varchar", "varchar", "varchar", "jsonb", "jsonb", "timestamptz", "varchar", "varchar",
+              "varchar", "varchar", "varchar", "varchar", "bytea", "bytea", "timestamptz", "varchar", "varchar",
               "varchar")
+# What a bulk row is compared on with the current row of the same person (the columns after ``is_current`` up to
+# 期別): equal, the current row is kept as it is.
+COMPARED_FIELDS = ("status", "reason", *AMOUNT_FIELDS, "exempt", "collection", "payer_number", "payer_name",
+                   "instalments")
+
+ISSUED_SAME = ("status", "total", "collection", "payer_number", "instalments")  # an issued notice stands if equal
+
+
+def _jsonb(value) -> bytes:
+    """``value`` in jsonb's binary wire form: the format version 1, then the JSON text."""
+    return b"\x01" + json.dumps(value).encode()
+
+
+EMPTY_JSONB = _jsonb([])
 
 
 def schedule_of(total: int, special: bool, rates) -> list[list[int]]:
@@ -244,6 +263,19 @@ def schedule_of(total: int, special: bool, rates) -> list[list[int]]:
     return [[1, total - each * (n - 1)], *([k, each] for k in range(2, n + 1))]
 
 
+def _retire(person_ids: list[int], year: int) -> None:
+    """Mark the current rows of ``person_ids`` not current, in one statement (an array parameter: an IN list of
+    100,000 values costs more to send and plan than the update itself)."""
+    from django.db import connection
+
+    if not person_ids:
+        return
+    table = connection.ops.quote_name(Assessment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET is_current = false WHERE fiscal_year = %s AND is_current "
+                       "AND person_id = ANY(%s::bigint[])", [year, person_ids])
+
+
 def _copy_assessments(rows: list[tuple]) -> None:
     """Insert the bulk run's rows with COPY (one round trip; bulk_create's per-value adaptation was most of the
     run's time at 100,000 rows)."""
@@ -257,20 +289,19 @@ def _copy_assessments(rows: list[tuple]) -> None:
                 copy.write_row(row)
 
 
-def _codes(text: str) -> list:
-    return [] if text == "[]" else json.loads(text)
+@functools.lru_cache(maxsize=1024)
+def _codes(text: str) -> tuple:
+    """A JSON list of codes (扶養・障害・区分) as a tuple; the same few texts recur across a town's reports."""
+    return () if text == "[]" else tuple(json.loads(text))
 
 
-RAW_FIELDS = ("kind", "payer_number", "payer_name", "salary_revenue", "other_income", "social_insurance",
-              "other_deductions")
+RAW_FIELDS = ("kind", "payer_number", "payer_name", "salary_revenue", "other_income", "pension_revenue",
+              "social_insurance", "other_deductions")
 
 
 def _reports_of_year(year: int) -> dict[int, tuple[tuple, ...]]:
     """Every 所得資料 of the year by person, in one query, as plain tuples (``RAW_FIELDS`` and the three JSON
     lists as their text): hashable as they come, so equal inputs are found without decoding anything."""
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
-
     reports: dict[int, list[tuple]] = defaultdict(list)
     rows = IncomeReport.objects.filter(fiscal_year=year).order_by().annotate(
         d=Cast("dependants", TextField()), b=Cast("disabilities", TextField()), f=Cast("flags", TextField())
@@ -283,8 +314,9 @@ def _reports_of_year(year: int) -> dict[int, tuple[tuple, ...]]:
 def _report_dicts(raw: tuple[tuple, ...]) -> list[dict]:
     out = []
     for row in raw:
-        r = dict(zip(RAW_FIELDS, row[:7], strict=True))
-        r["dependants"], r["disabilities"], r["flags"] = _codes(row[7]), _codes(row[8]), _codes(row[9])
+        n = len(RAW_FIELDS)
+        r = dict(zip(RAW_FIELDS, row[:n], strict=True))
+        r["dependants"], r["disabilities"], r["flags"] = _codes(row[n]), _codes(row[n + 1]), _codes(row[n + 2])
         out.append(r)
     return out
 
@@ -301,24 +333,37 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
     clock = [time.perf_counter()]
     with transaction.atomic():
         taxpayers = list(Taxpayer.objects.filter(fiscal_year=year).order_by("person_id")
-                         .values_list("person_id", "atena_number", "name"))
+                         .values_list("person_id", "atena_number", "name", "birth_date"))
         reports = _reports_of_year(year)
-        issued = {pid: (status, total, collection, payer, [list(i) for i in inst]) for pid, status, total, collection,
-                  payer, inst in Assessment.objects.filter(fiscal_year=year, is_current=True).exclude(notice_no="")
-                  .values_list("person_id", "status", "total", "collection", "payer_number", "instalments")}
+        # The current rows: an issued one is kept when its tax is the same (its notice stands), any other when the
+        # whole outcome is the same — a recalculation with nothing changed writes nothing.
+        # 期別 is compared as PostgreSQL prints it (json.dumps prints a list of numbers the same way; a mismatch
+        # only rewrites a row), so 100,000 current rows are not decoded.
+        issued: dict[int, tuple] = {}
+        current: dict[int, tuple] = {}
+        same = [COMPARED_FIELDS.index(f) for f in ISSUED_SAME]
+        for pid, notice_no, *compared in (
+                Assessment.objects.filter(fiscal_year=year, is_current=True).order_by()
+                .annotate(instalments_text=Cast("instalments", TextField()))
+                .values_list("person_id", "notice_no", *COMPARED_FIELDS[:-1], "instalments_text")):
+            current[pid] = outcome = tuple(compared)
+            if notice_no:
+                issued[pid] = tuple(outcome[i] for i in same)
         clock.append(time.perf_counter())
         # The engine is a pure function of the reports' values (the name only prefixes a refusal's message):
         # taxpayers with the same inputs (everyone without a 所得資料, to begin with) are computed once.
         memo: dict[tuple, tuple[EngineInput, engine.ResidentTaxResult | None, str]] = {}
-        schedules: dict[tuple[int, bool], list[list[int]]] = {}
+        schedules: dict[tuple[int, bool], tuple[list[list[int]], bytes]] = {}
         rows: list[tuple] = []
         unchanged: list[int] = []
         unsupported = total_sum = 0
-        for pid, atena, name in taxpayers:
-            key = reports.get(pid, ())
+        for pid, atena, name, birth in taxpayers:
+            raw = reports.get(pid, ())
+            key = (raw, engine.aged_65(birth, year))  # the age only matters with a 公的年金等
             hit = memo.get(key)
             if hit is None:
-                data = engine_input("", _report_dicts(key)) if key else EngineInput(engine.Taxpayer(name=""), "", "")
+                data = (engine_input("", _report_dicts(raw), aged_65=key[1]) if raw
+                        else EngineInput(engine.Taxpayer(name=""), "", ""))
                 try:
                     hit = (data, engine.resident_tax(data.taxpayer, rates, fiscal_year=year, rules=rules,
                                                      explain=False), "")
@@ -328,33 +373,39 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
             data, result, refusal = hit
             if result is None:
                 unsupported += 1
-                reason = f"{name}{refusal}" if refusal.startswith(": ") else refusal
-                rows.append((year, pid, atena, name, True, "unsupported", reason[:300], *(0,) * len(AMOUNT_FIELDS),
-                             "", "ordinary", "", "", [], [], now, who, "", ""))
+                reason = (f"{name}{refusal}" if refusal.startswith(": ") else refusal)[:300]
+                outcome = ("unsupported", reason, *(0,) * len(AMOUNT_FIELDS), "", "ordinary", "", "", "[]")
+                if current.get(pid) == outcome:
+                    unchanged.append(pid)
+                    continue
+                rows.append((year, pid, atena, name, True, *outcome[:-1], EMPTY_JSONB, EMPTY_JSONB, now, who, "", ""))
                 continue
             total = result.total
             special = bool(total and data.payer_number)
-            schedule = schedules.get((total, special))
-            if schedule is None:
-                schedule = schedules[(total, special)] = schedule_of(total, special, rates)
+            cached = schedules.get((total, special))
+            if cached is None:
+                text = json.dumps(schedule_of(total, special, rates))
+                cached = schedules[(total, special)] = (text, b"\x01" + text.encode())
+            schedule, encoded = cached
             collection = "special" if special else "ordinary"
             payer = data.payer_number if special else ""
             before = issued.get(pid)
             if before is not None and before == ("ok", total, collection, payer, schedule):
                 unchanged.append(pid)
                 continue
+            outcome = ("ok", "", result.salary_income, result.total_income, result.deductions, result.taxable_income,
+                       result.city_adjustment, result.prefecture_adjustment, result.city_income_levy,
+                       result.prefecture_income_levy, result.city_per_capita, result.prefecture_per_capita,
+                       result.forest_environment_tax, total, result.exempt, collection, payer,
+                       data.payer_name if special else "", schedule)
+            if before is None and current.get(pid) == outcome:
+                unchanged.append(pid)
+                continue
             total_sum += total
-            rows.append((year, pid, atena, name, True, "ok", "", result.salary_income, result.total_income,
-                         result.deductions, result.taxable_income, result.city_adjustment,
-                         result.prefecture_adjustment, result.city_income_levy, result.prefecture_income_levy,
-                         result.city_per_capita, result.prefecture_per_capita, result.forest_environment_tax, total,
-                         result.exempt, collection, payer, data.payer_name if special else "",
-                         schedule, [], now, who, "", ""))
+            rows.append((year, pid, atena, name, True, *outcome[:-1], encoded, EMPTY_JSONB, now, who, "", ""))
         clock.append(time.perf_counter())
-        stale = Assessment.objects.filter(fiscal_year=year, is_current=True)
-        if unchanged:
-            stale = stale.exclude(person_id__in=unchanged)
-        stale.update(is_current=False)
+        kept = set(unchanged)
+        _retire([pid for pid in current if pid not in kept], year)
         clock.append(time.perf_counter())
         _copy_assessments(rows)
         audit.record(town=town, actor=actor, action="juminzei.calculate", purpose="税額の一括計算",
@@ -376,7 +427,10 @@ def explanation_of(assessment: Assessment, town) -> list[str]:
         return [f"自動計算の対象外: {assessment.reason}"]
     mine = list(IncomeReport.objects.filter(fiscal_year=assessment.fiscal_year, person_id=assessment.person_id)
                 .values(*REPORT_FIELDS))
-    data = engine_input(assessment.name, mine) if mine else EngineInput(engine.Taxpayer(name=assessment.name), "", "")
+    birth = Taxpayer.objects.filter(fiscal_year=assessment.fiscal_year, person_id=assessment.person_id).values_list(
+        "birth_date", flat=True).first()
+    aged = engine.aged_65(birth, assessment.fiscal_year)
+    data = engine_input(assessment.name, mine, aged_65=aged) if mine else EngineInput(engine.Taxpayer(name=assessment.name), "", "")
     try:
         rates = load_table(town.code, assessment.fiscal_year)
         result = engine.resident_tax(data.taxpayer, rates, fiscal_year=assessment.fiscal_year)
@@ -396,11 +450,11 @@ def assessment_calculate(*, actor, town, fiscal_year, person_id: int) -> Assessm
     rates = _rates(town, year)
     with transaction.atomic():
         tp = Taxpayer.objects.filter(fiscal_year=year, person_id=int(person_id)).values_list(
-            "person_id", "atena_number", "name").first()
+            "person_id", "atena_number", "name", "birth_date").first()
         if tp is None:
             raise Taxpayer.DoesNotExist
         mine = list(IncomeReport.objects.filter(fiscal_year=year, person_id=tp[0]).values(*REPORT_FIELDS))
-        data = engine_input(tp[2], mine) if mine else None
+        data = engine_input(tp[2], mine, aged_65=engine.aged_65(tp[3], year)) if mine else None
         row = _assessment_row(tp, data, rates, national_rules(year), year=year, now=timezone.now(), who=_who(actor))
         before = Assessment.objects.select_for_update().filter(fiscal_year=year, person_id=tp[0],
                                                                is_current=True).first()

@@ -72,11 +72,23 @@ class SalaryTable:
 
 
 @dataclass(frozen=True, slots=True)
+class PensionTable:
+    """公的年金等に係る雑所得 from 公的年金等の収入金額 (所得税法 第35条第4項): ``revenue × rate + add`` per band, the
+    bands of 65歳以上 or 未満 (age on 31 December of the income year); ``reductions`` (other 合計所得 above, 控除
+    smaller by) for a taxpayer whose income other than the pension is above 1,000万 / 2,000万."""
+
+    under_65: tuple[SalaryBand, ...]
+    over_65: tuple[SalaryBand, ...]
+    reductions: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NationalRules:
     """The national rules of one fiscal year."""
 
     fiscal_year: int
     salary: SalaryTable
+    pension: PensionTable
     personal: MappingProxyType[str, tuple[int, int]]  # kind → (控除額, 人的控除差)
     grades: MappingProxyType[int, tuple[int, int]]  # 級地 → (A, B) of the 均等割 非課税 line
     basic_deduction_income_limit: int  # 合計所得 above which the 基礎控除 tapers (not computed)
@@ -135,14 +147,26 @@ def _salary(data: Any, prefix: str, source: str) -> SalaryTable:
         if hi <= lo:
             raise TableError(f"{path}steps[{i}]", "the upper end must be above the lower", source=source)
         steps.append((lo, hi, income))
+    bands = _bands(require(data, "bands", path, source), f"{path}bands", source)
+    return SalaryTable(
+        flat_deduction=table_yen(require(data, "flat_deduction", path, source), f"{path}flat_deduction", source),
+        flat_below=table_yen(require(data, "flat_below", path, source), f"{path}flat_below", source),
+        steps=tuple(steps),
+        unit=table_yen(require(data, "unit", path, source), f"{path}unit", source) or 1,
+        unit_below=table_yen(require(data, "unit_below", path, source), f"{path}unit_below", source),
+        bands=bands,
+    )
+
+
+def _bands(raw_bands: Any, path: str, source: str) -> tuple[SalaryBand, ...]:
+    """Income formulas ``{ below, rate, add }``, ascending, the last open-ended."""
     bands: list[SalaryBand] = []
-    raw_bands = require(data, "bands", path, source)
     if not isinstance(raw_bands, list) or not raw_bands:
-        raise TableError(f"{path}bands", "must list the band formulas", source=source)
+        raise TableError(path, "must list the band formulas", source=source)
     for i, band in enumerate(raw_bands):
-        where = f"{path}bands[{i}]."
+        where = f"{path}[{i}]."
         if not isinstance(band, dict):
-            raise TableError(f"{path}bands[{i}]", "must be a table", source=source)
+            raise TableError(f"{path}[{i}]", "must be a table", source=source)
         only_known(band, {"below", "rate", "add"}, where, source)
         below = band.get("below")
         if below is None and i != len(raw_bands) - 1:
@@ -153,15 +177,25 @@ def _salary(data: Any, prefix: str, source: str) -> SalaryTable:
             add=_int(require(band, "add", where, source), f"{where}add", source, allow_negative=True),
         ))
     if bands[-1].below is not None:
-        raise TableError(f"{path}bands", "the last band must be open-ended (no `below`)", source=source)
-    return SalaryTable(
-        flat_deduction=table_yen(require(data, "flat_deduction", path, source), f"{path}flat_deduction", source),
-        flat_below=table_yen(require(data, "flat_below", path, source), f"{path}flat_below", source),
-        steps=tuple(steps),
-        unit=table_yen(require(data, "unit", path, source), f"{path}unit", source) or 1,
-        unit_below=table_yen(require(data, "unit_below", path, source), f"{path}unit_below", source),
-        bands=tuple(bands),
-    )
+        raise TableError(path, "the last band must be open-ended (no `below`)", source=source)
+    return tuple(bands)
+
+
+def _pension(data: Any, prefix: str, source: str) -> PensionTable:
+    path = f"{prefix}pension."
+    if not isinstance(data, dict):
+        raise TableError(f"{prefix}pension", "must be a table", source=source)
+    only_known(data, {"sources", "under_65", "over_65", "reductions"}, path, source)
+    sources(require(data, "sources", path, source), path + "sources", source)
+    reductions: list[tuple[int, int]] = []
+    for i, pair in enumerate(require(data, "reductions", path, source) or []):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise TableError(f"{path}reductions[{i}]", "must be [other 合計所得 above, 控除 smaller by]", source=source)
+        reductions.append((table_yen(pair[0], f"{path}reductions[{i}]", source),
+                           table_yen(pair[1], f"{path}reductions[{i}]", source)))
+    return PensionTable(under_65=_bands(require(data, "under_65", path, source), f"{path}under_65", source),
+                        over_65=_bands(require(data, "over_65", path, source), f"{path}over_65", source),
+                        reductions=tuple(sorted(reductions)))
 
 
 _NATIONAL_YEN = (
@@ -176,7 +210,7 @@ def parse_national(data: dict[str, Any], fiscal_year: int, *, source: str = "nat
     if entry is None:
         raise LookupError(f"no national 住民税 rules recorded for fiscal year {fiscal_year}")
     prefix = f"years.{fiscal_year}."
-    only_known(entry, {*_NATIONAL_YEN, "sources", "salary", "personal", "grades"}, prefix, source)
+    only_known(entry, {*_NATIONAL_YEN, "sources", "salary", "pension", "personal", "grades"}, prefix, source)
     personal_raw = require(entry, "personal", prefix, source)
     personal: dict[str, tuple[int, int]] = {}
     for kind in PERSONAL_KINDS:
@@ -198,6 +232,7 @@ def parse_national(data: dict[str, Any], fiscal_year: int, *, source: str = "nat
     return NationalRules(
         fiscal_year=fiscal_year,
         salary=_salary(require(entry, "salary", prefix, source), prefix, source),
+        pension=_pension(require(entry, "pension", prefix, source), prefix, source),
         personal=MappingProxyType(personal),
         grades=MappingProxyType(grades),
         sources=sources(require(entry, "sources", prefix, source), prefix + "sources", source),

@@ -119,6 +119,26 @@ def test_import_errors_name_the_line_and_field_and_nothing_is_kept(tax_a, tax_cl
     assert IncomeReport.objects.count() == 1
 
 
+def test_a_recalculation_writes_only_the_rows_whose_outcome_changed(tax_a, tax_clerk_a, tax_chief_a, linked):
+    services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY, data=csv_bytes(_taro_salary(linked)))
+    first = services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
+    kept = dict(Assessment.objects.filter(fiscal_year=FY).values_list("person_id", "pk"))
+    again = services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
+    assert (first.calculated, again.calculated, again.unchanged) == (3, 0, 3)
+    assert dict(Assessment.objects.filter(fiscal_year=FY, is_current=True).values_list("person_id", "pk")) == kept
+    # 太郎's 給与支払報告書 corrected: his row alone is replaced; the earlier one stays as history, not current.
+    services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY,
+                            data=csv_bytes(_taro_salary(linked, revenue=5000000)))
+    changed = services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
+    assert (changed.calculated, changed.unchanged) == (1, 2)
+    taro = linked["taro"].person_id
+    rows = Assessment.objects.filter(fiscal_year=FY, person_id=taro).order_by("pk")
+    assert [(r.pk == kept[taro], r.is_current) for r in rows] == [(True, False), (False, True)]
+    assert rows.last().total > rows.first().total and rows.last().instalments[0][0] == 6
+    others = Assessment.objects.filter(fiscal_year=FY, is_current=True).exclude(person_id=taro)
+    assert sorted(others.values_list("pk", flat=True)) == sorted(pk for pid, pk in kept.items() if pid != taro)
+
+
 def test_notices_create_the_charges_with_their_due_dates_and_a_recalculation_replaces_them(
         tax_a, tax_clerk_a, tax_chief_a, linked):
     services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY, data=csv_bytes(
@@ -140,7 +160,7 @@ def test_notices_create_the_charges_with_their_due_dates_and_a_recalculation_rep
     # Issued again: nothing new. Recalculated with the same data: the notices stand.
     assert services.notices_issue(actor=tax_chief_a, town=tax_a, fiscal_year=FY).notices == 0
     again = services.assessments_calculate(actor=tax_chief_a, town=tax_a, fiscal_year=FY)
-    assert again.unchanged == 2
+    assert again.unchanged == 3  # the two issued keep their notices; the third row is the same too
     # A changed 給与支払報告書 (更正): the new notice replaces the earlier 調定.
     services.incomes_import(actor=tax_clerk_a, town=tax_a, fiscal_year=FY,
                             data=csv_bytes(_taro_salary(linked, revenue=5000000)))
