@@ -11,7 +11,8 @@ by record through the ORM, in the same run, in a throw-away database that is dro
 
 The town is 412066 (武雄市, whose shipped 令和7年度 rate table is used) provisioned in the scratch database; its
 taxpayers are 100,000 synthetic ``Taxpayer`` rows (the residents registry is not filled: the figure is the
-calculation, not the 1 January linking), about 60 % with a 所得資料 (給与支払報告書, 公的年金等, 申告), bulk inserted.
+calculation, not the 1 January linking), about 60 % with a 所得資料 (給与支払報告書, 公的年金等 with its 収入金額,
+申告), bulk inserted.
 
 - ``kotei_parcels_s``: the 固定資産税 of 200,000 parcels, from benchmarks/tax_kotei.py (its docstring says how),
   run afterwards in the same scratch database with a town of its own.
@@ -54,8 +55,9 @@ def _fill(persons: int, *, clerk_name: str) -> int:
                                         dependants=rng.choice(([], [], ["spouse_general"], ["dependant_general"],
                                                                ["spouse_general", "dependant_young"])), **common))
         elif draw < 0.55:
-            income = rng.randrange(0, 2_000_000, 1000)
-            reports.append(IncomeReport(kind="pension", other_income=income, social_insurance=income // 10, **common))
+            revenue = rng.randrange(0, 3_000_000, 1000)  # 収入金額: the engine computes the 雑所得 by age
+            reports.append(IncomeReport(kind="pension", pension_revenue=revenue, social_insurance=revenue // 20,
+                                        **common))
         elif draw < 0.6:
             income = rng.randrange(300_000, 5_000_000, 1000)
             reports.append(IncomeReport(kind="declaration", other_income=income, social_insurance=income // 8,
