@@ -353,7 +353,7 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
         # The engine is a pure function of the reports' values (the name only prefixes a refusal's message):
         # taxpayers with the same inputs (everyone without a 所得資料, to begin with) are computed once.
         memo: dict[tuple, tuple[EngineInput, engine.ResidentTaxResult | None, str]] = {}
-        schedules: dict[tuple[int, bool], tuple[list[list[int]], bytes]] = {}
+        schedules: dict[tuple[int, bool], tuple[str, bytes]] = {}  # 期別 as PostgreSQL prints it, and as sent
         rows: list[tuple] = []
         unchanged: list[int] = []
         unsupported = total_sum = 0
