@@ -7,8 +7,9 @@ person, bulk inserted); the rate table is 三鷹市 令和7年度 recorded as th
 approved by the approver.
 
 - ``levy_100k_s``: ``levy_services.assessments_recalculate`` (the stored data read in a few set-based queries,
-  the engine per household in Python, the rows bulk inserted, one audit record), run twice; the second run is
-  reported (the first also replaces nothing). Baseline: ``levy_services.assessment_calculate`` — the 単票
+  the engine per household in Python, the rows sent with one binary COPY, one audit record), run twice; the
+  slower is reported (the first replaces nothing, the second retires every row of the first); ``phases_s`` gives
+  each run's read / compute / write seconds. Baseline: ``levy_services.assessment_calculate`` — the 単票
   service — called in a loop for every household (its own queries, row and audit record per household),
   run once. Both write one Assessment per household; the ratio is baseline ÷ value.
 """
@@ -79,11 +80,12 @@ def main(argv: list[str]) -> int:
             persons, insured = Person.objects.count(), Enrolment.objects.filter(is_current=True).count()
             setup_s = time.perf_counter() - started
 
-            runs = []
+            runs, phases = [], []
             for _ in range(2):
                 t0 = time.perf_counter()
                 done = levy_services.assessments_recalculate(actor=approver, town=town, fiscal_year=FISCAL_YEAR)
                 runs.append(time.perf_counter() - t0)
+                phases.append(done.seconds)
             facts = levy_inputs.facts_for_households(FISCAL_YEAR)
             households = sorted(facts.members)
 
@@ -100,9 +102,9 @@ def main(argv: list[str]) -> int:
             rows = Assessment.objects.count()
         use_public_schema()
 
-    value = runs[-1]
+    value = max(runs)  # the slower of the two: the first writes into an empty year, the second replaces every row
     emit("nhi-levy", "levy_100k_s", value, "s", baseline, baseline / value, persons=persons, insured=insured,
-         households=done.households, skipped=len(done.skipped), looped=looped, runs_s=[round(r, 3) for r in runs],
+         households=done.households, skipped=len(done.skipped), looped=looped, runs_s=[round(r, 3) for r in runs], phases_s=phases,
          assessments_written=rows, setup_s=round(setup_s, 1),
          baseline_kind="the 単票 service (per-household queries, row and audit record) in a loop, run once",
          goal="<=5 s and >=20x")

@@ -121,6 +121,32 @@ def test_bulk_recalculation_matches_the_single_one(nhi_a, clerk_a, approver_a, m
     bulk = Assessment.objects.get(household_id=mitaka_family["household_id"], fiscal_year=2025, is_current=True)
     assert bulk.run == "bulk" and bulk.pk != single.pk
     assert (bulk.total, bulk.explanation, bulk.inputs_hash) == (single.total, single.explanation, single.inputs_hash)
+    # The bulk row goes in by binary COPY; read back, every column but the run's own equals the 単票 row.
+    own = ("id", "run", "calculated_at", "calculated_by")
+    compared = [f.attname for f in Assessment._meta.concrete_fields if f.attname not in own]
+    assert {f: getattr(bulk, f) for f in compared} == {f: getattr(single, f) for f in compared} | {"is_current": True}
+    assert (bulk.calculated_by, single.calculated_by) == ("approver-a", "clerk-a")
+    assert any("所得の記録がない方" in n for n in bulk.notes)  # members without income: the note survives COPY
+    assert bulk.parts == [{"key": "medical", "label": "医療分", "amount": 306_900},
+                          {"key": "support", "label": "後期高齢者支援金分", "amount": 119_100},
+                          {"key": "care", "label": "介護納付金分", "amount": 63_400}]
+
+
+def test_a_second_bulk_run_retires_the_first_and_is_audited_once(nhi_a, clerk_a, approver_a, mitaka_table,
+                                                                  mitaka_family):
+    from kyodo.tenantlog.models import AuditEntry
+
+    enrol(nhi_a, clerk_a, mitaka_family, ["太郎", "花子", "一郎", "二郎"])
+    import_incomes(nhi_a, clerk_a, mitaka_family)
+    before = AuditEntry.objects.filter(action="assessment.recalculate").count()
+    first = levy_services.assessments_recalculate(actor=approver_a, town=nhi_a, fiscal_year=2025)
+    second = levy_services.assessments_recalculate(actor=approver_a, town=nhi_a, fiscal_year=2025)
+
+    rows = Assessment.objects.filter(household_id=mitaka_family["household_id"], fiscal_year=2025)
+    assert (first.households, second.households, rows.count()) == (1, 1, 2)
+    assert list(rows.order_by("pk").values_list("is_current", flat=True)) == [False, True]
+    assert AuditEntry.objects.filter(action="assessment.recalculate").count() == before + 2
+    assert set(second.seconds) == {"read", "compute", "write"}
 
 
 def test_no_approved_table_is_refused(nhi_a, clerk_a, mitaka_family):

@@ -16,6 +16,7 @@ from django.db.models import Max, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from kyodo import bulkcopy
 from kyodo.identity.principal import audit_actor_of
 from tenants.tax import audit, permissions
 from tenants.tax.common import InputError, UnsupportedCase
@@ -228,7 +229,7 @@ COPY_COLUMNS = ("fiscal_year", "person_id", "atena_number", "name", "is_current"
                 "calculated_by", "notice_no", "issued_by")
 
 
-# The two JSON columns travel as bytes already in jsonb's binary form (_jsonb): a binary COPY field is just its
+# The two JSON columns travel as bytes already in jsonb's binary form (bulkcopy.jsonb): a binary COPY field is just its
 # bytes, so declaring them bytea sends them as they are, and each distinct 期別 is encoded once, not per row.
 COPY_TYPES = ("int2", "int8", "varchar", "varchar", "bool", "varchar", "varchar", *("int8",) * len(AMOUNT_FIELDS),
               "varchar", "varchar", "varchar", "varchar", "bytea", "bytea", "timestamptz", "varchar", "varchar",
@@ -241,12 +242,7 @@ COMPARED_FIELDS = ("status", "reason", *AMOUNT_FIELDS, "exempt", "collection", "
 ISSUED_SAME = ("status", "total", "collection", "payer_number", "instalments")  # an issued notice stands if equal
 
 
-def _jsonb(value) -> bytes:
-    """``value`` in jsonb's binary wire form: the format version 1, then the JSON text."""
-    return b"\x01" + json.dumps(value).encode()
-
-
-EMPTY_JSONB = _jsonb([])
+EMPTY_JSONB = bulkcopy.jsonb([])
 
 
 def schedule_of(total: int, special: bool, rates) -> list[list[int]]:
@@ -261,32 +257,6 @@ def schedule_of(total: int, special: bool, rates) -> list[list[int]]:
     n = rates.ordinary_instalments
     each = (total // n) // rates.ordinary_unit * rates.ordinary_unit
     return [[1, total - each * (n - 1)], *([k, each] for k in range(2, n + 1))]
-
-
-def _retire(person_ids: list[int], year: int) -> None:
-    """Mark the current rows of ``person_ids`` not current, in one statement (an array parameter: an IN list of
-    100,000 values costs more to send and plan than the update itself)."""
-    from django.db import connection
-
-    if not person_ids:
-        return
-    table = connection.ops.quote_name(Assessment._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET is_current = false WHERE fiscal_year = %s AND is_current "
-                       "AND person_id = ANY(%s::bigint[])", [year, person_ids])
-
-
-def _copy_assessments(rows: list[tuple]) -> None:
-    """Insert the bulk run's rows with COPY (one round trip; bulk_create's per-value adaptation was most of the
-    run's time at 100,000 rows)."""
-    from django.db import connection
-
-    table = connection.ops.quote_name(Assessment._meta.db_table)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(COPY_TYPES)
-            for row in rows:
-                copy.write_row(row)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -405,9 +375,10 @@ def assessments_calculate(*, actor, town, fiscal_year) -> CalculateResult:
             rows.append((year, pid, atena, name, True, *outcome[:-1], encoded, EMPTY_JSONB, now, who, "", ""))
         clock.append(time.perf_counter())
         kept = set(unchanged)
-        _retire([pid for pid in current if pid not in kept], year)
+        bulkcopy.retire_current(Assessment, key="person_id", ids=[pid for pid in current if pid not in kept],
+                                where={"fiscal_year": year})
         clock.append(time.perf_counter())
-        _copy_assessments(rows)
+        bulkcopy.copy_rows(Assessment, COPY_COLUMNS, COPY_TYPES, rows)
         audit.record(town=town, actor=actor, action="juminzei.calculate", purpose="税額の一括計算",
                      fiscal_year=year, calculated=len(rows), unchanged=len(unchanged), unsupported=unsupported)
         clock.append(time.perf_counter())
