@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Q
 
 from . import residents_facts
-from .levy import Household, Person
+from .levy import Household, Person, months_with_cover
 from .levy_models import IncomeRecord
 from .models import Enrolment, LossReason, Payer, PayerKind
 
@@ -114,11 +114,20 @@ def facts_for_households(fiscal_year: int) -> Facts:
     facts.enrolments = {pid: (acq, lost) for pid, acq, lost in
                         enrolled.values_list("person_id", "acquired_on", "lost_on")}
     facts.earlier = _earlier_spans(fiscal_year, facts.enrolments)
-    households = residents_facts.households_of([*facts.enrolments, *facts.earlier])
-    for row in residents_facts.member_rows(households):
+    # The town's insured persons and their households go to the database as subqueries, not as lists: an IN list
+    # of 25,000 ids costs more to build, send and plan than the query itself.
+    insured = enrolled.values("person_id")
+    others = [pid for pid in facts.earlier if pid not in facts.enrolments]  # only earlier spans this year: few
+    rows = residents_facts.member_rows(residents_facts.households_query(insured))
+    if others:
+        listed = {row[1] for row in rows}
+        extra = [h for h in residents_facts.households_of(others) if h not in listed]
+        rows += residents_facts.member_rows(extra) if extra else []
+    for row in rows:
         facts.members.setdefault(row[1], []).append(row)
-    households = sorted(set(households) | _add_departed(facts))
-    facts.payers = {h: (p, k) for h, p, k in Payer.objects.filter(is_current=True, household_id__in=households)
+    _add_departed(facts)
+    # Every current 納付義務者 of the town: a household without anyone insured is never looked up.
+    facts.payers = {h: (p, k) for h, p, k in Payer.objects.filter(is_current=True)
                     .values_list("household_id", "person_id", "kind")}
     facts.incomes = {row[0]: row[1:] for row in IncomeRecord.objects.filter(income_year=fiscal_year - 1)
                      .values_list("person_id", *INCOME_FIELDS)}
@@ -166,14 +175,13 @@ def household_of(facts: Facts, household_id: int, *, table_key: str) -> Househol
     missing: list[str] = []
     former: list[Person] = []
     digest: list = [table_key, year]
-    for person_id, _, birth, _, family, given in rows:
+    for person_id, _, birth, _, family, given in sorted(rows):  # by person: 単票 and 一括 hash alike
         span = facts.enrolments.get(person_id)
         in_year = span is not None and span[0] <= end and (span[1] is None or span[1] > start)
         acquired = span[0] if span is not None and in_year and span[0] > start else None
         lost = span[1] if span is not None and in_year and span[1] and span[1] <= end else None
         earlier = tuple((a if a > start else None, lost_) for a, lost_ in facts.earlier.get(person_id, ()))
-        count = len(Person(family, birth, acquired_on=acquired, lost_on=lost, insured=in_year,
-                           earlier_spans=earlier).month_set(year)) if (in_year or earlier) else 0
+        count = len(months_with_cover(year, acquired, lost, in_year, earlier)) if (in_year or earlier) else 0
         insured = count > 0
         if insured and not in_year:  # only earlier spans this year: levied for those months alone
             acquired, lost = earlier[-1]

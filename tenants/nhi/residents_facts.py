@@ -60,12 +60,18 @@ def member_rows(household_ids=None) -> list[tuple]:
     return list(qs.values_list(*MEMBER_FIELDS))
 
 
-def households_of(person_ids) -> list[int]:
-    """The current households (on the register) of these persons (a list or a subquery)."""
+def households_query(person_ids):
+    """The current households (on the register) of these persons (a list or a subquery), as a query of
+    ``household_id`` to use as a subquery."""
     from tenants.residents.models import ON_REGISTER
 
-    return list(PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER, person_id__in=person_ids)
-                .values_list("household_id", flat=True).distinct())
+    return (PersonVersion.objects.filter(is_current=True, status__in=ON_REGISTER, person_id__in=person_ids)
+            .values("household_id"))
+
+
+def households_of(person_ids) -> list[int]:
+    """The current households (on the register) of these persons (a list or a subquery)."""
+    return list(households_query(person_ids).values_list("household_id", flat=True).distinct())
 
 
 def persons_by_atena(atena_numbers) -> dict[str, int]:

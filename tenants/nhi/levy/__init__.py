@@ -13,6 +13,7 @@ from tenants.nhi.levy.engine import (
     UnsupportedCase,
     insured_months,
     levy,
+    months_with_cover,
 )
 from tenants.nhi.levy.tables import (
     Adjustment,
@@ -40,6 +41,7 @@ __all__ = [
     "UnsupportedCase",
     "insured_months",
     "levy",
+    "months_with_cover",
     "load_table",
     "load_table_file",
     "national_rules",

@@ -6,6 +6,7 @@ sources are silent is stated there and next to the code that makes it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
@@ -54,12 +55,9 @@ class Person:
             if acquired and lost < acquired:
                 raise ValueError("an earlier span's lost_on is before its acquired_on")
 
-    def month_set(self, fiscal_year: int) -> set[int]:
+    def month_set(self, fiscal_year: int) -> frozenset[int]:
         """The months (0 = April) of the fiscal year with 資格, over every span."""
-        months = set(_insured_month_set(fiscal_year, self.acquired_on, self.lost_on)) if self.insured else set()
-        for acquired, lost in self.earlier_spans:
-            months |= set(_insured_month_set(fiscal_year, acquired, lost))
-        return months
+        return months_with_cover(fiscal_year, self.acquired_on, self.lost_on, self.insured, self.earlier_spans)
 
 
 @dataclass(frozen=True)
@@ -164,6 +162,7 @@ def _birthday(birth: date, years: int) -> date:
         return date(birth.year + years, 3, 1)
 
 
+@functools.lru_cache(maxsize=65536)
 def attains_age_on(birth: date, years: int) -> date:
     """The day a person reaches an age: the day before the birthday (年齢計算ニ関スル法律)."""
     return _birthday(birth, years) - timedelta(days=1)
@@ -194,6 +193,17 @@ def _insured_month_set(fiscal_year: int, acquired_on: date | None, lost_on: date
     return range(min(start, 12), max(min(start, 12), end))
 
 
+@functools.lru_cache(maxsize=4096)
+def months_with_cover(fiscal_year: int, acquired_on: date | None, lost_on: date | None, insured: bool = True,
+                      earlier_spans: tuple[tuple[date | None, date], ...] = ()) -> frozenset[int]:
+    """The months (0 = April) with 資格 of a person insured from ``acquired_on`` to ``lost_on`` (when
+    ``insured``) and in the ``earlier_spans``; remembered per pattern (most persons are insured all year)."""
+    months = set(_insured_month_set(fiscal_year, acquired_on, lost_on)) if insured else set()
+    for acquired, lost in earlier_spans:
+        months |= set(_insured_month_set(fiscal_year, acquired, lost))
+    return frozenset(months)
+
+
 def insured_months(fiscal_year: int, acquired_on: date | None = None, lost_on: date | None = None) -> int:
     """月割 months in a fiscal year: from the month of ``acquired_on`` (counted even when joining
     mid-month) through March, ending before the month of ``lost_on`` (the 資格喪失日, not counted).
@@ -203,10 +213,12 @@ def insured_months(fiscal_year: int, acquired_on: date | None = None, lost_on: d
     return len(_insured_month_set(fiscal_year, acquired_on, lost_on))
 
 
-def _care_month_set(person: Person, fiscal_year: int) -> set[int]:
-    start = _month_index(fiscal_year, attains_age_on(person.birth_date, CARE_FROM_AGE))
-    end = _month_index(fiscal_year, attains_age_on(person.birth_date, CARE_UNTIL_AGE))
-    return set(range(max(0, start), min(12, end)))
+@functools.lru_cache(maxsize=65536)
+def _care_months(birth: date, fiscal_year: int) -> frozenset[int]:
+    """The months (0 = April) of the fiscal year in which a person born on ``birth`` is 40 to 64."""
+    start = _month_index(fiscal_year, attains_age_on(birth, CARE_FROM_AGE))
+    end = _month_index(fiscal_year, attains_age_on(birth, CARE_UNTIL_AGE))
+    return frozenset(range(max(0, start), min(12, end)))
 
 
 # --- arithmetic ----------------------------------------------------------------------------------------
@@ -220,6 +232,7 @@ def _floor100(amount: int | Fraction) -> int:
     return int(amount // 100) * 100
 
 
+@functools.lru_cache(maxsize=65536)  # the same rates, caps and lines recur across a town's households
 def _yen(amount: int | Fraction) -> str:
     return f"{int(amount):,}円"
 
@@ -383,7 +396,7 @@ def fiscal_year_label(fiscal_year: int) -> str:
     return "令和元年度" if era_year == 1 else f"令和{era_year}年度"
 
 
-def _month_label(months: list[int]) -> str:
+def _month_label(months: tuple[int, ...]) -> str:
     def name(index: int) -> str:
         return f"{(index + 3) % 12 + 1}月"
 
@@ -397,6 +410,19 @@ def _month_label(months: list[int]) -> str:
         if m is not None:
             start = prev = m
     return "・".join(spans)
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods_of(liable: tuple[frozenset[int], ...]) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+    """The periods of a part: for each set of liable persons (indexes into ``liable``, each person's months),
+    the months (0 = April) in which exactly they are liable, in the order the months come. Households repeat
+    a few patterns (most are liable all year), so the grouping is remembered per pattern."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for month in range(12):
+        key = tuple(i for i, months in enumerate(liable) if month in months)
+        if key:
+            groups.setdefault(key, []).append(month)
+    return tuple((key, tuple(months)) for key, months in groups.items())
 
 
 def levy(household: Household, table: RateTable, *, fiscal_year: int,
@@ -419,20 +445,16 @@ def levy(household: Household, table: RateTable, *, fiscal_year: int,
 
     parts: list[PartResult] = []
     for part in table.parts:
-        liable: dict[int, set[int]] = {}
+        liable: dict[int, frozenset[int]] = {}
         for person in insured:
             months = month_sets[id(person)]
             if part.key == "care":
-                months = months & _care_month_set(person, fiscal_year)
+                months = months & _care_months(person.birth_date, fiscal_year)
             liable[id(person)] = months
         # Months with the same liable persons form one period: each is levied as annual × months / 12.
-        groups: dict[tuple[int, ...], list[int]] = {}
-        for month in range(12):
-            key = tuple(i for i, p in enumerate(insured) if month in liable[id(p)])
-            if key:
-                groups.setdefault(key, []).append(month)
+        groups = _periods_of(tuple(liable[id(p)] for p in insured))
         periods: list[PeriodResult] = []
-        for key, months_list in groups.items():
+        for key, months_list in groups:
             members = [insured[i] for i in key]
             whole_year = len(groups) == 1 and len(months_list) == 12
             prefix = "" if whole_year else f"({_month_label(months_list)} {len(months_list)}か月)"
