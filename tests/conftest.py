@@ -245,3 +245,17 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+# --- the log-privacy check of the whole run (tests/logprivacy.py) -----------------------------------------
+
+def pytest_sessionstart(session):
+    from tests import logprivacy
+
+    logprivacy.start()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The log-privacy test reads the log of everything before it: it runs last."""
+    last = [item for item in items if item.nodeid.endswith("test_zz_log_privacy.py::test_the_run_logged_no_personal_data")]
+    items[:] = [item for item in items if item not in last] + last

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 from . import registry
@@ -39,6 +39,8 @@ app.conf.update(
     accept_content=["json"],
     timezone="Asia/Tokyo",
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.2},
+    # The worker logs through settings.LOGGING (JSON lines with the task's id, town and principal).
+    worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks(["kyodo.tenancy", "kyodo.backups", "kyodo.tenantlog", "kyodo.identity",
                         "integrations.standard_spec",
@@ -78,3 +80,28 @@ def broker_redis():
     import redis
 
     return redis.Redis.from_url(app.conf.broker_url, socket_timeout=1, socket_connect_timeout=1)
+
+
+# Log lines of a task carry its id, town and principal (kyodo.observability), as a request's do.
+@signals.task_prerun.connect
+def _work_context_start(task_id=None, task=None, kwargs=None, **_):
+    from .observability import context
+
+    kwargs = kwargs or {}
+    token = context.start(task_id)
+    context.bind_town(kwargs.get("schema_name"))
+    context.bind_principal(kwargs.get("principal"))
+    if task is not None:
+        task.request.kyodo_work_token = token
+
+
+@signals.task_postrun.connect
+def _work_context_end(task=None, **_):
+    from .observability import context
+
+    token = getattr(getattr(task, "request", None), "kyodo_work_token", None)
+    if token is not None:
+        try:
+            context.end(token)
+        except ValueError:  # a token from another context (eager tasks run inside the caller's)
+            pass

@@ -67,6 +67,7 @@ class Config:
     migrate_processes: int
     log_level: str
     hashed_static: bool = False
+    log_format: str = "json"  # json (one object per line) or plain
 
     @classmethod
     def from_environ(cls) -> Config:
@@ -94,7 +95,16 @@ class Config:
             log_level=_env("KYODO_LOG_LEVEL", "INFO") or "INFO",
             # Static files under hashed names (collectstatic's manifest) also in debug mode: the demo.
             hashed_static=_env_bool("KYODO_HASHED_STATIC", False),
+            # JSON lines for the log collector; plain text is easier to read at a developer's terminal.
+            log_format=_log_format(_env("KYODO_LOG_FORMAT", "plain" if debug else "json")),
         )
+
+
+def _log_format(value: str | None) -> str:
+    value = (value or "json").strip().lower()
+    if value not in ("json", "plain"):
+        raise RuntimeError(f"KYODO_LOG_FORMAT must be json or plain, not {value!r}")
+    return value
 
 
 CONFIG = Config.from_environ()

@@ -82,9 +82,11 @@ KYODO_PUBLIC_HOSTS = {CONFIG.public_host, "127.0.0.1"}
 KYODO_TOWN_HOST_SUFFIX = CONFIG.town_host_suffix
 
 MIDDLEWARE = [
+    "kyodo.observability.middleware.RequestContextMiddleware",  # request id for every log line and response
     # Static files before the town is looked up: the same hashed files for every host (docs/ui.md).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kyodo.tenancy.middleware.TownMiddleware",
+    "kyodo.observability.middleware.TownContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kyodo.core.input.InputHygieneMiddleware",  # NUL, non-UTF-8, oversize input: 400 before anything reads it
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,11 +163,18 @@ CACHES = {
 
 # Celery is configured in kyodo/celery.py straight from kyodo.config.
 
+# Every line carries the request (or task) id, the town and the principal (kyodo.observability); JSON lines
+# unless KYODO_LOG_FORMAT=plain (the default in debug mode). docs/operations.md, "Logs".
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"work": {"()": "kyodo.observability.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(town)s %(principal)s] %(message)s"},
+        "json": {"()": "kyodo.observability.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": CONFIG.log_format,
+                             "filters": ["work"]}},
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }

@@ -26,6 +26,7 @@ from graphql import GraphQLError, OperationDefinitionNode, execute_sync, validat
 from kyodo.identity.permissions import is_prefecture_admin, town_roles
 from kyodo.identity.principal import STAFF, VENDOR, Principal, StaffPrincipal, describe, staff_principal
 from kyodo.identity.selectors import ServiceTokenInvalid, bearer_principal
+from kyodo.observability import context as work_context
 from kyodo.tenancy.models import MunicipalityStatus
 
 from . import limits, throttle
@@ -280,6 +281,7 @@ def _serve(request: HttpRequest) -> HttpResponse:
         return _refusal(ApiError("METHOD_NOT_ALLOWED", "POST で送ってください。", "Use POST.", status=405),
                         headers={"Allow": "POST"})
     principal, bearer = _principal(request, town)
+    work_context.bind_principal(principal)  # for the log lines of this request
     if not bearer:
         reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, lambda r: HttpResponse(), (), {})
         if reason is not None:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from kyodo import registry
 from kyodo.audit.services import platform_audit_record
+from kyodo.observability import context
 from kyodo.tenancy.models import MunicipalityStatus
 
 from .oidc import session_check
@@ -78,6 +79,7 @@ class TownAccessMiddleware:
         request.town_roles = roles
         # The caller, resolved once for this request: services and selectors take it (no role re-query).
         request.principal = staff_principal(user, town, roles)
+        context.bind_principal(request.principal)  # for the log lines of this request
         return self.get_response(request)
 
 
