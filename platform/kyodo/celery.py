@@ -105,3 +105,17 @@ def _work_context_end(task=None, **_):
             context.end(token)
         except ValueError:  # a token from another context (eager tasks run inside the caller's)
             pass
+
+
+@signals.task_failure.connect
+def _count_failure(sender=None, **_):
+    from .observability.metrics import TASK_FAILURES
+
+    TASK_FAILURES.labels(getattr(sender, "name", "unknown")[:120]).inc()
+
+
+@signals.worker_init.connect
+def _worker_metrics(**_):
+    from .observability.metrics import serve_worker_metrics
+
+    serve_worker_metrics()

@@ -68,6 +68,7 @@ class Config:
     log_level: str
     hashed_static: bool = False
     log_format: str = "json"  # json (one object per line) or plain
+    metrics_token: str = ""  # the operator's bearer token for /metrics; empty: /metrics is off
 
     @classmethod
     def from_environ(cls) -> Config:
@@ -97,7 +98,16 @@ class Config:
             hashed_static=_env_bool("KYODO_HASHED_STATIC", False),
             # JSON lines for the log collector; plain text is easier to read at a developer's terminal.
             log_format=_log_format(_env("KYODO_LOG_FORMAT", "plain" if debug else "json")),
+            metrics_token=_optional_secret("KYODO_METRICS_TOKEN"),
         )
+
+
+def _optional_secret(name: str) -> str:
+    """NAME, or the contents of the file named by NAME_FILE, or empty."""
+    value = _env(name)
+    if not value and _env(f"{name}_FILE"):
+        value = Path(_env(f"{name}_FILE") or "").read_text(encoding="utf-8").strip()
+    return value or ""
 
 
 def _log_format(value: str | None) -> str:

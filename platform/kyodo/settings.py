@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kyodo.tenancy.middleware.TownMiddleware",
     "kyodo.observability.middleware.TownContextMiddleware",
+    "kyodo.observability.metrics.MetricsMiddleware",  # latency per URL pattern and town
     "django.middleware.security.SecurityMiddleware",
     "kyodo.core.input.InputHygieneMiddleware",  # NUL, non-UTF-8, oversize input: 400 before anything reads it
     "django.contrib.sessions.middleware.SessionMiddleware",

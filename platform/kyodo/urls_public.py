@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from kyodo.api.view import graphql_endpoint
 from kyodo.core.views import healthz
 from kyodo.identity import views as identity_views
+from kyodo.observability.metrics import metrics_view
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/console/", permanent=False)),
@@ -14,5 +15,6 @@ urlpatterns = [
     path("accounts/logout/", identity_views.logout, name="logout"),
     path("oidc/", include("kyodo.identity.urls")),
     path("healthz", healthz),
+    path("metrics", metrics_view),
     path("graphql/", graphql_endpoint, name="graphql"),
 ]
