@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -167,3 +168,30 @@ def test_env_example_has_only_placeholders():
     for key, value in values.items():
         if re.search(r"PASSWORD|SECRET(?!S_DIR)|CERT", key):
             assert value.startswith("<") and value.endswith(">"), key
+
+
+def test_minio_init_script_runs_and_sends_valid_lifecycle_rules(compose, tmp_path):
+    # The one-shot script, interpolated as compose would ($$ → $), run by sh against a stand-in `mc`
+    # that records its calls: each store gets a locked bucket, default retention and the lifecycle rules.
+    secrets, bin_dir = tmp_path / "secrets", tmp_path / "bin"
+    secrets.mkdir()
+    bin_dir.mkdir()
+    for store in "abc":
+        (secrets / f"minio_{store}_root_user").write_text(f"user-{store}\n")
+        (secrets / f"minio_{store}_root_password").write_text(f"password-{store}\n")
+    log = tmp_path / "calls.log"
+    mc = bin_dir / "mc"
+    mc.write_text(f'#!/bin/sh\necho "$*" >> {log}\n[ "$1" = ilm ] && cat > {tmp_path}/ilm-"$(basename "$3")".json\nexit 0\n')
+    mc.chmod(0o755)
+    script = compose["services"]["minio-init"]["command"][0].replace("$$", "$").replace("/run/secrets", str(secrets))
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "KYODO_BACKUP_RETENTION_DAYS": "400"}
+    subprocess.run(["sh", "-c", script], env=env, check=True, timeout=30)
+    calls = log.read_text().splitlines()
+    for store in "abc":
+        bucket = f"{store}/kyodo-backup-{store}"
+        assert f"alias set {store} http://minio-{store}:9000 user-{store} password-{store}" in calls
+        assert f"mb --ignore-existing --with-lock {bucket}" in calls
+        assert f"retention set --default COMPLIANCE 400d {bucket}" in calls
+        rules = json.loads((tmp_path / f"ilm-kyodo-backup-{store}.json").read_text())["Rules"]
+        assert rules[0]["Expiration"] == {"Days": 401} and rules[0]["Filter"] == {"Prefix": "kyodo/"}
+        assert rules[1]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
