@@ -195,3 +195,15 @@ def test_minio_init_script_runs_and_sends_valid_lifecycle_rules(compose, tmp_pat
         rules = json.loads((tmp_path / f"ilm-kyodo-backup-{store}.json").read_text())["Rules"]
         assert rules[0]["Expiration"] == {"Days": 401} and rules[0]["Filter"] == {"Prefix": "kyodo/"}
         assert rules[1]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
+
+
+def test_dockerfile_builds_from_python_311_slim_and_runs_unprivileged():
+    dockerfile = (COMPOSE_DIR / "Dockerfile").read_text()
+    bases = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+    assert bases and all(re.fullmatch(r"python:3\.11\.\d+-slim-\w+", b) for b in bases), bases
+    users = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert "pip install ." in dockerfile and "frontend/build.py" in dockerfile and "collectstatic" in dockerfile
+    assert "npm ci" in dockerfile  # from the committed lock file, as scripts/setup.sh does
+    ignored = (COMPOSE_DIR / "Dockerfile.dockerignore").read_text().split()
+    assert {".venv", ".venv-checkov", "var", "**/.env", ".git"} <= set(ignored)
