@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything Kyodo needs on a fresh Debian machine: system packages (when missing),
 # a virtualenv in .venv with the pinned Python packages, the pinned npm packages vendored into static
-# files (platform/kyodo/core/frontend: design tokens, htmx, axe-core; docs/ui.md). Safe to run again.
+# files (platform/kyodo/core/frontend: design tokens, htmx, axe-core; docs/ui.md), and checkov in .venv-checkov.
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,19 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -c "import kyodo.config, django_tenants, pgserver" 2>/dev/null \
     || { echo "setup: the Python packages did not install" >&2; exit 1; }
   touch "$stamp"
+fi
+
+# checkov (infrastructure scan) in a virtualenv of its own: its dependencies must not clash with the app's
+# pins. Installed again only when scripts/checkov-requirements.txt changed.
+if [ ! -x .venv-checkov/bin/python ]; then
+  "$PY" -m venv .venv-checkov
+fi
+checkov_stamp=.venv-checkov/.kyodo-installed
+if [ ! -f "$checkov_stamp" ] || [ scripts/checkov-requirements.txt -nt "$checkov_stamp" ]; then
+  .venv-checkov/bin/python -m pip install -q --disable-pip-version-check -r scripts/checkov-requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+  .venv-checkov/bin/checkov --version >/dev/null 2>&1 \
+    || { echo "setup: checkov did not install into .venv-checkov" >&2; exit 1; }
+  touch "$checkov_stamp"
 fi
 
 # Front-end packages: npm ci from the committed lock file, then copied into kyodo/core/static/kyodo/vendor/

@@ -1,4 +1,4 @@
-"""Against a real Keycloak 26 (infra/keycloak/docker-compose.yml with kyodo-realm.json imported).
+"""Against a real Keycloak 26 (infra/compose/compose.yaml with kyodo-realm.json imported).
 Skipped unless KEYCLOAK_URL is set; provisioning also needs KEYCLOAK_PROVISIONER_SECRET (the secret of
 the realm's ``kyodo-provisioner`` client). Nothing here runs in this repository's CI."""
 
