@@ -132,3 +132,24 @@ def test_triggers_views_and_functions_of_a_town_stay_in_it(town_schemas):
           JOIN unnest(%s::text[]) AS other(name) ON other.name <> n.nspname
          WHERE n.nspname = ANY(%s) AND strpos(p.prosrc, other.name) > 0""", [town_schemas, town_schemas])
     assert others == []
+
+
+def test_identity_columns_are_bigint_and_free_sequences_are_the_towns_own(town_schemas):
+    """Citus makes a sequence unique across nodes by putting the node in its high bits, which needs bigint; and a
+    sequence a town's trigger function takes values from (residents_protection_seq) must be in that town."""
+    narrow = _rows("""
+        SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = ANY(%s) AND a.attidentity <> '' AND a.atttypid <> 'bigint'::regtype""", [town_schemas])
+    assert narrow == []
+    used = _rows(r"""
+        SELECT n.nspname, p.proname, m[1]
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace,
+               regexp_matches(p.prosrc, 'nextval\s*\(\s*''([^'']+)''', 'g') AS m
+         WHERE n.nspname = ANY(%s)""", [town_schemas])
+    assert {row[0] for row in used} == set(town_schemas), used  # each town's own protection counter
+    for schema, function, name in used:
+        assert "." not in name, f"{schema}.{function} names the sequence {name} with a schema"
+        found = _rows("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE n.nspname = %s AND c.relname = %s AND c.relkind = 'S'", [schema, name])
+        assert found == [(1,)], f"{schema}.{function} takes values from {name}, which is not in {schema}"
