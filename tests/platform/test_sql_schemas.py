@@ -61,6 +61,16 @@ def test_search_path_values():
     assert parse_search_path("DEFAULT") == ("$user", "public")
 
 
+def test_a_set_statement_changes_the_path_and_a_script_after_one_is_still_checked():
+    from tests.plugins.sql_schemas import Recorder
+
+    rec, conn = Recorder(), object.__new__(type("Conn", (), {}))
+    rec.record(conn, f'SET search_path = "{A}","public"', "execute")
+    assert rec.path_of(conn) == IN_A and rec.violations == []
+    rec.record(conn, f'SET search_path = public; SELECT 1 FROM "{A}"."t" JOIN "{B}"."t" u ON true', "execute")
+    assert [v["kind"] for v in rec.violations] == ["two-towns"]
+
+
 # --- the hook on real connections --------------------------------------------------------------------------------
 
 @pytest.mark.django_db

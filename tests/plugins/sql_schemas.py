@@ -157,9 +157,9 @@ class Recorder:
         head = sql.lstrip()[:40].lower()
         if head.startswith("set") and "search_path" in head:
             match = _SET_PATH.match(sql)
-            if match:
+            if match and ";" not in match.group(1):  # one SET; a script that starts with one is checked below
                 self._paths[conn] = parse_search_path(match.group(1))
-            return
+                return
         if "set_config" in sql:
             match = _SET_CONFIG_PATH.search(sql)
             if match:
