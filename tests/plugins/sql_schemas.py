@@ -128,7 +128,7 @@ def analyse(sql: str, search_path: tuple[str, ...] = ("$user", "public"),
         advisory = _ADVISORY.search(sql) if "dvisory" in sql or "DVISORY" in sql else None
         if advisory:
             problems.append(Problem("advisory-lock", advisory.group(0)))
-        return spelled | set(towns_in_path[:1]), set(), problems
+        return spelled | set(towns_in_path[:1]), spelled, problems
     if _ADVISORY.search(sql):
         problems.append(Problem("advisory-lock", _ADVISORY.search(sql).group(0)))  # type: ignore[union-attr]
     touched: set[str] = set()
