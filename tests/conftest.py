@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+# Every run checks the SQL it executes against the preconditions of Citus schema-based sharding (docs/scaling.md).
+pytest_plugins = ["tests.plugins.sql_schemas"]
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "kyodo-test-password-1"
 
