@@ -4,15 +4,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kyodo.api.view import graphql_endpoint
-from kyodo.core.views import healthz
 from kyodo.identity import views as identity_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/console/", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="console:towns", permanent=False)),
     path("console/", include("kyodo.console.urls")),
     path("accounts/login/", identity_views.login, name="login"),
     path("accounts/logout/", identity_views.logout, name="logout"),
     path("oidc/", include("kyodo.identity.urls")),
-    path("healthz", healthz),
     path("graphql/", graphql_endpoint, name="graphql"),
 ]
