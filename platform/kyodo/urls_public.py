@@ -7,7 +7,7 @@ from kyodo.api.view import graphql_endpoint
 from kyodo.identity import views as identity_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="console:towns", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="console:municipality_list", permanent=False)),
     path("console/", include("kyodo.console.urls")),
     path("accounts/login/", identity_views.login, name="login"),
     path("accounts/logout/", identity_views.logout, name="logout"),
