@@ -54,6 +54,14 @@ SESSION_SEEN = "kyodo_seen"
 SEEN_GRANULARITY_SECONDS = 30
 
 
+def session_lifetime_start(sender, request, user, **kwargs) -> None:
+    """On sign-in (password, OIDC, a test's force_login): the session's limits start now, written with
+    the login itself rather than by the next request."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_STARTED] = session[SESSION_SEEN] = int(time.time())
+
+
 class SessionLifetimeMiddleware:
     """A signed-in session ends KYODO_SESSION_MAX_SECONDS after sign-in whatever happens (the cookie's
     age too), and sooner when no request came for KYODO_SESSION_IDLE_SECONDS: a counter terminal left
