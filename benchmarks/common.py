@@ -42,6 +42,9 @@ def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, list[floa
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER_DB = 14  # of our embedded redis-server: the demo uses 0, the tests 15
+# A benchmark runs on scratch data with generated secrets, in debug mode (production is the default);
+# set before kyodo.config is read, here and in the processes a benchmark starts.
+os.environ.setdefault("KYODO_DEBUG", "1")
 
 
 def _embedded(*args: str, env: dict[str, str] | None = None) -> str:

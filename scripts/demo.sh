@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+export KYODO_DEBUG=1   # the demo is a debug-mode run (production is the default)
 exec .venv/bin/kyodo demo "$@"

@@ -165,6 +165,12 @@ def _worker_argv() -> list[str]:
             "--without-gossip", "--without-mingle", "-n", f"kyodo-{os.getpid()}@%h"]
 
 
+def web_argv(bind: str) -> list[str]:
+    """gunicorn serving kyodo.wsgi with the project's configuration (docs/operations.md "Serving")."""
+    return [sys.executable, "-m", "gunicorn", "-c", "python:kyodo.gunicorn_conf", "--bind", bind,
+            "kyodo.wsgi:application"]
+
+
 def cmd_worker(args) -> int:
     from kyodo.config import CONFIG
     from kyodo.embedded import env_with_services
@@ -242,8 +248,9 @@ def cmd_demo(args) -> int:
     env["KYODO_HASHED_STATIC"] = "1"
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
                    env=env, check=True)
-    processes.append(_spawn([sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", "--nostatic",
-                             f"127.0.0.1:{args.port}"], env, logs / "web.log"))
+    # The production application server (kyodo.gunicorn_conf), two workers for a laptop.
+    env.setdefault("KYODO_WEB_WORKERS", "2")
+    processes.append(_spawn(web_argv(f"127.0.0.1:{args.port}"), env, logs / "web.log"))
     base = f"http://localhost:{args.port}"
     for _ in range(100):
         try:
@@ -389,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["demo"]:
+        # The demo runs in debug mode (generated secrets, plain http); production is the default.
+        os.environ.setdefault("KYODO_DEBUG", "1")
     args = build_parser().parse_args(argv)
     _setup_django()
     if getattr(args, "processes", 0) is None:

@@ -72,7 +72,9 @@ class Config:
 
     @classmethod
     def from_environ(cls) -> Config:
-        debug = _env_bool("KYODO_DEBUG", True)
+        # Production is the default: debug (generated secrets, plain-http cookies, Django's debug pages) only
+        # when asked for, by scripts/test.sh, scripts/demo.sh, `kyodo demo` and the benchmarks.
+        debug = _env_bool("KYODO_DEBUG", False)
         state_dir = Path(_env("KYODO_STATE_DIR") or REPO_ROOT / "var")
         return cls(
             debug=debug,
@@ -290,6 +292,73 @@ def _positive_int(name: str, value: str) -> int:
 
 BACKUPS = BackupConfig.from_environ(CONFIG)
 API = ApiConfig.from_environ()
+
+
+def _env_seconds(name: str, default: int, environ: Mapping[str, str]) -> int:
+    raw = _env(name, environ=environ)
+    if raw is None:
+        return default
+    value = raw.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError(f"{name} must be a whole number of seconds (got {raw!r})")
+    return int(value)
+
+
+def _env_flag(name: str, default: bool, environ: Mapping[str, str]) -> bool:
+    value = _env(name, environ=environ)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    """How the web process is served (docs/operations.md "Serving"): HTTPS rules, the reverse proxy,
+    a path prefix, sessions of counter terminals and failed-login throttling."""
+
+    hsts_seconds: int
+    hsts_include_subdomains: bool
+    hsts_preload: bool
+    ssl_redirect: bool
+    trust_proxy_ssl_header: bool
+    use_x_forwarded_host: bool
+    script_name: str | None
+    session_max_seconds: int
+    session_idle_seconds: int
+    login_failure_limit: int
+    login_cooloff_seconds: int
+
+    @classmethod
+    def from_environ(cls, base: Config, environ: Mapping[str, str] | None = None) -> ServingConfig:
+        env = os.environ if environ is None else environ
+        script_name = (_env("KYODO_SCRIPT_NAME", environ=env) or "").strip().rstrip("/") or None
+        if script_name is not None and (not script_name.startswith("/") or not script_name.isascii()
+                                        or any(c in script_name for c in "?#% ")):
+            raise ValueError(f"KYODO_SCRIPT_NAME must be an ASCII path such as /kyodo (got {script_name!r})")
+        config = cls(
+            # A year of HSTS in production; none in debug, where the portal is plain http.
+            hsts_seconds=_env_seconds("KYODO_HSTS_SECONDS", 0 if base.debug else 31_536_000, env),
+            hsts_include_subdomains=_env_flag("KYODO_HSTS_INCLUDE_SUBDOMAINS", False, env),
+            hsts_preload=_env_flag("KYODO_HSTS_PRELOAD", False, env),
+            ssl_redirect=_env_flag("KYODO_SSL_REDIRECT", False, env),
+            trust_proxy_ssl_header=_env_flag("KYODO_TRUST_PROXY_SSL_HEADER", False, env),
+            use_x_forwarded_host=_env_flag("KYODO_USE_X_FORWARDED_HOST", False, env),
+            script_name=script_name,
+            session_max_seconds=_env_seconds("KYODO_SESSION_MAX_SECONDS", 8 * 3600, env),
+            session_idle_seconds=_env_seconds("KYODO_SESSION_IDLE_SECONDS", 30 * 60, env),
+            login_failure_limit=_env_seconds("KYODO_LOGIN_FAILURE_LIMIT", 5, env),
+            login_cooloff_seconds=_env_seconds("KYODO_LOGIN_COOLOFF_SECONDS", 15 * 60, env),
+        )
+        for name, value in (("KYODO_SESSION_MAX_SECONDS", config.session_max_seconds),
+                            ("KYODO_SESSION_IDLE_SECONDS", config.session_idle_seconds),
+                            ("KYODO_LOGIN_FAILURE_LIMIT", config.login_failure_limit),
+                            ("KYODO_LOGIN_COOLOFF_SECONDS", config.login_cooloff_seconds)):
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if config.session_idle_seconds > config.session_max_seconds:
+            raise ValueError("KYODO_SESSION_IDLE_SECONDS must not exceed KYODO_SESSION_MAX_SECONDS")
+        return config
+
+
+SERVING = ServingConfig.from_environ(CONFIG)
 
 
 def backups_reconfigure(environ: Mapping[str, str] | None = None) -> BackupConfig:

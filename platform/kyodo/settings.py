@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 from . import registry
-from .config import CONFIG, REPO_ROOT
+from .config import CONFIG, REPO_ROOT, SERVING
 
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key
@@ -57,6 +57,9 @@ SHARED_APPS = [
     "kyodo.console",
     "kyodo.backups",
     "kyodo.api",
+    # Failed password logins, counted across every host: its tables live in the public schema only.
+    "axes",
+    "csp",
     "graphene_django",
     "integrations.standard_spec",
 ]
@@ -82,6 +85,8 @@ KYODO_PUBLIC_HOSTS = {CONFIG.public_host, "127.0.0.1"}
 KYODO_TOWN_HOST_SUFFIX = CONFIG.town_host_suffix
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer before the host is checked or the town looked up (kyodo.core.health).
+    "kyodo.core.health.HealthMiddleware",
     "kyodo.observability.middleware.RequestContextMiddleware",  # request id for every log line and response
     # Static files before the town is looked up: the same hashed files for every host (docs/ui.md).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -94,10 +99,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kyodo.identity.middleware.SessionLifetimeMiddleware",  # absolute and idle limits of a signed-in session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx: answer a partial to htmx requests
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "kyodo.identity.middleware.TownAccessMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into the lockout page (429)
 ]
 
 TEMPLATES = [
@@ -124,23 +132,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/accounts/login/"
+# Named URLs, so that redirects carry the path prefix of a prefix mount (FORCE_SCRIPT_NAME).
+LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "/accounts/login/"
+LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# --- serving (docs/operations.md "Serving"): HTTPS, the reverse proxy, a path prefix, sessions ----------
+SECURE_HSTS_SECONDS = SERVING.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SERVING.hsts_include_subdomains
+SECURE_HSTS_PRELOAD = SERVING.hsts_preload
+SECURE_SSL_REDIRECT = SERVING.ssl_redirect
+# Only a proxy that sets X-Forwarded-Proto itself (and drops the client's) may be trusted with it.
+if SERVING.trust_proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = SERVING.use_x_forwarded_host
+FORCE_SCRIPT_NAME = SERVING.script_name
+# The cookie lives at most the absolute limit; SessionLifetimeMiddleware ends a session sooner when it
+# has been idle (counter terminals left signed in).
+SESSION_COOKIE_AGE = SERVING.session_max_seconds
+KYODO_SESSION_MAX_SECONDS = SERVING.session_max_seconds
+KYODO_SESSION_IDLE_SECONDS = SERVING.session_idle_seconds
 
 LANGUAGE_CODE = "ja"
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
-STATIC_URL = "/static/"
+# Relative, so that Django puts the path prefix (FORCE_SCRIPT_NAME) in front of it.
+STATIC_URL = "static/"
 STATIC_ROOT = str(CONFIG.state_dir / "static")
 # WhiteNoise serves STATIC_ROOT with hashed names and far-future caching (kyodo.core.staticstorage);
 # in a development run it also finds files in the apps' static/ folders without collectstatic.
@@ -195,3 +222,38 @@ globals().update(oidc_django_settings(issuer=IDENTITY.oidc_issuer, client_id=IDE
                                       client_secret=IDENTITY.oidc_client_secret,
                                       recheck_seconds=IDENTITY.oidc_recheck_seconds,
                                       silent_retry_seconds=IDENTITY.oidc_silent_retry_seconds))
+
+
+# --- failed password logins (django-axes): the local password login only; with an identity provider
+# Keycloak's brute-force detection does this (infra/keycloak/kyodo-realm.json) -----------------------------
+from datetime import timedelta  # noqa: E402
+
+AXES_ENABLED = not IDENTITY.oidc_issuer
+if AXES_ENABLED:
+    AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *globals()["AUTHENTICATION_BACKENDS"]]
+AXES_FAILURE_LIMIT = SERVING.login_failure_limit
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(seconds=SERVING.login_cooloff_seconds)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+
+# --- Content-Security-Policy (django-csp): nothing inline, nothing from another origin ------------------
+from csp.constants import NONE, SELF  # noqa: E402
+
+from kyodo.identity.conf import issuer_origin  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # Signing out is a form POST answered by a redirect to the identity provider's logout endpoint.
+        "form-action": [SELF, *([issuer_origin(IDENTITY.oidc_issuer)] if IDENTITY.oidc_issuer else [])],
+    },
+}

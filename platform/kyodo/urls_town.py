@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, clear_url_caches, include, path
 from kyodo import registry
 from kyodo.api.view import graphql_endpoint
 from kyodo.core.inquiry import person_inquiry
-from kyodo.core.views import healthz, portal_home
+from kyodo.core.views import portal_home
 from kyodo.identity import views as identity_views
 
 BASE = [
@@ -14,7 +14,6 @@ BASE = [
     path("accounts/login/", identity_views.login, name="login"),
     path("accounts/logout/", identity_views.logout, name="logout"),
     path("oidc/", include("kyodo.identity.urls")),
-    path("healthz", healthz),
     path("graphql/", graphql_endpoint, name="graphql"),
     path("inquiry/persons/<str:pk>/", person_inquiry, name="inquiry_person"),
 ]

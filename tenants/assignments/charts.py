@@ -15,7 +15,7 @@ def bars(title: str, rows: list[tuple[str, float]], unit: str = "件", scale: fl
     top = scale or max((v for _, v in rows), default=0) or 1
     height = len(rows) * (BAR + GAP) + GAP
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-             f'viewBox="0 0 {LABEL + WIDTH + 90} {height}" width="100%" style="max-width: 36rem" class="kd-chart"><title>{escape(title)}</title>']
+             f'viewBox="0 0 {LABEL + WIDTH + 90} {height}" width="100%" class="kd-chart"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(rows):
         y = GAP + i * (BAR + GAP)
         w = round(WIDTH * min(value, top) / top)

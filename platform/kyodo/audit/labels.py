@@ -14,6 +14,7 @@ PLATFORM_ACTIONS: dict[str, str] = {
     "identity.login_failed": "ログイン失敗",
     "identity.logout": "ログアウト",
     "identity.session_ended": "セッション終了（認証基盤）",
+    "identity.session_expired": "セッションの期限切れ（無操作・最長時間）",
     "identity.backchannel_logout": "ログアウト通知（認証基盤）",
     "identity.membership_sync": "所属の同期",
     "identity.staff_invite": "職員の招待",

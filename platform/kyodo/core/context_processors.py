@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.urls import get_script_prefix
+
 from kyodo import registry
 from kyodo.core import display
 from kyodo.identity.models import StaffRole
@@ -11,7 +13,9 @@ from kyodo.tenancy.db import current_schema
 def kyodo(request):
     tenant = getattr(request, "tenant", None)
     is_town = tenant is not None and getattr(tenant, "schema_name", "public") != "public"
-    return {"kyodo_town": tenant if is_town else None, "kyodo_schema": current_schema()}
+    # The site's root: "/" or the path prefix of a prefix mount (FORCE_SCRIPT_NAME), for links to "/".
+    return {"kyodo_town": tenant if is_town else None, "kyodo_schema": current_schema(),
+            "kyodo_root": get_script_prefix()}
 
 
 def navigation(request):

@@ -40,6 +40,14 @@ def oidc_django_settings(*, issuer: str | None, client_id: str, client_secret: s
     }
 
 
+def issuer_origin(issuer: str) -> str:
+    """``scheme://host[:port]`` of the issuer: what a Content-Security-Policy source names."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(issuer)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def oidc_setting(name: str) -> Any:
     """One of the settings above; they are set from oidc_django_settings, so type checkers cannot see them."""
     from django.conf import settings

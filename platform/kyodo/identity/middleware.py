@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
@@ -18,13 +21,14 @@ from .views import silent_login, silent_login_possible
 
 # Paths served without a town membership, matched against ``path_info`` (what the URL resolver routes),
 # never ``path``, which carries the client-controlled SCRIPT_NAME. Exact paths match only themselves
-# (``/healthz`` does not open ``/healthzanything``); prefixes end with "/" so they match whole segments.
+# (``/graphql/`` does not open ``/graphql/anything``); prefixes end with "/" so they match whole segments.
 # ``/graphql/`` authenticates its own callers (bearer tokens; kyodo.api.view) and answers in JSON.
-OPEN_EXACT = frozenset({"/accounts/login/", "/accounts/logout/", "/healthz", "/graphql/"})
+# /healthz and /readyz never get here: kyodo.core.health answers them first.
+OPEN_EXACT = frozenset({"/accounts/login/", "/accounts/logout/", "/graphql/"})
 OPEN_PREFIXES = ("/static/", "/oidc/")
 # What a suspended town's hosts still serve: assets, health, and ending a session. Everything else,
 # the login page and the sign-in endpoints included, is the suspension notice.
-SUSPENDED_OPEN_EXACT = frozenset({"/accounts/logout/", "/healthz", "/oidc/backchannel-logout/", "/graphql/"})
+SUSPENDED_OPEN_EXACT = frozenset({"/accounts/logout/", "/oidc/backchannel-logout/", "/graphql/"})
 SUSPENDED_OPEN_PREFIXES = ("/static/",)
 
 
@@ -42,6 +46,50 @@ def _sign_in(request):
     another town's host arrives without a click) unless tried just now from this browser; else the
     login page."""
     return silent_login(request) if silent_login_possible(request) else _to_login(request)
+
+
+SESSION_STARTED = "kyodo_started"
+SESSION_SEEN = "kyodo_seen"
+# The last-seen time is written at most this often, so that a busy page does not save its session on
+# every request; the idle limit is therefore kept to within this many seconds.
+SEEN_GRANULARITY_SECONDS = 30
+
+
+def session_lifetime_start(sender, request, user, **kwargs) -> None:
+    """On sign-in (password, OIDC, a test's force_login): the session's limits start now, written with
+    the login itself rather than by the next request."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_STARTED] = session[SESSION_SEEN] = int(time.time())
+
+
+class SessionLifetimeMiddleware:
+    """A signed-in session ends KYODO_SESSION_MAX_SECONDS after sign-in whatever happens (the cookie's
+    age too), and sooner when no request came for KYODO_SESSION_IDLE_SECONDS: a counter terminal left
+    signed in is signed out. The request then goes on as anonymous (to the login page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "_auth_user_id" in request.session:
+            now = int(time.time())
+            session = request.session
+            started = session.get(SESSION_STARTED)
+            seen = session.get(SESSION_SEEN)
+            if not isinstance(started, int) or not isinstance(seen, int):
+                session[SESSION_STARTED] = session[SESSION_SEEN] = now
+            elif (now - started >= settings.KYODO_SESSION_MAX_SECONDS
+                  or now - seen >= settings.KYODO_SESSION_IDLE_SECONDS):
+                platform_audit_record(actor=user, action="identity.session_expired", target_type="host",
+                                      target_id=request.get_host()[:64],
+                                      detail={"reason": "max_age" if now - started >= settings.KYODO_SESSION_MAX_SECONDS
+                                              else "idle"})
+                auth.logout(request)
+            elif now - seen >= SEEN_GRANULARITY_SECONDS:
+                session[SESSION_SEEN] = now
+        return self.get_response(request)
 
 
 class TownAccessMiddleware:

@@ -13,6 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
@@ -55,7 +56,7 @@ def login(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     return render(request, "identity/login.html", {
-        "start_url": f"/oidc/authenticate/?{urlencode({'next': next_url})}",
+        "start_url": f"{reverse('oidc_authentication_init')}?{urlencode({'next': next_url})}",
         "failed": request.GET.get("error") == "oidc",
     })
 
@@ -75,9 +76,9 @@ def logout(request):
     auth.logout(request)
     if _oidc_on() and id_token:
         params = {"id_token_hint": id_token, "client_id": oidc_setting("OIDC_RP_CLIENT_ID"),
-                  "post_logout_redirect_uri": request.build_absolute_uri("/accounts/login/")}
+                  "post_logout_redirect_uri": request.build_absolute_uri(reverse("login"))}
         return HttpResponseRedirect(f"{oidc_setting('KYODO_OIDC_END_SESSION_ENDPOINT')}?{urlencode(params)}")
-    return HttpResponseRedirect(settings.LOGOUT_REDIRECT_URL)
+    return HttpResponseRedirect(reverse(settings.LOGOUT_REDIRECT_URL))
 
 
 def authenticate(request):
