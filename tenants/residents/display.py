@@ -24,6 +24,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "change.reject": "異動の差戻し",
     "change.move_out_completed": "転出の完了（転出予定日の到来）",
     "certificate.issue": "証明書の交付",
+    "personal_number.rekey": "個人番号の暗号鍵の更新",
     "certificate.refuse": "証明書の不交付",
     "certificate.destroy": "交付した証明書の処分",
     "issuance.list": "交付履歴の表示",
