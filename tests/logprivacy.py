@@ -16,7 +16,8 @@ LOG_FILE = Path(__file__).resolve().parent.parent / "var" / "logs" / "test-run.j
 CANARY_NAME, CANARY_KANA = "漏洩検知", "ロウエイケンチ"
 PLANTED = ("山田", "太郎", "ヤマダ", "タロウ", "武雄町大字武雄1234", "12345678901", "昭和55年4月1日", "コーポ武雄101",
            CANARY_NAME, CANARY_KANA)
-_TWELVE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+# Twelve digits standing alone: not a run inside a hexadecimal word such as a request id.
+_TWELVE = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])")
 
 _handler: logging.Handler | None = None
 

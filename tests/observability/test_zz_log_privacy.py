@@ -12,6 +12,9 @@ def test_the_check_finds_what_it_looks_for():
     found = logprivacy.findings('{"message": "x"}\n{"message": "照会 123456789018"}\n{"message": "山田 様"}\n')
     assert [f.split(":")[0] for f in found] == ["line 2", "line 3"]
     assert "個人番号 123456789018" in found[0] and "山田" in found[1]
+    # a request id whose hexadecimal happens to hold twelve valid digits is not a number on its own
+    assert not logprivacy.findings('{"request_id": "a1e420106cbd4b979770551443b17115"}')
+    assert logprivacy.findings('{"message": "番号979770551443を照会"}')
 
 
 def test_the_run_logged_no_personal_data():

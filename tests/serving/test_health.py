@@ -11,6 +11,15 @@ from django.test import Client
 
 from ..conftest import TOWN_A
 
+
+@pytest.fixture(autouse=True)
+def _no_backup_stores(monkeypatch):
+    """The run may have backup stores configured by other tests' servers; these tests configure their own."""
+    from kyodo import config
+
+    monkeypatch.setattr(config, "BACKUPS", config.BackupConfig(stores={}, retention_days=35,
+                                                               retention_days_by_town={}, chunk_bytes=1024))
+
 pytestmark = pytest.mark.django_db
 
 HOSTS = ["localhost", TOWN_A["hosts"][0], "no-such-town.test", "10.1.2.3"]
