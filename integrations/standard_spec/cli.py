@@ -87,7 +87,9 @@ def cmd_onboard(args) -> int:
         return 2
     try:
         town = municipality_provision(actor=None, code=args.code, name=args.name, name_kana=args.kana,
-                                      prefecture=args.prefecture, hosts=args.host or [], applications=["residents"])
+                                      prefecture=args.prefecture, hosts=args.host or [],
+                                      applications=["residents", *(a.strip() for a in args.apps.split(",")
+                                                                   if a.strip() and a.strip() != "residents")])
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             for message in messages:
@@ -158,6 +160,8 @@ def register_town(town_subparsers) -> None:
     p.add_argument("--prefecture")
     p.add_argument("--host", action="append")
     p.add_argument("--data", required=True, help="ファイルを置いたフォルダ")
+    p.add_argument("--apps", default="residents",
+                   help="利用業務（カンマ区切り: residents,nhi,tax,...）; 住民記録 (residents) は常に含まれる")
     _common(p)
     p.set_defaults(func=cmd_onboard)
     p = town_subparsers.add_parser("export", help="住民記録を標準レイアウトのファイルに出力する")

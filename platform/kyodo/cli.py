@@ -97,6 +97,28 @@ def _town_status(args, service_name: str) -> int:
     return 0
 
 
+def cmd_town_apps(args) -> int:
+    """業務アプリケーションの利用設定: enable exactly the listed applications for an existing town."""
+    from django.core.exceptions import ValidationError
+
+    from kyodo.tenancy import services
+    from kyodo.tenancy.selectors import municipality_for_command
+
+    town = municipality_for_command(args.code, option="code")
+    if town is None:
+        return 2
+    wanted = [a.strip() for a in args.apps.split(",") if a.strip()]
+    if not wanted:
+        print("エラー [apps]: 利用する業務を1つ以上指定してください。", file=sys.stderr)
+        return 2
+    try:
+        town = services.municipality_set_applications(actor=None, town=town, applications=wanted)
+    except ValidationError as exc:
+        return _print_errors(exc)
+    print(f"{town.name} ({town.code}): {','.join(town.enabled_applications)}")
+    return 0
+
+
 def cmd_migrate(args) -> int:
     from kyodo.tenancy.migrate import migrate_all
 
@@ -369,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--code", required=True)
         p.add_argument("--reason", required=True, help="理由（必須。監査ログに記録されます）")
         p.set_defaults(func=lambda a, s=service: _town_status(a, s))
+    apps = town.add_parser("apps", help="利用する業務を設定する（指定したものだけが有効になる）")
+    apps.add_argument("--code", required=True)
+    apps.add_argument("--apps", required=True, help="カンマ区切り: residents,nhi,tax,...")
+    apps.set_defaults(func=cmd_town_apps)
     from integrations.standard_spec.cli import register_town  # import / onboard from standard-layout files
 
     register_town(town)

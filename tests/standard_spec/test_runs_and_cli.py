@@ -79,10 +79,12 @@ def test_town_onboard_creates_the_town_and_imports_its_files(exported, tmp_path,
     for kind, content in exported.items():
         (tmp_path / f"{kind}.csv").write_bytes(content)
     args = build_parser().parse_args(["town", "onboard", "--code", "413411", "--name", "基山町", "--kana", "キヤマチョウ",
-                                      "--host", "kiyama.test", "--data", str(tmp_path)])
+                                      "--host", "kiyama.test", "--data", str(tmp_path), "--apps", "nhi"])
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "構築しました: 基山町 (413411)" in out and "取り込みました" in out
+    # 住民記録 always comes with the listed applications (the import goes into it)
+    assert Municipality.objects.get(code="413411").enabled_applications == ["residents", "nhi"]
     with tenant_context(Municipality.objects.get(code="413411")):
         assert Person.objects.count() > 40
 

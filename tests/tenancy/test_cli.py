@@ -30,3 +30,18 @@ def test_town_create_errors_name_the_field_and_exit_2(committed, capsys, argv, m
     assert kyodo_main(["town", "create", *argv]) == 2
     assert message in capsys.readouterr().err
     assert not Municipality.objects.filter(code="412091").exists()
+
+
+def test_town_apps_sets_exactly_the_listed_applications(committed, capsys):
+    committed.towns.append("412091")
+    assert kyodo_main(["town", "create", "--code", "412091", "--name", "嬉野市", "--kana", "ウレシノシ",
+                       "--apps", "residents"]) == 0
+    assert kyodo_main(["town", "apps", "--code", "412091", "--apps", "residents,nhi"]) == 0
+    assert "嬉野市 (412091): residents,nhi" in capsys.readouterr().out
+    assert Municipality.objects.get(code="412091").enabled_applications == ["residents", "nhi"]
+    assert kyodo_main(["town", "apps", "--code", "412091", "--apps", "residents,no-such-app"]) == 2
+    assert "エラー [applications]: 不明な業務アプリケーション: no-such-app" in capsys.readouterr().err
+    assert kyodo_main(["town", "apps", "--code", "412091", "--apps", " , "]) == 2
+    assert "エラー [apps]" in capsys.readouterr().err
+    assert Municipality.objects.get(code="412091").enabled_applications == ["residents", "nhi"]
+    assert kyodo_main(["town", "apps", "--code", "419999", "--apps", "residents"]) == 2
