@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -182,16 +181,6 @@ def _wait_healthy(port: int, proc: subprocess.Popen, log: Path, timeout: float =
         time.sleep(0.3)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 def _run(kind: str, argv: list[str], port: int, env: dict, plan_file: Path, work: Path, args) -> dict:
     """Start the server, let locust's users work for ``--duration`` seconds, stop both; the samples."""
     log = work / f"{kind}.log"
@@ -229,7 +218,9 @@ def _run(kind: str, argv: list[str], port: int, env: dict, plan_file: Path, work
                   file=sys.stderr)
         return data
     finally:
-        _stop(server)
+        from integrations.keycloak.devidp import stop_dev_idp
+
+        stop_dev_idp(server)  # stops any process group it started: TERM, then KILL after 15 s
 
 
 def _summary(data: dict) -> dict:

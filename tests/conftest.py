@@ -59,6 +59,16 @@ def sample_app():
 
 
 @pytest.fixture(autouse=True)
+def _code_tables_read_afresh():
+    """The code tables' labels and 元号 are kept a minute per town schema (tenants.reference.display);
+    test towns reuse their schema names and roll back what they added, so each test starts empty."""
+    yield
+    from tenants.reference import display
+
+    display.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_hosts(settings):
     """Test towns live on *.test hosts."""
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ".test", "testserver"]

@@ -35,12 +35,13 @@ _FALLBACK = (("明治", dt.date(1868, 1, 25)), ("大正", dt.date(1912, 7, 30)),
 
 
 def eras() -> list[Era]:
+    """The town's 元号 from its コード表 (read once a minute per town and process, and again at once when
+    this process changes the table: tenants.reference.display), else the built-in five."""
     rows: list[tuple[str, dt.date]] = []
     try:
-        from tenants.reference.models import ReferenceCode
+        from tenants.reference.display import eras as town_eras
 
-        rows = [(r.label, r.valid_from) for r in ReferenceCode.objects.filter(code_type="era")
-                .exclude(valid_from=None).order_by("valid_from") if r.valid_from is not None]
+        rows = list(town_eras())
     except Exception:  # outside a town schema (e.g. parsing in a public context)
         rows = []
     rows = rows or list(_FALLBACK)
