@@ -25,10 +25,23 @@ def emit(benchmark: str, metric: str, value: float, unit: str, baseline: float, 
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
-def p95(samples: list[float]) -> float:
-    """The 95th percentile by rank (the value below which 95 % of the samples lie)."""
+def percentile(samples: list[float], share: float) -> float:
+    """The ``share`` percentile by rank (0.95: the value below which 95 % of the samples lie); 0 for none."""
     ordered = sorted(samples)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return ordered[max(0, int(round(share * len(ordered))) - 1)] if ordered else 0.0
+
+
+def p95(samples: list[float]) -> float:
+    return percentile(samples, 0.95)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface (for a server a benchmark starts)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, list[float]]:

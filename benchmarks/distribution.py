@@ -23,21 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import django_ready, emit, scratch_database, town_codes
+from .common import django_ready, emit, free_port, scratch_database, town_codes
 
 TOWNS, OFFICES, TASKS_PER_TOWN = 20, 14, 500
 CLIENT, SECRET = "intake-bench", "bench-intake-secret-not-for-production"
 PORTAL_SECRET = "bench-portal-secret-not-for-production"
 SUBMIT = """mutation Submit($input: OnlineApplicationInput!) { onlineApplicationSubmit(input: $input) {
   task { applicationId status } errors { field messageJa } replayed } }"""
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main(argv: list[str]) -> int:
@@ -61,7 +53,7 @@ def main(argv: list[str]) -> int:
              "standardFlowEnabled": True, "redirectUris": ["http://localhost/oidc/callback/"]},
             {"clientId": CLIENT, "secret": SECRET, "serviceAccountsEnabled": True, "standardFlowEnabled": False,
              "defaultClientScopes": [f"town-{codes[0]}", "dataset-assignments:write"]}]}
-        env, idp = start_dev_idp(Path(idp_dir) / "state", _free_port(), realm)
+        env, idp = start_dev_idp(Path(idp_dir) / "state", free_port(), realm)
         broker = redis_lib.Redis.from_url(os.environ["REDIS_URL"])
         keys_before = set(broker.keys("*"))
         try:

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .common import django_ready, emit, scratch_database, town_codes
+from .common import django_ready, emit, free_port, percentile, scratch_database, town_codes
 
 PERSONS_QUERY = """query Page($c: String) {
   persons(first: 250, after: $c) {
@@ -50,9 +50,7 @@ VENDOR_CLIENT, VENDOR_SECRET = "vendor-bench", "bench-vendor-secret-not-for-prod
 
 
 def p99(samples: list[float]) -> float:
-    """The 99th percentile by rank (as common.p95 does for the 95th)."""
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(0.99 * len(ordered))) - 1)]
+    return percentile(samples, 0.99)
 
 
 def _realm(code: str, portal_client: str) -> dict:
@@ -62,14 +60,6 @@ def _realm(code: str, portal_client: str) -> dict:
         {"clientId": VENDOR_CLIENT, "secret": VENDOR_SECRET, "serviceAccountsEnabled": True,
          "standardFlowEnabled": False, "defaultClientScopes": [f"town-{code}", "dataset-residents"]},
     ]}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main(argv: list[str]) -> int:
@@ -93,7 +83,7 @@ def main(argv: list[str]) -> int:
 
         code = next(town_codes(1, start=42501))
 
-        _env, idp = start_dev_idp(Path(idp_dir) / "state", _free_port(), _realm(code, PORTAL_CLIENT_ID))
+        _env, idp = start_dev_idp(Path(idp_dir) / "state", free_port(), _realm(code, PORTAL_CLIENT_ID))
         import os
 
         broker = redis_lib.Redis.from_url(os.environ["REDIS_URL"])

@@ -37,7 +37,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .common import ROOT, django_ready, emit, scratch_database, town_codes
+from .common import ROOT, django_ready, emit, free_port, percentile, scratch_database, town_codes
 
 PASSWORD = "load-bench-password-not-for-production"
 PORTAL_SECRET = "load-bench-portal-secret-not-for-production"
@@ -47,21 +47,8 @@ SIGN_IN = ("login: start", "login: callback")
 PROVIDER = ("login: provider", "token:")  # requests to the provider, not to Kyodo
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(share * len(ordered))) - 1)] if ordered else 0.0
-
-
-def _plan_people(args, towns: list[dict]) -> list[dict]:
-    """Staff and vendors of the plan, with the realm users and clients that go with them."""
+def _plan_people(args, towns: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The plan's staff (realm users with their town's group) and vendors (client-credentials clients)."""
     staff = []
     for town in towns:
         for i in range(args.staff):
@@ -75,7 +62,7 @@ def _plan_people(args, towns: list[dict]) -> list[dict]:
         mine = [codes[v % len(codes)]] + ([codes[(v + 1) % len(codes)]] if v % 2 and len(codes) > 2 else [])
         vendors.append({"client_id": f"vendor-load-{v}", "secret": f"load-vendor-{v}-secret-not-for-production",
                         "towns": mine})
-    return staff + vendors
+    return staff, vendors
 
 
 def _realm(towns: list[dict], staff: list[dict], vendors: list[dict], ports: list[int]) -> dict:
@@ -130,9 +117,7 @@ def _prepare(args) -> tuple[list[dict], list[dict], list[dict]]:
         towns.append({"code": code, "name": TOWN_NAMES[n], "host": f"t{code}.localhost", "town": town,
                       "people": [[p, h, jaconv.kata2hira(k)] for p, h, k in rows[:500] if k],
                       "movers": list(households.values())})
-    people = _plan_people(args, towns)
-    staff = [p for p in people if "username" in p]
-    vendors = [p for p in people if "client_id" in p]
+    staff, vendors = _plan_people(args, towns)
     for v in vendors:
         ServiceAccount.objects.update_or_create(client_id=v["client_id"], defaults={
             "vendor_name": f"負荷試験ベンダー {v['client_id']}", "municipality_codes": v["towns"],
@@ -304,7 +289,7 @@ def main(argv: list[str]) -> int:
 
     import redis as redis_lib
 
-    web_port, dev_port, idp_port = _free_port(), _free_port(), _free_port()
+    web_port, dev_port, idp_port = free_port(), free_port(), free_port()
     with tempfile.TemporaryDirectory(prefix="kyodo-bench-load-") as tmp, scratch_database():
         work = Path(tmp)
         from integrations.keycloak.devidp import start_dev_idp, stop_dev_idp

@@ -92,10 +92,11 @@ class StaffUser(HttpUser):
         self._sign_in()
         _user_ready()
 
-    def _get(self, path: str, name: str, *, htmx: bool = False, full_page: bool = True):
+    def _get(self, path: str, name: str, *, htmx: bool = False):
+        """A portal page (an htmx request gets only the part it swaps in, without the page's heading)."""
         headers = dict(self.host_header, **({"HX-Request": "true"} if htmx else {}))
         with self.client.get(path, headers=headers, name=name, catch_response=True, allow_redirects=False) as r:
-            self._check(r, full_page=full_page and not htmx)
+            self._check(r, full_page=not htmx)
             return r
 
     def _check(self, response, *, full_page: bool) -> None:
