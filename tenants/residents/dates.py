@@ -30,21 +30,17 @@ class Era:
 
 
 _LETTERS = {"明治": "M", "大正": "T", "昭和": "S", "平成": "H", "令和": "R"}
-_FALLBACK = (("明治", dt.date(1868, 1, 25)), ("大正", dt.date(1912, 7, 30)), ("昭和", dt.date(1926, 12, 25)),
-             ("平成", dt.date(1989, 1, 8)), ("令和", dt.date(2019, 5, 1)))
 
 
 def eras() -> list[Era]:
-    """The town's 元号 from its コード表 (read once a minute per town and process, and again at once when
-    this process changes the table: tenants.reference.display), else the built-in five."""
-    rows: list[tuple[str, dt.date]] = []
-    try:
-        from tenants.reference.display import eras as town_eras
+    """The town's 元号 (its コード表 through kyodo.core.display: read once a minute per town and process,
+    at once after this process changed the table), else the built-in five."""
+    from kyodo.core import display
 
-        rows = list(town_eras())
-    except Exception:  # outside a town schema (e.g. parsing in a public context)
-        rows = []
-    rows = rows or list(_FALLBACK)
+    try:
+        rows = display.eras()
+    except Exception:  # no database to read the table from (parsing outside a request or task)
+        rows = list(display.ERAS)
     result = []
     for i, (name, start) in enumerate(rows):
         end = rows[i + 1][1] - dt.timedelta(days=1) if i + 1 < len(rows) else None
