@@ -199,16 +199,16 @@ def build_versions(persons: list[codec.Row], history: list[codec.Row]) -> list[d
 # --- 3. stage and check in SQL ---------------------------------------------------------------------------
 
 STAGING = """
-DROP TABLE IF EXISTS pg_temp.stage_household, pg_temp.stage_person, pg_temp.stage_history, pg_temp.stage_measure,
-    pg_temp.stage_version, pg_temp.stage_change;
-CREATE TEMP TABLE stage_household (line int, number text, head_atena text, address text, katagaki text,
-    postal_code text, district text, household_id bigint, bad boolean NOT NULL DEFAULT false) ON COMMIT DROP;
-CREATE TEMP TABLE stage_person (line int, atena text, household text, resident_code text, status text,
-    relationship text, sex text, nationality text, person_id bigint, bad boolean NOT NULL DEFAULT false) ON COMMIT DROP;
-CREATE TEMP TABLE stage_history (line int, atena text, history_no int, reason_code text, valid_from date,
-    household text, bad boolean NOT NULL DEFAULT false) ON COMMIT DROP;
-CREATE TEMP TABLE stage_measure (line int, atena text, kind text, starts_on date, ends_on date,
-    bad boolean NOT NULL DEFAULT false) ON COMMIT DROP;
+DROP TABLE IF EXISTS stage_household, stage_person, stage_history, stage_measure,
+    stage_version, stage_change;
+CREATE UNLOGGED TABLE stage_household (line int, number text, head_atena text, address text, katagaki text,
+    postal_code text, district text, household_id bigint, bad boolean NOT NULL DEFAULT false);
+CREATE UNLOGGED TABLE stage_person (line int, atena text, household text, resident_code text, status text,
+    relationship text, sex text, nationality text, person_id bigint, bad boolean NOT NULL DEFAULT false);
+CREATE UNLOGGED TABLE stage_history (line int, atena text, history_no int, reason_code text, valid_from date,
+    household text, bad boolean NOT NULL DEFAULT false);
+CREATE UNLOGGED TABLE stage_measure (line int, atena text, kind text, starts_on date, ends_on date,
+    bad boolean NOT NULL DEFAULT false);
 """
 
 
@@ -224,9 +224,9 @@ def _stage_versions(versions: list[dict[str, Any]]) -> None:
     columns = ("line", "atena", "household", "reason_code", "change_notified_on", *VERSION_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE stage_version (line int, atena text, household text, reason_code text, "
+            "CREATE UNLOGGED TABLE stage_version (line int, atena text, household text, reason_code text, "
             "change_notified_on date, " + ", ".join(f"{c} {_sql_type(c)}" for c in VERSION_COLUMNS)
-            + ", change_id bigint) ON COMMIT DROP")
+            + ", change_id bigint)")
     _copy("stage_version", columns, (
         (v["line"], v["atena_number"], v["household_number"], v["reason_code"], v["change_notified_on"],
          *(v[c] for c in VERSION_COLUMNS)) for v in versions))
@@ -392,7 +392,7 @@ def _load(*, town, actor, run_label: str) -> dict[str, int]:
         # One approved 異動 per (異動事由, 異動日, 届出日) the history names; rows without a history file get
         # the run's 初期移行 (異動事由 A03 職権記載).
         cursor.execute(
-            "CREATE TEMP TABLE stage_change ON COMMIT DROP AS SELECT nextval(pg_get_serial_sequence('residents_change', 'id')) "
+            "CREATE UNLOGGED TABLE stage_change AS SELECT nextval(pg_get_serial_sequence('residents_change', 'id')) "
             "AS id, reason, valid_from, notified FROM (SELECT DISTINCT coalesce(nullif(reason_code, ''), 'A03') AS reason, "
             "valid_from, change_notified_on AS notified FROM stage_version) d")
         cursor.execute(
@@ -629,6 +629,7 @@ def _check_and_load(result: ImportResult, *, town, actor, layout: Layout, names:
     result.counts["audit_entries"] = counts["audit_entries"]
     emit(IMPORTED, town=town, actor=actor, aggregate_type="import", aggregate_id=run_label,
          persons=counts["persons"], households=counts["households"], layout=layout.name)
+    sqltyping.drop_scratch(layout.files)  # a refused run rolls back, and its scratch tables with it
     result.loaded = True
     step("完了", 100)
     return result

@@ -108,6 +108,31 @@ def test_a_clean_set_gives_the_same_registry_both_ways(populated, pref_admin, mo
     assert _registry(town_sql) == _registry(town_py)
 
 
+def _scratch_tables(town) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE n.nspname = %s AND c.relkind = 'r' AND (c.relname LIKE 'raw\\_%%' "
+                       "OR c.relname LIKE 'typed\\_%%' OR c.relname LIKE 'stage\\_%%')", [town.schema_name])
+        return sorted(r[0] for r in cursor.fetchall())
+
+
+@pytest.mark.parametrize("typing", ["sql", "python"])
+def test_a_run_leaves_no_scratch_table_in_the_towns_schema(populated, pref_admin, monkeypatch, typing):  # noqa: F811
+    """The staging tables are unlogged tables of the town's schema (parallel workers cannot read TEMP tables):
+    a loaded run drops them before it commits, a refused run rolls them back."""
+    files = _exported(populated, pref_admin)
+    town, loaded = _run(typing, monkeypatch, list(files.values()), actor=pref_admin)
+    assert loaded.loaded and _scratch_tables(town) == []
+    broken = SourceFile("persons", "persons.csv", _edit(files["persons"].content, "persons", PERSON_EDITS[6:11]))
+    with tenant_context(town):
+        refused = import_residents(town=town, actor=pref_admin, layout_name="chukan-2.7", run_label="t-again",
+                                   files=[files["households"], broken, files["history"], files["measures"]])
+    assert refused.issues and not refused.loaded
+    assert _scratch_tables(town) == []
+
+
 def test_unusual_but_valid_values_load_as_the_codec_reads_them(populated, pref_admin, monkeypatch):  # noqa: F811
     files = _exported(populated, pref_admin)
     edits = [e for e in PERSON_EDITS if e[0] in (0, 1, 2, 3, 4, 11, 14, 16, 17, 18, 21, 22, 23)]
